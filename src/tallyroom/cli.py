@@ -1,0 +1,200 @@
+"""The ``tallyroom`` command."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tallyroom import __version__
+from tallyroom.countlist import CountListError, parse_counts
+from tallyroom.rules.errors import RulesError
+from tallyroom.rules.mmp import MMPResult, allocate_mmp
+from tallyroom.rules.systems import SYSTEMS, named
+
+app = typer.Typer(
+    help="Election results for mixed-member proportional elections and referendums.",
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+)
+console = Console()
+T = TypeVar("T")
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"tallyroom {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """tallyroom counts returns, allocates seats by the law and explains the result."""
+
+
+def _guarded(action: Callable[[], T]) -> T:
+    """Run ``action``; a bad input becomes one line on standard error and exit code 2."""
+    try:
+        return action()
+    except (RulesError, CountListError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def allocate(
+    votes: Annotated[
+        str,
+        typer.Option(
+            help='Party votes: "Party=votes,Party=votes,…" or @file.csv (name,votes rows).',
+        ),
+    ],
+    electorates: Annotated[
+        str | None,
+        typer.Option(help='Electorate seats won per party: "Party=seats,…" or @file.csv.'),
+    ] = None,
+    independents: Annotated[
+        int,
+        typer.Option(
+            min=0, help="Electorate seats won by independents or parties not on the party ballot."
+        ),
+    ] = 0,
+    vacant: Annotated[
+        int, typer.Option(min=0, help="Electorates with no result (cancelled poll, by-election).")
+    ] = 0,
+    rules: Annotated[str, typer.Option(help=f"Named rule set: {', '.join(SYSTEMS)}.")] = "nz",
+    seats: Annotated[
+        int | None, typer.Option(min=1, help="Seats in the House (default: the rule set's).")
+    ] = None,
+    threshold: Annotated[
+        str | None,
+        typer.Option(help="Party-vote threshold as a share, e.g. 0.05 (default: the rule set's)."),
+    ] = None,
+    method: Annotated[
+        str | None,
+        typer.Option(
+            help="Apportionment method: sainte-lague, modified-sainte-lague, dhondt, "
+            "huntington-hill, adams, hare, droop (default: the rule set's)."
+        ),
+    ] = None,
+    lot: Annotated[
+        int | None,
+        typer.Option(help="Seed for drawing lots if parties tie for the last seat."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Allocate the seats of an MMP House from party votes and electorate wins.
+
+    A stateless calculator: nothing is read from or written to a results store.
+    Names must match exactly between --votes and --electorates.
+
+    Example, with votes.csv holding "party,votes" rows for every party on the party
+    ballot and won.csv "party,seats" rows for the electorates each party won:
+
+    tallyroom allocate --votes @votes.csv --electorates @won.csv --json
+    """
+
+    def run() -> MMPResult:
+        ruleset = named(rules)
+        changes = {
+            k: v
+            for k, v in {"seats": seats, "threshold": threshold, "method": method}.items()
+            if v is not None
+        }
+        if changes:
+            ruleset = ruleset.with_changes(**changes)
+        return allocate_mmp(
+            parse_counts(votes, "--votes"),
+            parse_counts(electorates, "--electorates") if electorates else {},
+            ruleset,
+            other_electorates=independents,
+            vacant_electorates=vacant,
+            lot=random.Random(lot) if lot is not None else None,
+        )
+
+    result = _guarded(run)
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        console.print(seat_table(result))
+
+
+def seat_table(result: MMPResult) -> Table:
+    """A Rich table of an MMP allocation, with the House totals as caption."""
+    rules = result.rules
+    table = Table(
+        title=f"Seat allocation — {rules.name}: {rules.seats} seats, {rules.method.value}, "
+        f"threshold {float(rules.threshold):.1%}",
+        caption=_caption(result),
+    )
+    for header in ("Party", "Votes", "%", "Electorate", "List", "Total"):
+        table.add_column(header, justify="left" if header == "Party" else "right")
+    for p in result.parties:
+        mark = "✓ " if p.qualified else "  "
+        table.add_row(
+            mark + p.party,
+            f"{p.votes:,}",
+            f"{p.share:.2%}",
+            str(p.electorate),
+            str(p.list_seats),
+            str(p.total),
+            style=None if p.qualified else "dim",
+        )
+    table.add_section()
+    table.add_row("Total", f"{result.total_votes:,}", "100.00%", "", "", str(result.house_size))
+    return table
+
+
+def _caption(result: MMPResult) -> str:
+    parts = [f"✓ qualifies · House of {result.house_size}"]
+    if result.overhang:
+        parts.append(f"overhang {result.overhang}")
+    if result.other_electorates:
+        parts.append(f"{result.other_electorates} other electorate seat(s)")
+    if result.vacant:
+        parts.append(f"{result.vacant} vacant")
+    for tie in result.ties:
+        names = " / ".join(tie.parties)
+        if tie.lot_winners:
+            parts.append(f"tie for {tie.seats} seat(s) drawn by lot: {', '.join(tie.lot_winners)}")
+        else:
+            parts.append(f"TIE for {tie.seats} seat(s) between {names} (use --lot to draw)")
+    return " · ".join(parts)
+
+
+@app.command("rules")
+def show_rules(
+    name: Annotated[str | None, typer.Argument(help="A rule set to show in full.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List the named rule sets, or show one."""
+    chosen = [_guarded(lambda: named(name))] if name else list(SYSTEMS.values())
+    if as_json:
+        data = [r.to_dict() for r in chosen]
+        typer.echo(json.dumps(data[0] if name else data, ensure_ascii=False, indent=2))
+        return
+    table = Table(title="Rule sets")
+    for header in ("Name", "Seats", "Threshold", "Electorate threshold", "Method", "Overhang"):
+        table.add_column(header)
+    for r in chosen:
+        table.add_row(
+            r.name,
+            str(r.seats),
+            f"{float(r.threshold):.1%}",
+            "none" if r.electorate_threshold is None else str(r.electorate_threshold),
+            r.method.value,
+            r.overhang.value,
+        )
+    console.print(table)
+    for r in chosen:
+        console.print(f"[bold]{r.name}[/bold]: {r.description}")
