@@ -11,10 +11,10 @@ import math
 from fractions import Fraction
 
 import numpy as np
+import pytest
 from apportionment import methods as reference
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from strategies import divisor_methods, methods, seat_counts, vote_vectors
 
 from tallyroom.rules.apportion import (
     Allocation,
@@ -24,6 +24,9 @@ from tallyroom.rules.apportion import (
     allocate_batch,
     quota_bounds,
 )
+from tallyroom.rules.errors import InvalidSeatsError
+
+from strategies import divisor_methods, methods, seat_counts, vote_vectors
 
 FIRST_DIVISOR = {Method.MODIFIED_SAINTE_LAGUE: Fraction(7, 5)}
 
@@ -69,9 +72,10 @@ def test_divisor_methods_equal_the_textbook_procedure(votes, seats, method) -> N
 def test_seats_sum_to_house_size(votes, seats, method) -> None:
     try:
         result = allocate(votes, seats, method)
-    except Exception as error:  # Droop may leave more seats than parties on tiny counts
-        assume(method is not Method.DROOP or "too few votes" not in str(error))
-        raise
+    except InvalidSeatsError:  # Droop may leave more seats than parties on tiny counts
+        if method is not Method.DROOP:
+            raise
+        assume(False)
     contested = result.tie.seats if result.tie else 0
     assert result.total + contested == seats
     if result.tie:
@@ -91,7 +95,9 @@ def test_result_does_not_depend_on_party_order(votes, seats, method, rnd) -> Non
     rnd.shuffle(order)
     try:
         straight = allocate(votes, seats, method)
-    except Exception:
+    except InvalidSeatsError:  # Droop on tiny counts, tested above
+        if method is not Method.DROOP:
+            raise
         assume(False)
     shuffled = allocate([votes[i] for i in order], seats, method)
     assert [shuffled.seats[order.index(i)] for i in range(len(votes))] == list(straight.seats)
@@ -118,11 +124,15 @@ def test_hare_stays_within_quota(votes, seats) -> None:
     methods,
 )
 def test_batch_equals_single_on_every_row(rows, seats, method) -> None:
-    if method is Method.DROOP:
-        assume(all(sum(r) > 10 * (seats + 1) for r in rows))
+    try:
+        singles = [allocate(row, seats, method) for row in rows]
+    except InvalidSeatsError as error:  # Droop on tiny counts: the batch refuses alike
+        with pytest.raises(InvalidSeatsError, match=str(error)):
+            allocate_batch(np.array(rows, dtype=np.int64), seats, method)
+        return
     batch = allocate_batch(np.array(rows, dtype=np.int64), seats, method)
-    for i, row in enumerate(rows):
-        assert batch.row(i) == allocate(row, seats, method)
+    for i, single in enumerate(singles):
+        assert batch.row(i) == single
 
 
 def test_batch_on_a_large_sample_equals_single() -> None:

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from tidy2020 import read_stage
 
 from tallyroom.rules.fpp import decide_electorate
 from tallyroom.rules.mmp import allocate_mmp
 from tallyroom.rules.referendum import Base, decide_referendum
+
+from tidy2020 import read_stage
 
 LAB, NAT, GRN, ACT, MRI = (
     "Labour Party",

@@ -127,15 +127,16 @@ def allocate(
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
         console.print(seat_table(result))
+        for note in seat_notes(result):
+            console.print(note)
 
 
 def seat_table(result: MMPResult) -> Table:
-    """A Rich table of an MMP allocation, with the House totals as caption."""
+    """A Rich table of an MMP allocation: one row per party and a total row."""
     rules = result.rules
     table = Table(
         title=f"Seat allocation — {rules.name}: {rules.seats} seats, {rules.method.value}, "
         f"threshold {float(rules.threshold):.1%}",
-        caption=_caption(result),
     )
     for header in ("Party", "Votes", "%", "Electorate", "List", "Total"):
         table.add_column(header, justify="left" if header == "Party" else "right")
@@ -155,21 +156,24 @@ def seat_table(result: MMPResult) -> Table:
     return table
 
 
-def _caption(result: MMPResult) -> str:
-    parts = [f"✓ qualifies · House of {result.house_size}"]
+def seat_notes(result: MMPResult) -> list[str]:
+    """Lines to print under the seat table: the House, then one line per tie."""
+    house = [f"✓ qualifies · House of {result.house_size}"]
     if result.overhang:
-        parts.append(f"overhang {result.overhang}")
+        house.append(f"overhang {result.overhang}")
     if result.other_electorates:
-        parts.append(f"{result.other_electorates} other electorate seat(s)")
+        house.append(f"{result.other_electorates} other electorate seat(s)")
     if result.vacant:
-        parts.append(f"{result.vacant} vacant")
+        house.append(f"{result.vacant} vacant")
+    lines = [" · ".join(house)]
     for tie in result.ties:
-        names = " / ".join(tie.parties)
         if tie.lot_winners:
-            parts.append(f"tie for {tie.seats} seat(s) drawn by lot: {', '.join(tie.lot_winners)}")
+            winners = ", ".join(tie.lot_winners)
+            lines.append(f"Tie for {tie.seats} seat(s) drawn by lot: {winners}")
         else:
-            parts.append(f"TIE for {tie.seats} seat(s) between {names} (use --lot to draw)")
-    return " · ".join(parts)
+            names = " / ".join(tie.parties)
+            lines.append(f"TIE for {tie.seats} seat(s) between {names} (use --lot to draw)")
+    return lines
 
 
 @app.command("rules")

@@ -318,9 +318,11 @@ def _largest_remainder_exact(
     left = seats - sum(held)
     if left == 0:
         return held, None
-    if left > sum(1 for v in votes if v > 0):
+    with_votes = sum(1 for v in votes if v > 0)
+    if left > with_votes:
         raise InvalidSeatsError(
-            f"the {method.value} quota leaves {left} seats for {len(votes)} parties: "
+            f"the {method.value} quota leaves {left} seats after whole quotas but only "
+            f"{with_votes} part{'y has' if with_votes == 1 else 'ies have'} votes: "
             "too few votes for this many seats"
         )
     cutoff = sorted(remainder, reverse=True)[left - 1]
