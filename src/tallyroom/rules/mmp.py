@@ -211,8 +211,8 @@ def allocate_mmp(
     parties = []
     for party, votes in party_votes.items():
         electorate = won.get(party, 0)
-        share = entitlement.get(party, 0)
-        list_seats = max(share - electorate, 0)
+        entitled = entitlement.get(party, 0)
+        list_seats = max(entitled - electorate, 0)
         names, vacancies = None, 0
         if lists is not None and party in lists:
             names = tuple(c for c in lists[party] if c not in members)[:list_seats]
@@ -223,10 +223,10 @@ def allocate_mmp(
                 votes=votes,
                 share=votes / total,
                 qualified=party in entitlement,
-                entitlement=share,
+                entitlement=entitled,
                 electorate=electorate,
                 list_seats=list_seats - vacancies,
-                overhang=max(electorate - share, 0) if party in entitlement else 0,
+                overhang=max(electorate - entitled, 0) if party in entitlement else 0,
                 list_members=names,
                 list_vacancies=vacancies,
             )
