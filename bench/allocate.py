@@ -73,8 +73,10 @@ def main() -> None:
     votes = (rng.dirichlet(np.ones(10), size=args.rows) * 2_900_000).astype(np.int64)
     sample = votes[: args.sample].tolist()
     print(f"{args.rows:,} vote vectors × 10 parties, 120 seats; median of {args.repeats} runs\n")
-    print(f"{'method':<14}{'tallyroom/s':>14}{'heap/s':>12}{'apportionment/s':>17}"
-          f"{'× heap':>10}{'× package':>11}")  # fmt: skip
+    print(
+        f"{'method':<14}{'tallyroom/s':>14}{'heap/s':>12}{'apportionment/s':>17}"
+        f"{'× heap':>10}{'× package':>11}"
+    )
     for method in (Method.SAINTE_LAGUE, Method.DHONDT):
         ours = args.rows / median_seconds(
             lambda m=method: allocate_batch(votes, 120, m), args.repeats
@@ -89,8 +91,10 @@ def main() -> None:
             ],
             args.repeats,
         )
-        print(f"{method.value:<14}{ours:>14,.0f}{heap:>12,.0f}{package:>17,.0f}"
-              f"{ours / heap:>10,.0f}{ours / package:>11,.0f}")  # fmt: skip
+        print(
+            f"{method.value:<14}{ours:>14,.0f}{heap:>12,.0f}{package:>17,.0f}"
+            f"{ours / heap:>10,.0f}{ours / package:>11,.0f}"
+        )
 
         batch = allocate_batch(votes[: args.sample], 120, method)
         for i, v in enumerate(sample):

@@ -1,54 +1,18 @@
-"""The ``tallyroom`` command."""
+"""Stateless calculators: ``tallyroom allocate`` and ``tallyroom rules``."""
 
 from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from tallyroom import __version__
-from tallyroom.countlist import CountListError, parse_counts
-from tallyroom.rules.errors import RulesError
+from tallyroom.cli.app import JsonOption, app, console, guarded
+from tallyroom.countlist import parse_counts
 from tallyroom.rules.mmp import MMPResult, allocate_mmp
 from tallyroom.rules.systems import SYSTEMS, named
-
-app = typer.Typer(
-    help="Election results for mixed-member proportional elections and referendums.",
-    no_args_is_help=True,
-    rich_markup_mode="markdown",
-)
-console = Console()
-T = TypeVar("T")
-
-
-def _version(value: bool) -> None:
-    if value:
-        console.print(f"tallyroom {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def main(
-    version: Annotated[
-        bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
-    ] = False,
-) -> None:
-    """tallyroom counts returns, allocates seats by the law and explains the result."""
-
-
-def _guarded(action: Callable[[], T]) -> T:
-    """Run ``action``; a bad input becomes one line on standard error and exit code 2."""
-    try:
-        return action()
-    except (RulesError, CountListError) as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -91,7 +55,7 @@ def allocate(
         int | None,
         typer.Option(help="Seed for drawing lots if parties tie for the last seat."),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Allocate the seats of an MMP House from party votes and electorate wins.
 
@@ -122,7 +86,7 @@ def allocate(
             lot=random.Random(lot) if lot is not None else None,
         )
 
-    result = _guarded(run)
+    result = guarded(run)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -179,10 +143,10 @@ def seat_notes(result: MMPResult) -> list[str]:
 @app.command("rules")
 def show_rules(
     name: Annotated[str | None, typer.Argument(help="A rule set to show in full.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """List the named rule sets, or show one."""
-    chosen = [_guarded(lambda: named(name))] if name else list(SYSTEMS.values())
+    chosen = [guarded(lambda: named(name))] if name else list(SYSTEMS.values())
     if as_json:
         data = [r.to_dict() for r in chosen]
         typer.echo(json.dumps(data[0] if name else data, ensure_ascii=False, indent=2))

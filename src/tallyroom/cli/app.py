@@ -1,0 +1,67 @@
+"""The ``tallyroom`` Typer application and what every command shares."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+
+from tallyroom import __version__
+from tallyroom.countlist import CountListError
+from tallyroom.ingest.errors import IngestError
+from tallyroom.rules.errors import RulesError
+from tallyroom.store.ingest import StoreError
+from tallyroom.tally import NoReturnsError, UnknownElectionError
+
+app = typer.Typer(
+    help="Election results for mixed-member proportional elections and referendums.",
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+)
+console = Console()
+T = TypeVar("T")
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="Store URL, e.g. sqlite:///results.db or postgresql+psycopg://user@host/db "
+        "(default: $TALLYROOM_DB, else a SQLite file in your application directory).",
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+_FAILURES = (
+    RulesError,
+    CountListError,
+    IngestError,
+    StoreError,
+    UnknownElectionError,
+    NoReturnsError,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"tallyroom {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """tallyroom counts returns, allocates seats by the law and explains the result."""
+
+
+def guarded(action: Callable[[], T]) -> T:
+    """Run ``action``; a bad input becomes one line on standard error and exit code 2."""
+    try:
+        return action()
+    except _FAILURES as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None

@@ -1,0 +1,287 @@
+"""Commands on a results store: import returns, list elections, show results and seats."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from tallyroom.cli.app import DbOption, JsonOption, app, console, guarded
+from tallyroom.cli.calculator import seat_notes, seat_table
+from tallyroom.ingest.formats import FORMATS, format_named
+from tallyroom.model import Stage
+from tallyroom.store.database import open_store
+from tallyroom.store.ingest import IngestReport, SourceFile, ingest
+from tallyroom.tally import ElectionTally, UnknownElectionError, stages, tally
+
+StageOption = Annotated[
+    Stage | None,
+    typer.Option(help="preliminary, official or recount (default: the latest with returns)."),
+]
+
+
+@app.command("import")
+def import_(
+    format: Annotated[str, typer.Argument(help=f"Format: {', '.join(FORMATS)}.")],
+    paths: Annotated[list[Path], typer.Argument(help="Files to import (one source).")],
+    stage: StageOption = None,
+    replace: Annotated[
+        bool, typer.Option(help="Store differing returns as new versions (needs --reason).")
+    ] = False,
+    reason: Annotated[str, typer.Option(help="Why returns are being replaced.")] = "",
+    db: DbOption = None,
+) -> None:
+    """Import published result files into the store, all or nothing.
+
+    Every file's own total rows are checked; any error names file, line and field and
+    leaves the store unchanged. Importing the same files again changes nothing.
+    """
+
+    def run() -> IngestReport:
+        reader = format_named(format)
+        with _progress() as bar:
+            reading = bar.add_task("reading", total=None)
+            dataset = reader.read(paths, stage)
+            bar.update(reading, total=1, completed=1)
+            engine = open_store(db)
+            storing = bar.add_task("storing returns", total=len(dataset.returns))
+            source = SourceFile.of(reader.name, paths)
+            return ingest(
+                engine,
+                dataset,
+                source,
+                replace=replace,
+                reason=reason,
+                progress=lambda n: bar.advance(storing, n),
+            )
+
+    report = guarded(run)
+    if report.already_imported:
+        console.print(f"{report.election}: these files were imported before; nothing changed.")
+    else:
+        console.print(
+            f"{report.election}: {report.new:,} new returns, {report.replaced:,} replaced, "
+            f"{report.unchanged:,} unchanged."
+        )
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+@app.command()
+def elections(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """List the elections in the store and the stages counted."""
+    from sqlalchemy import select
+
+    from tallyroom.store import schema as t
+
+    engine = guarded(lambda: open_store(db))
+    with engine.connect() as conn:
+        rows = conn.execute(select(t.election).order_by(t.election.c.date)).all()
+    found = [
+        {
+            "id": r.id,
+            "name": r.name,
+            "date": r.date,
+            "rules": r.rules,
+            "stages": [s.value for s in stages(engine, r.id)],
+        }
+        for r in rows
+    ]
+    if as_json:
+        typer.echo(json.dumps(found, ensure_ascii=False, indent=2))
+        return
+    table = Table(title="Elections")
+    for header in ("Id", "Name", "Date", "Rules", "Stages"):
+        table.add_column(header)
+    for e in found:
+        table.add_row(e["id"], e["name"], e["date"], e["rules"], ", ".join(e["stages"]))
+    console.print(table if found else "No elections yet: try `tallyroom load nz-2020`.")
+
+
+def _tally(db: str | None, election: str, stage: Stage | None) -> ElectionTally:
+    engine = open_store(db)
+    if stage is None:
+        found = stages(engine, election)
+        if not found:
+            tally(engine, election, Stage.OFFICIAL)  # raises the right error
+        stage = found[-1]
+    return tally(engine, election, stage)
+
+
+@app.command()
+def seats(
+    election: Annotated[str, typer.Argument(help="Election id, e.g. nz-2020.")],
+    stage: StageOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The seat allocation from the stored party votes and electorate winners."""
+    counted = guarded(lambda: _tally(db, election, stage))
+    result = guarded(counted.seats)
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return
+    console.print(seat_table(result))
+    for note in seat_notes(result):
+        console.print(note)
+
+
+def results_data(counted: ElectionTally) -> dict[str, Any]:
+    """The figures ``tallyroom results`` prints, as JSON-ready data."""
+    votes = counted.party_votes()
+    valid = sum(votes.values())
+    outcomes = counted.outcomes()
+    return {
+        "election": counted.election,
+        "stage": counted.stage.value,
+        "party_votes": [
+            {"party": p, "votes": v, "percent": round(100 * v / valid, 2) if valid else 0.0}
+            for p, v in votes.items()
+        ],
+        "valid_party_votes": valid,
+        "informal_party_votes": counted.informal_party_votes(),
+        "electorates": [
+            {
+                "number": number,
+                "name": counted.electorates.get(number, ("", ""))[0],
+                "winner": o.winner,
+                "party": counted.candidates[number].party_of.get(o.winner or "", ""),
+                "runner_up": o.runner_up,
+                "majority": o.majority,
+                "tied": list(o.tied),
+            }
+            for number, o in outcomes.items()
+        ],
+        "seats": counted.seats().to_dict(),
+    }
+
+
+@app.command()
+def results(
+    election: Annotated[str, typer.Argument(help="Election id, e.g. nz-2020.")],
+    stage: StageOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Party votes and shares, electorate winners and majorities, and the seats."""
+    data = guarded(lambda: results_data(_tally(db, election, stage)))
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    parties = Table(title=f"{election} — party vote ({data['stage']})")
+    for header in ("Party", "Votes", "%", "Seats"):
+        parties.add_column(header, justify="left" if header == "Party" else "right")
+    seats_won = data["seats"]["seats"]
+    for row in data["party_votes"]:
+        parties.add_row(
+            row["party"],
+            f"{row['votes']:,}",
+            f"{row['percent']:.2f}",
+            str(seats_won.get(row["party"], "")),
+        )
+    parties.add_section()
+    parties.add_row("Valid party votes", f"{data['valid_party_votes']:,}", "", "")
+    parties.add_row("Informal", f"{data['informal_party_votes']:,}", "", "")
+    console.print(parties)
+    winners = Table(title=f"{election} — electorate winners ({data['stage']})")
+    for header in ("No.", "Electorate", "Winner", "Party", "Majority"):
+        winners.add_column(header, justify="right" if header in ("No.", "Majority") else "left")
+    for e in data["electorates"]:
+        winner = e["winner"] or "TIE: " + " / ".join(e["tied"])
+        winners.add_row(str(e["number"]), e["name"], winner, e["party"], f"{e['majority']:,}")
+    console.print(winners)
+    console.print(
+        f"House of {data['seats']['house_size']}: "
+        + ", ".join(f"{p} {n}" for p, n in seats_won.items())
+    )
+
+
+@app.command()
+def electorate(
+    election: Annotated[str, typer.Argument(help="Election id, e.g. nz-2020.")],
+    which: Annotated[str, typer.Argument(metavar="NAME|NUMBER", help="Electorate name or number.")],
+    stage: StageOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """One electorate: candidates, votes, winner and majority."""
+
+    def run() -> dict[str, Any]:
+        counted = _tally(db, election, stage)
+        number = _electorate_number(counted, which)
+        contest = counted.candidates.get(number)
+        name = counted.electorates[number][0]
+        if contest is None or not contest.counts:
+            return {
+                "number": number,
+                "name": name,
+                "stage": counted.stage.value,
+                "candidates": [],
+                "winner": None,
+            }
+        outcome = counted.outcomes()[number]
+        return {
+            "number": number,
+            "name": name,
+            "stage": counted.stage.value,
+            "candidates": [
+                {
+                    "candidate": c,
+                    "party": contest.party_of.get(c, ""),
+                    "votes": v,
+                    "percent": round(100 * v / contest.valid, 2),
+                }
+                for c, v in sorted(contest.counts.items(), key=lambda i: (-i[1], i[0]))
+            ],
+            "valid": contest.valid,
+            "informal": contest.informal,
+            "winner": outcome.winner,
+            "runner_up": outcome.runner_up,
+            "majority": outcome.majority,
+        }
+
+    data = guarded(run)
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"{data['name']} ({data['number']}) — {data['stage']}")
+    for header in ("Candidate", "Party", "Votes", "%"):
+        table.add_column(header, justify="right" if header in ("Votes", "%") else "left")
+    for c in data["candidates"]:
+        table.add_row(c["candidate"], c["party"], f"{c['votes']:,}", f"{c['percent']:.2f}")
+    if data["candidates"]:
+        table.add_section()
+        table.add_row("Informal", "", f"{data['informal']:,}", "")
+    console.print(table)
+    if data["winner"]:
+        console.print(
+            f"Winner: {data['winner']}, majority {data['majority']:,} over {data['runner_up']}"
+        )
+    else:
+        console.print("No candidate votes at this stage.")
+
+
+def _electorate_number(counted: ElectionTally, which: str) -> int:
+    if which.isdigit() and int(which) in counted.electorates:
+        return int(which)
+    wanted = which.strip().casefold()
+    for number, (name, _roll) in counted.electorates.items():
+        if name.casefold() == wanted:
+            return number
+    raise UnknownElectionError(
+        f"{counted.election} has no electorate {which!r}; give a number 1-"
+        f"{max(counted.electorates)} or an exact name"
+    )

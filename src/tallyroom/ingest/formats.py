@@ -1,0 +1,43 @@
+"""The import formats by name, as ``tallyroom import FORMAT`` knows them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from tallyroom.ingest import nz_tidy2020
+from tallyroom.ingest.errors import IngestFormatError
+from tallyroom.model import Dataset, Stage
+
+
+@dataclass(frozen=True)
+class Format:
+    """An importer: its name, what it reads, and the function that reads it."""
+
+    name: str
+    description: str
+    read: Callable[[Sequence[Path], Stage | None], Dataset]
+
+
+FORMATS = {
+    f.name: f
+    for f in (
+        Format(
+            "nz-tidy-2020",
+            "2020 tidy electorate tables (electorate-results-preliminary/official.csv)",
+            nz_tidy2020.read,
+        ),
+    )
+}
+
+
+def format_named(name: str) -> Format:
+    """The format called ``name``."""
+    try:
+        return FORMATS[name]
+    except KeyError:
+        known = ", ".join(FORMATS)
+        raise IngestFormatError(
+            f"unknown import format {name!r}; expected one of: {known}"
+        ) from None

@@ -1,0 +1,180 @@
+"""Domain types shared by the importers, the store and the tally.
+
+The names follow the vocabulary of the design (and of the NIST SP 1500-100 common data
+format): an *election* has *contests* (the party vote, each electorate's candidate vote,
+each referendum question) whose *choices* are counted at *reporting units* (the nation,
+electorates, voting places, special-vote batches, referendum areas). A *return* is the
+counts for one contest at one unit at one *stage* and *count type*. Informal votes are
+counted beside the choices, never as one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Stage(StrEnum):
+    """How far the count has got."""
+
+    PRELIMINARY = "preliminary"
+    """Election night: ordinary votes, counted at the voting places."""
+    OFFICIAL = "official"
+    """The official count: ordinary votes recounted, special votes added."""
+    RECOUNT = "recount"
+    """A judicial recount."""
+
+
+class CountType(StrEnum):
+    """Which votes a return counts. ``all`` is used where a source does not split them."""
+
+    ALL = "all"
+    ORDINARY = "ordinary"
+    ADVANCE = "advance"
+    ELECTION_DAY = "election-day"
+    SPECIAL = "special"
+    SPECIAL_BEFORE = "special-before"
+    SPECIAL_ON = "special-on"
+    OVERSEAS = "overseas"
+
+    @property
+    def is_special(self) -> bool:
+        """True for the kinds of special vote."""
+        return self in (
+            CountType.SPECIAL,
+            CountType.SPECIAL_BEFORE,
+            CountType.SPECIAL_ON,
+            CountType.OVERSEAS,
+        )
+
+
+class UnitKind(StrEnum):
+    """Kinds of reporting unit, from the whole nation down to one voting place."""
+
+    NATION = "nation"
+    ELECTORATE = "electorate"
+    AREA = "area"
+    """A referendum area: votes cast at voting places shared by several electorates."""
+    VOTING_PLACE = "voting-place"
+    SPECIAL_BATCH = "special-batch"
+
+
+class ContestKind(StrEnum):
+    """What is voted on."""
+
+    PARTY = "party"
+    CANDIDATE = "candidate"
+    REFERENDUM = "referendum"
+
+
+class Roll(StrEnum):
+    """New Zealand's two electoral rolls; each electorate belongs to one."""
+
+    GENERAL = "general"
+    MAORI = "maori"
+
+
+@dataclass(frozen=True)
+class Election:
+    """One election event. ``rules`` names a rule set of :mod:`tallyroom.rules.systems`."""
+
+    id: str
+    name: str
+    date: str = ""
+    rules: str = "nz"
+
+
+@dataclass(frozen=True)
+class Electorate:
+    """A single-member district, identified within its election by number."""
+
+    number: int
+    name: str
+    roll: Roll = Roll.GENERAL
+
+
+@dataclass(frozen=True)
+class Party:
+    """A party on the party ballot (or standing candidates only)."""
+
+    name: str
+    short_name: str = ""
+    colour: str = ""
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A reporting unit. ``code`` is unique within the election, e.g. ``electorate:1``."""
+
+    code: str
+    kind: UnitKind
+    name: str
+    electorate: int | None = None
+
+
+@dataclass(frozen=True)
+class Contest:
+    """A contest; ``code`` is ``party``, ``candidate:N`` or ``referendum:SLUG``."""
+
+    code: str
+    kind: ContestKind
+    name: str
+    electorate: int | None = None
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A party, candidate or option in a contest; ``party`` is a candidate's party."""
+
+    contest: str
+    name: str
+    party: str = ""
+
+
+@dataclass(frozen=True)
+class Return:
+    """Counts for one contest at one reporting unit, stage and count type.
+
+    ``where`` says where the figures came from (file and line) for error messages.
+    """
+
+    contest: str
+    unit: str
+    stage: Stage
+    count_type: CountType
+    counts: Mapping[str, int]
+    informal: int = 0
+    where: str = ""
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        """What a return is a version of: contest, unit, stage, count type."""
+        return (self.contest, self.unit, self.stage.value, self.count_type.value)
+
+
+@dataclass
+class Dataset:
+    """What an importer reads from its files: definitions and returns, ready to store."""
+
+    election: Election
+    electorates: list[Electorate] = field(default_factory=list)
+    parties: list[Party] = field(default_factory=list)
+    units: list[Unit] = field(default_factory=list)
+    contests: list[Contest] = field(default_factory=list)
+    choices: list[Choice] = field(default_factory=list)
+    returns: list[Return] = field(default_factory=list)
+
+
+def electorate_unit(number: int) -> str:
+    """The unit code of electorate ``number``."""
+    return f"electorate:{number}"
+
+
+def candidate_contest(number: int) -> str:
+    """The contest code of electorate ``number``'s candidate vote."""
+    return f"candidate:{number}"
+
+
+PARTY_CONTEST = "party"
+NATION_UNIT = "nation"

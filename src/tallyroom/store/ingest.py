@@ -1,0 +1,324 @@
+"""Write an importer's :class:`~tallyroom.model.Dataset` into the store, all or nothing.
+
+* The same file (by content hash) imported again for the same election changes nothing.
+* A return whose key (contest, unit, stage, count type) is new is stored as version 1.
+* A return identical to the stored latest version is left alone.
+* A return that differs from the stored one is refused unless ``replace`` is given with
+  a reason; it is then stored as the next version, naming the row it supersedes.
+
+Everything happens in one transaction: an error, or the process being killed, leaves
+the store as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, and_, func, insert, select
+
+from tallyroom.model import Dataset, Return
+from tallyroom.store import schema as t
+
+_CHUNK = 20_000
+
+
+class StoreError(Exception):
+    """The store refused a write; nothing was changed."""
+
+
+class ReplaceRequiredError(StoreError):
+    """Returns differ from those stored and no ``--replace --reason`` was given."""
+
+
+class UnknownReferenceError(StoreError):
+    """A return names a contest, unit or choice its dataset does not define."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """An imported file (or set of files): its format, a name for people, its content hash."""
+
+    format: str
+    name: str
+    content_hash: str
+
+    @classmethod
+    def of(cls, format: str, paths: Sequence[Path]) -> SourceFile:
+        """Describe ``paths`` as one source; the hash covers every file's bytes in order."""
+        digest = hashlib.sha256()
+        for path in paths:
+            digest.update(path.read_bytes())
+        return cls(format, ", ".join(p.name for p in paths), digest.hexdigest())
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What an import did."""
+
+    election: str
+    already_imported: bool = False
+    new: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+
+
+def ingest(
+    engine: Engine,
+    dataset: Dataset,
+    source: SourceFile,
+    *,
+    replace: bool = False,
+    reason: str = "",
+    progress: Callable[[int], None] | None = None,
+) -> IngestReport:
+    """Store ``dataset`` from ``source`` in one transaction; see the module docstring."""
+    if replace and not reason.strip():
+        raise StoreError("--replace needs a --reason saying why the stored returns are replaced")
+    election_id = dataset.election.id
+    with engine.begin() as conn:
+        seen = conn.execute(
+            select(t.source.c.id).where(
+                t.source.c.election_id == election_id,
+                t.source.c.content_hash == source.content_hash,
+            )
+        ).first()
+        if seen:
+            return IngestReport(election_id, already_imported=True)
+        _define(conn, dataset)
+        units = _ids(conn, t.unit, election_id)
+        contests = _ids(conn, t.contest, election_id)
+        choices = _choice_ids(conn, election_id)
+        source_id = conn.execute(
+            insert(t.source).returning(t.source.c.id),
+            {
+                "election_id": election_id,
+                "format": source.format,
+                "name": source.name,
+                "content_hash": source.content_hash,
+                "imported_at": datetime.now(UTC),
+                "reason": reason,
+            },
+        ).scalar_one()
+        keyed = [(_resolve(r, contests, units), r) for r in dataset.returns]
+        stored = _latest_versions(conn, {key for key, _ in keyed})
+        rows, counts, report = [], [], {"new": 0, "replaced": 0, "unchanged": 0}
+        for key, ret in keyed:
+            resolved = _resolve_counts(ret, choices)
+            previous = stored.get(key)
+            if previous is None:
+                version, supersedes = 1, None
+                report["new"] += 1
+            elif previous.counts == resolved and previous.informal == ret.informal:
+                report["unchanged"] += 1
+                continue
+            elif not replace:
+                raise ReplaceRequiredError(
+                    f"{ret.where}: {ret.contest} at {ret.unit} ({ret.stage}, {ret.count_type}) "
+                    "differs from the stored return; import with --replace --reason to store "
+                    "a new version"
+                )
+            else:
+                version, supersedes = previous.version + 1, previous.id
+                report["replaced"] += 1
+            rows.append(
+                {
+                    "contest_id": key[0],
+                    "unit_id": key[1],
+                    "stage": key[2],
+                    "count_type": key[3],
+                    "version": version,
+                    "supersedes": supersedes,
+                    "source_id": source_id,
+                    "informal": ret.informal,
+                    "reason": reason if supersedes else "",
+                }
+            )
+            counts.append(resolved)
+        statement = insert(t.vote_return).returning(
+            t.vote_return.c.id, sort_by_parameter_order=True
+        )
+        for start in range(0, len(rows), _CHUNK):
+            ids = conn.execute(statement, rows[start : start + _CHUNK]).scalars().all()
+            count_rows = [
+                {"return_id": return_id, "choice_id": choice_id, "votes": votes}
+                for return_id, resolved in zip(ids, counts[start : start + _CHUNK], strict=True)
+                for choice_id, votes in resolved.items()
+            ]
+            if count_rows:
+                conn.execute(insert(t.vote_count), count_rows)
+            if progress:
+                progress(len(ids))
+    return IngestReport(election_id, **report)
+
+
+def _define(conn: Connection, dataset: Dataset) -> None:
+    """Insert the election and whatever definitions the store does not have yet."""
+    election = dataset.election
+    if not conn.execute(select(t.election.c.id).where(t.election.c.id == election.id)).first():
+        conn.execute(insert(t.election), vars(election))
+    eid = election.id
+    _insert_missing(
+        conn,
+        t.electorate,
+        eid,
+        "number",
+        [{"number": e.number, "name": e.name, "roll": e.roll.value} for e in dataset.electorates],
+    )
+    _insert_missing(
+        conn,
+        t.party,
+        eid,
+        "name",
+        [{"name": p.name, "short_name": p.short_name, "colour": p.colour} for p in dataset.parties],
+    )
+    _insert_missing(
+        conn,
+        t.unit,
+        eid,
+        "code",
+        [
+            {"code": u.code, "kind": u.kind.value, "name": u.name, "electorate": u.electorate}
+            for u in dataset.units
+        ],
+    )
+    _insert_missing(
+        conn,
+        t.contest,
+        eid,
+        "code",
+        [
+            {"code": c.code, "kind": c.kind.value, "name": c.name, "electorate": c.electorate}
+            for c in dataset.contests
+        ],
+    )
+    contests = _ids(conn, t.contest, eid)
+    existing = set(_choice_ids(conn, eid))
+    new = {}
+    for c in dataset.choices:
+        if c.contest not in contests:
+            raise UnknownReferenceError(f"choice {c.name!r} names unknown contest {c.contest!r}")
+        if (c.contest, c.name) not in existing:
+            new[c.contest, c.name] = {
+                "contest_id": contests[c.contest],
+                "name": c.name,
+                "party": c.party,
+            }
+    if new:
+        conn.execute(insert(t.choice), list(new.values()))
+
+
+def _insert_missing(
+    conn: Connection, table: Table, election_id: str, key: str, rows: Iterable[dict[str, Any]]
+) -> None:
+    present = set(
+        conn.execute(select(table.c[key]).where(table.c.election_id == election_id)).scalars()
+    )
+    fresh = {}
+    for row in rows:
+        if row[key] not in present:
+            fresh[row[key]] = {**row, "election_id": election_id}
+    if fresh:
+        conn.execute(insert(table), list(fresh.values()))
+
+
+def _ids(conn: Connection, table: Table, election_id: str) -> dict[str, int]:
+    query = select(table.c.code, table.c.id).where(table.c.election_id == election_id)
+    return {code: id_ for code, id_ in conn.execute(query)}
+
+
+def _choice_ids(conn: Connection, election_id: str) -> dict[tuple[str, str], int]:
+    query = (
+        select(t.contest.c.code, t.choice.c.name, t.choice.c.id)
+        .join(t.contest, t.choice.c.contest_id == t.contest.c.id)
+        .where(t.contest.c.election_id == election_id)
+    )
+    return {(code, name): choice_id for code, name, choice_id in conn.execute(query)}
+
+
+def _resolve(ret: Return, contests: dict[str, int], units: dict[str, int]) -> tuple:
+    if ret.contest not in contests:
+        raise UnknownReferenceError(f"{ret.where}: unknown contest {ret.contest!r}")
+    if ret.unit not in units:
+        raise UnknownReferenceError(f"{ret.where}: unknown reporting unit {ret.unit!r}")
+    return (contests[ret.contest], units[ret.unit], ret.stage.value, ret.count_type.value)
+
+
+def _resolve_counts(ret: Return, choices: dict[tuple[str, str], int]) -> dict[int, int]:
+    resolved = {}
+    for name, votes in ret.counts.items():
+        choice_id = choices.get((ret.contest, name))
+        if choice_id is None:
+            raise UnknownReferenceError(
+                f"{ret.where}: {name!r} is not a choice of contest {ret.contest!r}"
+            )
+        resolved[choice_id] = votes
+    return resolved
+
+
+@dataclass(frozen=True)
+class _Stored:
+    id: int
+    version: int
+    informal: int
+    counts: dict[int, int]
+
+
+def _latest_versions(conn: Connection, keys: set[tuple]) -> dict[tuple, _Stored]:
+    """The latest stored version of each of ``keys`` that exists, with its counts."""
+    if not keys:
+        return {}
+    r = t.vote_return
+    contest_ids = {k[0] for k in keys}
+    latest = (
+        select(
+            r.c.contest_id,
+            r.c.unit_id,
+            r.c.stage,
+            r.c.count_type,
+            func.max(r.c.version).label("version"),
+        )
+        .where(r.c.contest_id.in_(contest_ids))
+        .group_by(r.c.contest_id, r.c.unit_id, r.c.stage, r.c.count_type)
+        .subquery()
+    )
+    rows = conn.execute(
+        select(
+            r.c.id,
+            r.c.contest_id,
+            r.c.unit_id,
+            r.c.stage,
+            r.c.count_type,
+            r.c.version,
+            r.c.informal,
+        ).join(
+            latest,
+            and_(
+                r.c.contest_id == latest.c.contest_id,
+                r.c.unit_id == latest.c.unit_id,
+                r.c.stage == latest.c.stage,
+                r.c.count_type == latest.c.count_type,
+                r.c.version == latest.c.version,
+            ),
+        )
+    ).all()
+    found = {
+        (row.contest_id, row.unit_id, row.stage, row.count_type): row
+        for row in rows
+        if (row.contest_id, row.unit_id, row.stage, row.count_type) in keys
+    }
+    counts: dict[int, dict[int, int]] = {row.id: {} for row in found.values()}
+    ids = list(counts)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        query = select(t.vote_count).where(t.vote_count.c.return_id.in_(chunk))
+        for return_id, choice_id, votes in conn.execute(query):
+            counts[return_id][choice_id] = votes
+    return {
+        key: _Stored(row.id, row.version, row.informal, counts[row.id])
+        for key, row in found.items()
+    }

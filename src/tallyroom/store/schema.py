@@ -1,0 +1,122 @@
+"""The store's tables (SQLAlchemy Core). Changes go through a migration in ``migrations/``.
+
+Returns are append-only: a correction is a new row with a higher ``version`` that names
+the row it ``supersedes`` and why; nothing is updated or deleted. ``source`` records
+every imported file by content hash, so importing the same file again changes nothing.
+"""
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+election = Table(
+    "election",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("date", String(10), nullable=False, default=""),
+    Column("rules", String(64), nullable=False, default="nz"),
+)
+
+electorate = Table(
+    "electorate",
+    metadata,
+    Column("election_id", String(64), ForeignKey("election.id"), primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("roll", String(16), nullable=False),
+)
+
+party = Table(
+    "party",
+    metadata,
+    Column("election_id", String(64), ForeignKey("election.id"), primary_key=True),
+    Column("name", String(200), primary_key=True),
+    Column("short_name", String(64), nullable=False, default=""),
+    Column("colour", String(16), nullable=False, default=""),
+)
+
+unit = Table(
+    "unit",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("election_id", String(64), ForeignKey("election.id"), nullable=False),
+    Column("code", String(300), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("name", String(300), nullable=False),
+    Column("electorate", Integer),
+    UniqueConstraint("election_id", "code"),
+)
+
+contest = Table(
+    "contest",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("election_id", String(64), ForeignKey("election.id"), nullable=False),
+    Column("code", String(100), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("name", String(300), nullable=False),
+    Column("electorate", Integer),
+    UniqueConstraint("election_id", "code"),
+)
+
+choice = Table(
+    "choice",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("contest_id", Integer, ForeignKey("contest.id"), nullable=False),
+    Column("name", String(300), nullable=False),
+    Column("party", String(200), nullable=False, default=""),
+    UniqueConstraint("contest_id", "name"),
+)
+
+source = Table(
+    "source",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("election_id", String(64), ForeignKey("election.id"), nullable=False),
+    Column("format", String(64), nullable=False),
+    Column("name", String(500), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("reason", String(1000), nullable=False, default=""),
+    UniqueConstraint("election_id", "content_hash"),
+)
+
+vote_return = Table(
+    "vote_return",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("contest_id", Integer, ForeignKey("contest.id"), nullable=False),
+    Column("unit_id", Integer, ForeignKey("unit.id"), nullable=False),
+    Column("stage", String(16), nullable=False),
+    Column("count_type", String(16), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("supersedes", Integer, ForeignKey("vote_return.id")),
+    Column("source_id", Integer, ForeignKey("source.id"), nullable=False),
+    Column("informal", Integer, nullable=False),
+    Column("reason", String(1000), nullable=False, default=""),
+    UniqueConstraint("contest_id", "unit_id", "stage", "count_type", "version"),
+)
+
+vote_count = Table(
+    "vote_count",
+    metadata,
+    Column("return_id", Integer, primary_key=True),
+    Column("choice_id", Integer, ForeignKey("choice.id"), primary_key=True),
+    Column("votes", Integer, nullable=False),
+    ForeignKeyConstraint(["return_id"], ["vote_return.id"]),
+)
+
+Index("vote_return_stage", vote_return.c.stage, vote_return.c.contest_id)

@@ -1,0 +1,235 @@
+"""Returns → tallies: counts per contest and electorate at one stage, and what they decide.
+
+Only the latest version of each return counts. A contest may be reported both as one
+electorate-level return and, in more detail, by voting place; the two are views of the
+same votes, so for each contest and electorate the tally uses the detailed returns when
+there are any and the electorate-level return otherwise. Never both.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, and_, exists, func, select
+from sqlalchemy.orm import aliased
+
+from tallyroom.model import ContestKind, Stage, UnitKind
+from tallyroom.rules.fpp import ElectorateOutcome, decide_electorate
+from tallyroom.rules.mmp import MMPResult, allocate_mmp
+from tallyroom.rules.systems import named
+from tallyroom.store import schema as t
+
+# level of detail of a unit kind: a tally takes the highest level present
+_LEVEL = {UnitKind.NATION: 0, UnitKind.ELECTORATE: 1}
+_DETAIL = 2
+
+
+class UnknownElectionError(LookupError):
+    """No election with that id is in the store."""
+
+
+class NoReturnsError(LookupError):
+    """The election has no returns at the requested stage."""
+
+
+@dataclass
+class ContestTally:
+    """Votes per choice in one contest (for one electorate, or the whole nation)."""
+
+    code: str
+    kind: ContestKind
+    name: str
+    electorate: int | None
+    counts: dict[str, int] = field(default_factory=dict)
+    informal: int = 0
+    party_of: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def valid(self) -> int:
+        """Votes for a choice."""
+        return sum(self.counts.values())
+
+
+@dataclass
+class ElectionTally:
+    """Everything counted for an election at one stage."""
+
+    election: str
+    name: str
+    stage: Stage
+    rules: str
+    electorates: dict[int, tuple[str, str]]
+    """number → (name, roll)"""
+    party_by_electorate: dict[int, ContestTally]
+    candidates: dict[int, ContestTally]
+    referendums: dict[str, ContestTally]
+
+    def party_votes(self) -> dict[str, int]:
+        """Party votes summed over the electorates, largest first."""
+        totals: dict[str, int] = defaultdict(int)
+        for contest in self.party_by_electorate.values():
+            for party, votes in contest.counts.items():
+                totals[party] += votes
+        return dict(sorted(totals.items(), key=lambda item: (-item[1], item[0])))
+
+    def informal_party_votes(self) -> int:
+        """Informal party votes summed over the electorates."""
+        return sum(c.informal for c in self.party_by_electorate.values())
+
+    def outcomes(self) -> dict[int, ElectorateOutcome]:
+        """Each electorate's winner and majority, for electorates with candidate votes."""
+        return {
+            number: decide_electorate(contest.counts, contest.informal)
+            for number, contest in sorted(self.candidates.items())
+            if contest.counts
+        }
+
+    def seats(self, lot: random.Random | None = None) -> MMPResult:
+        """The House by the election's rule set from the party votes and electorate winners."""
+        ballot = self.party_votes()
+        won: dict[str, int] = defaultdict(int)
+        other = 0
+        for number, outcome in self.outcomes().items():
+            party = self.candidates[number].party_of.get(outcome.winner or "", "")
+            if party in ballot:
+                won[party] += 1
+            else:
+                other += 1
+        vacant = len(self.electorates) - len(self.outcomes())
+        return allocate_mmp(
+            ballot,
+            won,
+            named(self.rules),
+            other_electorates=other,
+            vacant_electorates=vacant,
+            lot=lot,
+        )
+
+
+def tally(engine: Engine, election_id: str, stage: Stage) -> ElectionTally:
+    """Tally ``election_id`` at ``stage`` from the latest version of every return."""
+    with engine.connect() as conn:
+        election = conn.execute(select(t.election).where(t.election.c.id == election_id)).first()
+        if election is None:
+            known = ", ".join(conn.execute(select(t.election.c.id)).scalars()) or "none"
+            raise UnknownElectionError(f"no election {election_id!r} in the store (have: {known})")
+        electorates = {
+            row.number: (row.name, row.roll)
+            for row in conn.execute(
+                select(t.electorate).where(t.electorate.c.election_id == election_id)
+            )
+        }
+        r, newer = t.vote_return, aliased(t.vote_return)
+        latest = and_(
+            t.contest.c.election_id == election_id,
+            r.c.stage == stage.value,
+            ~exists().where(
+                newer.c.contest_id == r.c.contest_id,
+                newer.c.unit_id == r.c.unit_id,
+                newer.c.stage == r.c.stage,
+                newer.c.count_type == r.c.count_type,
+                newer.c.version > r.c.version,
+            ),
+        )
+        keys = (
+            t.contest.c.code,
+            t.contest.c.kind,
+            t.contest.c.name,
+            t.contest.c.electorate,
+            t.unit.c.electorate.label("unit_electorate"),
+            t.unit.c.kind.label("unit_kind"),
+        )
+        returns = (
+            select(r.c.id, *keys)
+            .join(t.contest, r.c.contest_id == t.contest.c.id)
+            .join(t.unit, r.c.unit_id == t.unit.c.id)
+            .where(latest)
+            .subquery()
+        )
+        vote_rows = conn.execute(
+            select(
+                *returns.c[1:],
+                t.choice.c.name.label("choice"),
+                t.choice.c.party,
+                func.sum(t.vote_count.c.votes).label("votes"),
+            )
+            .join(t.vote_count, t.vote_count.c.return_id == returns.c.id)
+            .join(t.choice, t.vote_count.c.choice_id == t.choice.c.id)
+            .group_by(*returns.c[1:], t.choice.c.name, t.choice.c.party)
+        ).all()
+        informal_rows = conn.execute(
+            select(*keys, func.sum(r.c.informal).label("informal"))
+            .select_from(r)
+            .join(t.contest, r.c.contest_id == t.contest.c.id)
+            .join(t.unit, r.c.unit_id == t.unit.c.id)
+            .where(latest)
+            .group_by(*keys)
+        ).all()
+    if not informal_rows:
+        raise NoReturnsError(f"election {election_id!r} has no returns at the {stage} stage")
+
+    def place(row) -> tuple[str, int | None]:
+        return row.code, row.electorate if row.electorate is not None else row.unit_electorate
+
+    def level(row) -> int:
+        return _LEVEL.get(UnitKind(row.unit_kind), _DETAIL)
+
+    finest: dict[tuple[str, int | None], int] = {}
+    for row in informal_rows:
+        finest[place(row)] = max(finest.get(place(row), 0), level(row))
+    contests: dict[tuple[str, int | None], ContestTally] = {}
+    for row in informal_rows:
+        if level(row) != finest[place(row)]:
+            continue
+        code, number = place(row)
+        contest = contests.setdefault(
+            (code, number), ContestTally(code, ContestKind(row.kind), row.name, number)
+        )
+        contest.informal += row.informal
+    for row in vote_rows:
+        if level(row) != finest[place(row)]:
+            continue
+        contest = contests[place(row)]
+        contest.counts[row.choice] = contest.counts.get(row.choice, 0) + row.votes
+        contest.party_of[row.choice] = row.party
+    by_kind: dict[ContestKind, dict] = defaultdict(dict)
+    for (code, number), contest in contests.items():
+        key = code if contest.kind is ContestKind.REFERENDUM else number
+        if contest.kind is ContestKind.REFERENDUM and key in by_kind[contest.kind]:
+            _merge(by_kind[contest.kind][key], contest)
+        else:
+            by_kind[contest.kind][key] = contest
+    return ElectionTally(
+        election=election_id,
+        name=election.name,
+        stage=stage,
+        rules=election.rules,
+        electorates=electorates,
+        party_by_electorate=by_kind[ContestKind.PARTY],
+        candidates=by_kind[ContestKind.CANDIDATE],
+        referendums=by_kind[ContestKind.REFERENDUM],
+    )
+
+
+def _merge(into: ContestTally, other: ContestTally) -> None:
+    """Add ``other``'s counts to ``into`` (a referendum's per-electorate parts)."""
+    for choice, votes in other.counts.items():
+        into.counts[choice] = into.counts.get(choice, 0) + votes
+    into.informal += other.informal
+    into.electorate = None
+
+
+def stages(engine: Engine, election_id: str) -> list[Stage]:
+    """The stages with returns for an election, in count order."""
+    with engine.connect() as conn:
+        found = set(
+            conn.execute(
+                select(t.vote_return.c.stage)
+                .join(t.contest, t.vote_return.c.contest_id == t.contest.c.id)
+                .where(t.contest.c.election_id == election_id)
+                .distinct()
+            ).scalars()
+        )
+    return [s for s in Stage if s.value in found]
