@@ -13,6 +13,7 @@ from rich.table import Table
 from tallyroom.cli.app import DbOption, JsonOption, app, console, guarded
 from tallyroom.cli.calculator import seat_notes, seat_table
 from tallyroom.ingest.formats import FORMATS, format_named
+from tallyroom.ingest.options import ReadOptions
 from tallyroom.model import Stage
 from tallyroom.store.database import open_store
 from tallyroom.store.ingest import IngestReport, SourceFile, ingest
@@ -29,6 +30,9 @@ def import_(
     format: Annotated[str, typer.Argument(help=f"Format: {', '.join(FORMATS)}.")],
     paths: Annotated[list[Path], typer.Argument(help="Files to import (one source).")],
     stage: StageOption = None,
+    election: Annotated[
+        str | None, typer.Option(help="Election id, e.g. nz-2020, where the files do not say.")
+    ] = None,
     replace: Annotated[
         bool, typer.Option(help="Store differing returns as new versions (needs --reason).")
     ] = False,
@@ -45,7 +49,7 @@ def import_(
         reader = format_named(format)
         with _progress() as bar:
             reading = bar.add_task("reading", total=None)
-            dataset = reader.read(paths, stage)
+            dataset = reader.read(paths, ReadOptions(stage, election))
             bar.update(reading, total=1, completed=1)
             engine = open_store(db)
             storing = bar.add_task("storing returns", total=len(dataset.returns))

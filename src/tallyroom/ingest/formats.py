@@ -6,9 +6,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tallyroom.ingest import nz_tidy2020
+from tallyroom.ingest import nz_official, nz_tidy2020
 from tallyroom.ingest.errors import IngestFormatError
-from tallyroom.model import Dataset, Stage
+from tallyroom.ingest.options import ReadOptions
+from tallyroom.model import Dataset
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,7 @@ class Format:
 
     name: str
     description: str
-    read: Callable[[Sequence[Path], Stage | None], Dataset]
+    read: Callable[[Sequence[Path], ReadOptions], Dataset]
 
 
 FORMATS = {
@@ -27,6 +28,11 @@ FORMATS = {
             "nz-tidy-2020",
             "2020 tidy electorate tables (electorate-results-preliminary/official.csv)",
             nz_tidy2020.read,
+        ),
+        Format(
+            "nz-official",
+            "Electoral Commission statistics CSVs, 2017 on (a directory or its files)",
+            nz_official.read,
         ),
     )
 }

@@ -16,6 +16,7 @@ from pathlib import Path
 from tallyroom.ingest.csvfile import count, records
 from tallyroom.ingest.errors import IngestFormatError
 from tallyroom.ingest.nz import is_informal, nz_election, roll_of
+from tallyroom.ingest.options import ReadOptions
 from tallyroom.model import (
     NATION_UNIT,
     PARTY_CONTEST,
@@ -37,9 +38,10 @@ from tallyroom.model import (
 HEADER = ("electorate_number", "electorate", "vote_type", "party", "candidate", "votes")
 
 
-def read(paths: Sequence[Path], stage: Stage | None = None) -> Dataset:
+def read(paths: Sequence[Path], options: ReadOptions) -> Dataset:
     """Read one or both tidy files; the stage comes from each file's name unless given."""
     data = Dataset(nz_election(2020))
+    stage = options.stage
     names: dict[int, str] = {}
     parties: dict[str, None] = {}
     choices: dict[tuple[str, str], Choice] = {}

@@ -49,11 +49,17 @@ class SourceFile:
 
     @classmethod
     def of(cls, format: str, paths: Sequence[Path]) -> SourceFile:
-        """Describe ``paths`` as one source; the hash covers every file's bytes in order."""
+        """Describe ``paths`` as one source; the hash covers every file's name and bytes.
+
+        A directory stands for the files in it.
+        """
+        files = sorted(
+            f for p in paths for f in (sorted(p.iterdir()) if p.is_dir() else [p]) if f.is_file()
+        )
         digest = hashlib.sha256()
-        for path in paths:
-            digest.update(path.read_bytes())
-        return cls(format, ", ".join(p.name for p in paths), digest.hexdigest())
+        for path in files:
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        return cls(format, ", ".join(str(p) for p in paths), digest.hexdigest())
 
 
 @dataclass(frozen=True)
