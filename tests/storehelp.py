@@ -1,0 +1,37 @@
+"""Helpers for store tests: import through the real code path, and fingerprint a store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, func, select
+
+from tallyroom.ingest.formats import format_named
+from tallyroom.ingest.options import ReadOptions
+from tallyroom.model import Stage
+from tallyroom.store import schema as t
+from tallyroom.store.ingest import IngestReport, SourceFile, ingest
+
+
+def import_files(engine: Engine, format: str, paths: list[Path], *, stage: Stage | None = None,
+                 replace: bool = False, reason: str = "") -> IngestReport:  # fmt: skip
+    """What ``tallyroom import`` does, without the progress bar."""
+    reader = format_named(format)
+    dataset = reader.read(paths, ReadOptions(stage=stage))
+    return ingest(engine, dataset, SourceFile.of(format, paths), replace=replace, reason=reason)
+
+
+def fingerprint(engine: Engine) -> dict[str, int]:
+    """Row counts of every table and the sums of all votes: equal means unchanged."""
+    with engine.connect() as conn:
+        found = {
+            table.name: conn.execute(select(func.count()).select_from(table)).scalar_one()
+            for table in t.metadata.sorted_tables
+        }
+        found["votes"] = conn.execute(
+            select(func.coalesce(func.sum(t.vote_count.c.votes), 0))
+        ).scalar_one()
+        found["informal"] = conn.execute(
+            select(func.coalesce(func.sum(t.vote_return.c.informal), 0))
+        ).scalar_one()
+    return found

@@ -1,0 +1,111 @@
+"""The results store on SQLite and PostgreSQL: schema, imports, versions, tallies."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import select
+
+from storehelp import fingerprint, import_files
+from tallyroom.model import Stage
+from tallyroom.store import schema as t
+from tallyroom.store.database import open_store
+from tallyroom.store.ingest import ReplaceRequiredError, StoreError
+from tallyroom.tally import tally
+
+TALLYROOM = str(Path(sys.executable).with_name("tallyroom"))
+OFFICIAL_SEATS = {"Labour Party": 65, "National Party": 33, "Green Party": 10,
+                  "ACT New Zealand": 10, "Māori Party": 2}  # fmt: skip
+
+
+def tidy(shared_data: Path, stage: str) -> Path:
+    return shared_data / "nz" / "2020" / f"electorate-results-{stage}.csv"
+
+
+def test_migrations_build_exactly_the_schema(store_url: str) -> None:
+    engine = open_store(store_url)
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), t.metadata) == []
+
+
+def test_tidy_2020_both_stages(store_url: str, shared_data: Path) -> None:
+    engine = open_store(store_url)
+    import_files(engine, "nz-tidy-2020", [tidy(shared_data, "preliminary")])
+    import_files(engine, "nz-tidy-2020", [tidy(shared_data, "official")])
+    official = tally(engine, "nz-2020", Stage.OFFICIAL)
+    assert official.seats().seats() == OFFICIAL_SEATS
+    assert sum(official.party_votes().values()) == 2_886_427  # the tidy file's own sum
+    night = tally(engine, "nz-2020", Stage.PRELIMINARY)
+    assert night.seats().seats()["National Party"] == 35
+    assert night.outcomes()[night_number(night, "Northland")].winner == "KING, Matt"
+
+
+def night_number(counted, name: str) -> int:
+    return next(n for n, (e, _) in counted.electorates.items() if e == name)
+
+
+def test_official_statistics_reconcile_to_the_published_totals(
+    store_url: str, shared_data: Path
+) -> None:
+    engine = open_store(store_url)
+    report = import_files(engine, "nz-official", [shared_data / "nz" / "official" / "2020"])
+    assert report.new == 9_788
+    counted = tally(engine, "nz-2020", Stage.OFFICIAL)
+    # 'Combined Totals' of the official tables
+    assert sum(c.valid for c in counted.candidates.values()) == 2_824_198
+    assert sum(c.informal for c in counted.candidates.values()) == 57_138
+    assert sum(counted.party_votes().values()) == 2_886_420
+    assert counted.party_votes()["Labour Party"] == 1_443_545
+    assert counted.informal_party_votes() == 21_372
+    auckland = counted.candidates[1]
+    assert auckland.counts["SWARBRICK, Chlöe Charlotte"] == 12_631
+    assert auckland.party_of["LOVE, Joshua Nathanuel"] == "Independent"
+    done = subprocess.run([TALLYROOM, "seats", "nz-2020", "--db", store_url, "--json"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    assert json.loads(done.stdout)["seats"] == OFFICIAL_SEATS
+
+
+def test_reimporting_the_same_file_changes_nothing(store_url: str, shared_data: Path) -> None:
+    engine = open_store(store_url)
+    import_files(engine, "nz-tidy-2020", [tidy(shared_data, "official")])
+    before = fingerprint(engine)
+    again = import_files(engine, "nz-tidy-2020", [tidy(shared_data, "official")])
+    assert again.already_imported and fingerprint(engine) == before
+
+
+def test_a_different_file_for_the_same_returns_needs_replace(
+    store_url: str, shared_data: Path
+) -> None:
+    """The tidy file's party votes differ by a few votes from the official table's."""
+    engine = open_store(store_url)
+    import_files(engine, "nz-official", [shared_data / "nz" / "official" / "2020"])
+    before = fingerprint(engine)
+    with pytest.raises(
+        ReplaceRequiredError,
+        match=r"electorate-results-official\.csv, line \d+: party at electorate:\d+ \(official, all\) differs",
+    ):
+        import_files(engine, "nz-tidy-2020", [tidy(shared_data, "official")], stage=Stage.OFFICIAL)
+    assert fingerprint(engine) == before
+    with pytest.raises(StoreError, match="needs a --reason"):
+        import_files(engine, "nz-tidy-2020", [tidy(shared_data, "official")], replace=True)
+    report = import_files(engine, "nz-tidy-2020", [tidy(shared_data, "official")],
+                          replace=True, reason="test: tidy figures")  # fmt: skip
+    assert report.replaced > 0 and report.unchanged > 0
+    counted = tally(engine, "nz-2020", Stage.OFFICIAL)
+    assert counted.party_votes()["Labour Party"] == 1_443_546  # the newer version counts
+    assert counted.candidates[1].counts["SWARBRICK, Chlöe Charlotte"] == 12_631  # voting places win
+    with engine.connect() as conn:
+        versions = conn.execute(select(t.vote_return.c.version, t.vote_return.c.supersedes,
+                                       t.vote_return.c.reason)
+                                .where(t.vote_return.c.version > 1)).all()  # fmt: skip
+    assert len(versions) == report.replaced
+    assert all(v.supersedes and v.reason == "test: tidy figures" for v in versions)
+    assert (
+        fingerprint(engine)["vote_return"] == before["vote_return"] + report.new + report.replaced
+    )
