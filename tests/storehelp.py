@@ -17,8 +17,8 @@ def import_files(engine: Engine, format: str, paths: list[Path], *, stage: Stage
                  replace: bool = False, reason: str = "") -> IngestReport:  # fmt: skip
     """What ``tallyroom import`` does, without the progress bar."""
     reader = format_named(format)
-    dataset = reader.read(paths, ReadOptions(stage=stage))
-    return ingest(engine, dataset, SourceFile.of(format, paths), replace=replace, reason=reason)
+    datasets = reader.read(paths, ReadOptions(stage=stage))
+    return ingest(engine, datasets, SourceFile.of(format, paths), replace=replace, reason=reason)
 
 
 def fingerprint(engine: Engine) -> dict[str, int]:

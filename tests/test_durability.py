@@ -36,7 +36,7 @@ def writing_started(url: str) -> Callable[[], bool]:
             return bool(conn.execute(text(
                 "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
                 "AND datname = current_database() AND xact_start IS NOT NULL "
-                "AND query ILIKE 'INSERT INTO vote_count%'")).scalar())  # fmt: skip
+                "AND (query ILIKE 'COPY vote_%' OR query ILIKE 'INSERT INTO vote_%')")).scalar())  # fmt: skip
 
     return inserting
 

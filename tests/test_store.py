@@ -109,3 +109,30 @@ def test_a_different_file_for_the_same_returns_needs_replace(
     assert (
         fingerprint(engine)["vote_return"] == before["vote_return"] + report.new + report.replaced
     )
+
+
+def test_history_imports_six_elections_with_their_published_houses(
+    store_url: str, shared_data: Path
+) -> None:
+    from test_mmp_real import HOUSE_SIZE, PUBLISHED_HOUSES
+
+    engine = open_store(store_url)
+    path = shared_data / "nz" / "history" / "voting-place-results-2002-2017.csv.gz"
+    report = import_files(engine, "nz-history", [path])
+    assert report.election == "nz-2002, nz-2005, nz-2008, nz-2011, nz-2014, nz-2017"
+    for year, seats in PUBLISHED_HOUSES.items():
+        counted = tally(engine, f"nz-{year}", Stage.OFFICIAL)
+        result = counted.seats()
+        assert result.seats() == seats, year
+        assert result.house_size == HOUSE_SIZE[year]
+    # every vote in the file is stored once: valid and informal sums per year
+    import polars as pl
+
+    frame = pl.read_csv(path, infer_schema_length=0).with_columns(pl.col("votes").cast(pl.Int64))
+    for year in PUBLISHED_HOUSES:
+        rows = frame.filter(pl.col("year") == year)
+        counted = tally(engine, f"nz-{year}", Stage.OFFICIAL)
+        stored = sum(counted.party_votes().values()) + counted.informal_party_votes()
+        assert stored == rows.filter(pl.col("vote_type") == "party")["votes"].sum(), year
+    again = import_files(engine, "nz-history", [path])
+    assert again.already_imported

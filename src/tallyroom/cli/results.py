@@ -49,14 +49,15 @@ def import_(
         reader = format_named(format)
         with _progress() as bar:
             reading = bar.add_task("reading", total=None)
-            dataset = reader.read(paths, ReadOptions(stage, election))
+            datasets = reader.read(paths, ReadOptions(stage, election))
             bar.update(reading, total=1, completed=1)
             engine = open_store(db)
-            storing = bar.add_task("storing returns", total=len(dataset.returns))
+            returns = sum(len(d.returns) for d in datasets)
+            storing = bar.add_task("storing returns", total=returns)
             source = SourceFile.of(reader.name, paths)
             return ingest(
                 engine,
-                dataset,
+                datasets,
                 source,
                 replace=replace,
                 reason=reason,

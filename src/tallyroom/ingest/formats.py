@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tallyroom.ingest import nz_official, nz_tidy2020
+from tallyroom.ingest import nz_history, nz_official, nz_tidy2020
 from tallyroom.ingest.errors import IngestFormatError
 from tallyroom.ingest.options import ReadOptions
 from tallyroom.model import Dataset
@@ -18,7 +18,7 @@ class Format:
 
     name: str
     description: str
-    read: Callable[[Sequence[Path], ReadOptions], Dataset]
+    read: Callable[[Sequence[Path], ReadOptions], list[Dataset]]
 
 
 FORMATS = {
@@ -33,6 +33,11 @@ FORMATS = {
             "nz-official",
             "Electoral Commission statistics CSVs, 2017 on (a directory or its files)",
             nz_official.read,
+        ),
+        Format(
+            "nz-history",
+            "2002-2017 results by voting place (voting-place-results-2002-2017.csv.gz)",
+            nz_history.read,
         ),
     )
 }

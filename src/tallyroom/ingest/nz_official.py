@@ -70,7 +70,7 @@ class _Electorate:
     total_informal: int = 0
 
 
-def read(paths: Sequence[Path], options: ReadOptions) -> Dataset:
+def read(paths: Sequence[Path], options: ReadOptions) -> list[Dataset]:
     """Read the official statistics files of one election; see the module docstring."""
     files = _expand(paths)
     year = _year(files, options)
@@ -97,7 +97,7 @@ def read(paths: Sequence[Path], options: ReadOptions) -> Dataset:
             _read_party_table(path, numbers, stage, data)
         elif path.name == TURNOUT_TABLE:
             _check_turnout(path, {e.name: e for e in electorates})
-    return data
+    return [data]
 
 
 def _expand(paths: Sequence[Path]) -> list[Path]:

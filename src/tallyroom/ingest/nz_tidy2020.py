@@ -38,7 +38,7 @@ from tallyroom.model import (
 HEADER = ("electorate_number", "electorate", "vote_type", "party", "candidate", "votes")
 
 
-def read(paths: Sequence[Path], options: ReadOptions) -> Dataset:
+def read(paths: Sequence[Path], options: ReadOptions) -> list[Dataset]:
     """Read one or both tidy files; the stage comes from each file's name unless given."""
     data = Dataset(nz_election(2020))
     stage = options.stage
@@ -105,7 +105,7 @@ def read(paths: Sequence[Path], options: ReadOptions) -> Dataset:
         for n in sorted(names)
     ]
     data.choices = list(choices.values())
-    return data
+    return [data]
 
 
 def _stage_from_name(path: Path) -> Stage:

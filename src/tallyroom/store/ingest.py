@@ -23,8 +23,21 @@ from sqlalchemy import Connection, Engine, Table, and_, func, insert, select
 
 from tallyroom.model import Dataset, Return
 from tallyroom.store import schema as t
+from tallyroom.store.bulk import insert_rows, reserve_ids
 
 _CHUNK = 20_000
+_RETURN_COLUMNS = (
+    "id",
+    "contest_id",
+    "unit_id",
+    "stage",
+    "count_type",
+    "version",
+    "supersedes",
+    "source_id",
+    "informal",
+    "reason",
+)
 
 
 class StoreError(Exception):
@@ -75,91 +88,121 @@ class IngestReport:
 
 def ingest(
     engine: Engine,
-    dataset: Dataset,
+    datasets: Sequence[Dataset],
     source: SourceFile,
     *,
     replace: bool = False,
     reason: str = "",
     progress: Callable[[int], None] | None = None,
 ) -> IngestReport:
-    """Store ``dataset`` from ``source`` in one transaction; see the module docstring."""
+    """Store ``datasets`` from ``source`` in one transaction; see the module docstring."""
     if replace and not reason.strip():
         raise StoreError("--replace needs a --reason saying why the stored returns are replaced")
-    election_id = dataset.election.id
+    totals = {"new": 0, "replaced": 0, "unchanged": 0}
+    skipped = 0
     with engine.begin() as conn:
-        seen = conn.execute(
-            select(t.source.c.id).where(
-                t.source.c.election_id == election_id,
-                t.source.c.content_hash == source.content_hash,
-            )
-        ).first()
-        if seen:
-            return IngestReport(election_id, already_imported=True)
-        _define(conn, dataset)
-        units = _ids(conn, t.unit, election_id)
-        contests = _ids(conn, t.contest, election_id)
-        choices = _choice_ids(conn, election_id)
-        source_id = conn.execute(
-            insert(t.source).returning(t.source.c.id),
-            {
-                "election_id": election_id,
-                "format": source.format,
-                "name": source.name,
-                "content_hash": source.content_hash,
-                "imported_at": datetime.now(UTC),
-                "reason": reason,
-            },
-        ).scalar_one()
-        keyed = [(_resolve(r, contests, units), r) for r in dataset.returns]
-        stored = _latest_versions(conn, {key for key, _ in keyed})
-        rows, counts, report = [], [], {"new": 0, "replaced": 0, "unchanged": 0}
-        for key, ret in keyed:
-            resolved = _resolve_counts(ret, choices)
-            previous = stored.get(key)
-            if previous is None:
-                version, supersedes = 1, None
-                report["new"] += 1
-            elif previous.counts == resolved and previous.informal == ret.informal:
-                report["unchanged"] += 1
-                continue
-            elif not replace:
-                raise ReplaceRequiredError(
-                    f"{ret.where}: {ret.contest} at {ret.unit} ({ret.stage}, {ret.count_type}) "
-                    "differs from the stored return; import with --replace --reason to store "
-                    "a new version"
-                )
+        for dataset in datasets:
+            done = _ingest_one(conn, dataset, source, replace, reason, progress)
+            if done is None:
+                skipped += 1
             else:
-                version, supersedes = previous.version + 1, previous.id
-                report["replaced"] += 1
-            rows.append(
-                {
-                    "contest_id": key[0],
-                    "unit_id": key[1],
-                    "stage": key[2],
-                    "count_type": key[3],
-                    "version": version,
-                    "supersedes": supersedes,
-                    "source_id": source_id,
-                    "informal": ret.informal,
-                    "reason": reason if supersedes else "",
-                }
-            )
-            counts.append(resolved)
-        statement = insert(t.vote_return).returning(
-            t.vote_return.c.id, sort_by_parameter_order=True
+                totals = {k: totals[k] + done[k] for k in totals}
+    elections = ", ".join(d.election.id for d in datasets)
+    return IngestReport(elections, already_imported=skipped == len(datasets), **totals)
+
+
+def _ingest_one(
+    conn: Connection,
+    dataset: Dataset,
+    source: SourceFile,
+    replace: bool,
+    reason: str,
+    progress: Callable[[int], None] | None,
+) -> dict[str, int] | None:
+    """Store one election's dataset; ``None`` if this source was imported for it before."""
+    election_id = dataset.election.id
+    seen = conn.execute(
+        select(t.source.c.id).where(
+            t.source.c.election_id == election_id,
+            t.source.c.content_hash == source.content_hash,
         )
-        for start in range(0, len(rows), _CHUNK):
-            ids = conn.execute(statement, rows[start : start + _CHUNK]).scalars().all()
-            count_rows = [
-                {"return_id": return_id, "choice_id": choice_id, "votes": votes}
-                for return_id, resolved in zip(ids, counts[start : start + _CHUNK], strict=True)
+    ).first()
+    if seen:
+        return None
+    _define(conn, dataset)
+    units = _ids(conn, t.unit, election_id)
+    contests = _ids(conn, t.contest, election_id)
+    choices = _choice_ids(conn, election_id)
+    source_id = conn.execute(
+        insert(t.source).returning(t.source.c.id),
+        {
+            "election_id": election_id,
+            "format": source.format,
+            "name": source.name,
+            "content_hash": source.content_hash,
+            "imported_at": datetime.now(UTC),
+            "reason": reason,
+        },
+    ).scalar_one()
+    keyed = [(_resolve(r, contests, units), r) for r in dataset.returns]
+    duplicate = _first_duplicate(keyed)
+    if duplicate:
+        raise StoreError(f"{duplicate.where}: the same return appears twice in one import")
+    stored = _latest_versions(conn, {key for key, _ in keyed})
+    rows, counts, report = [], [], {"new": 0, "replaced": 0, "unchanged": 0}
+    for key, ret in keyed:
+        resolved = _resolve_counts(ret, choices)
+        previous = stored.get(key)
+        if previous is None:
+            version, supersedes = 1, None
+            report["new"] += 1
+        elif previous.counts == resolved and previous.informal == ret.informal:
+            report["unchanged"] += 1
+            continue
+        elif not replace:
+            raise ReplaceRequiredError(
+                f"{ret.where}: {ret.contest} at {ret.unit} ({ret.stage}, {ret.count_type}) "
+                "differs from the stored return; import with --replace --reason to store "
+                "a new version"
+            )
+        else:
+            version, supersedes = previous.version + 1, previous.id
+            report["replaced"] += 1
+        rows.append(
+            (*key, version, supersedes, source_id, ret.informal, reason if supersedes else "")
+        )
+        counts.append(resolved)
+    ids = reserve_ids(conn, t.vote_return, len(rows))
+    for start in range(0, len(rows), _CHUNK):
+        chunk = slice(start, start + _CHUNK)
+        insert_rows(
+            conn,
+            t.vote_return,
+            _RETURN_COLUMNS,
+            [(i, *row) for i, row in zip(ids[chunk], rows[chunk], strict=True)],
+        )
+        insert_rows(
+            conn,
+            t.vote_count,
+            ("return_id", "choice_id", "votes"),
+            [
+                (return_id, choice_id, votes)
+                for return_id, resolved in zip(ids[chunk], counts[chunk], strict=True)
                 for choice_id, votes in resolved.items()
-            ]
-            if count_rows:
-                conn.execute(insert(t.vote_count), count_rows)
-            if progress:
-                progress(len(ids))
-    return IngestReport(election_id, **report)
+            ],
+        )
+        if progress:
+            progress(len(rows[chunk]))
+    return report
+
+
+def _first_duplicate(keyed: list[tuple[tuple, Return]]) -> Return | None:
+    seen: set[tuple] = set()
+    for key, ret in keyed:
+        if key in seen:
+            return ret
+        seen.add(key)
+    return None
 
 
 def _define(conn: Connection, dataset: Dataset) -> None:
@@ -215,7 +258,12 @@ def _define(conn: Connection, dataset: Dataset) -> None:
                 "party": c.party,
             }
     if new:
-        conn.execute(insert(t.choice), list(new.values()))
+        insert_rows(
+            conn,
+            t.choice,
+            ("contest_id", "name", "party"),
+            [(r["contest_id"], r["name"], r["party"]) for r in new.values()],
+        )
 
 
 def _insert_missing(
@@ -229,7 +277,8 @@ def _insert_missing(
         if row[key] not in present:
             fresh[row[key]] = {**row, "election_id": election_id}
     if fresh:
-        conn.execute(insert(table), list(fresh.values()))
+        columns = list(next(iter(fresh.values())))
+        insert_rows(conn, table, columns, [tuple(r[c] for c in columns) for r in fresh.values()])
 
 
 def _ids(conn: Connection, table: Table, election_id: str) -> dict[str, int]:

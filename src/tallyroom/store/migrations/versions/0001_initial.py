@@ -83,4 +83,5 @@ def upgrade() -> None:
         sa.Column("return_id", sa.Integer, sa.ForeignKey("vote_return.id"), primary_key=True),
         sa.Column("choice_id", sa.Integer, sa.ForeignKey("choice.id"), primary_key=True),
         sa.Column("votes", sa.Integer, nullable=False),
+        sqlite_with_rowid=False,
     )

@@ -1,0 +1,91 @@
+"""Seconds to import the 900,531-row 2002–2017 history, against a baseline in the same run.
+
+tallyroom: ``tallyroom import nz-history`` as a library call (read, reconcile, normalise
+into returns and counts, one transaction), into a fresh SQLite file and, with
+``--postgres URL``, into a fresh PostgreSQL database.
+
+Baseline: ``pandas.read_csv`` + ``DataFrame.to_sql`` of the same rows into one flat
+table of the same store (no validation, no normalisation). Medians of ``--repeats`` runs.
+
+    python bench/import.py [--repeats 3] [--postgres postgresql+psycopg://user@host/db]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import create_engine, text
+
+from tallyroom.ingest import nz_history
+from tallyroom.ingest.options import ReadOptions
+from tallyroom.store.database import open_store
+from tallyroom.store.ingest import SourceFile, ingest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from conftest import shared_data_dir
+
+HISTORY = shared_data_dir() / "nz" / "history" / "voting-place-results-2002-2017.csv.gz"
+
+
+def tallyroom_import(url: str) -> None:
+    engine = open_store(url)
+    datasets = nz_history.read([HISTORY], ReadOptions())
+    ingest(engine, datasets, SourceFile.of("nz-history", [HISTORY]))
+    engine.dispose()
+
+
+def pandas_import(url: str) -> None:
+    engine = create_engine(url)
+    frame = pd.read_csv(HISTORY, dtype=str)
+    frame["votes"] = frame["votes"].astype(int)
+    frame.to_sql("history", engine, if_exists="replace", index=False, chunksize=50_000)
+    engine.dispose()
+
+
+def timed(action: Callable[[str], None], fresh: Callable[[], str], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        url = fresh()
+        start = time.perf_counter()
+        action(url)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--postgres", help="URL of a PostgreSQL server (a database per run)")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="tallyroom-bench-"))
+    counter = iter(range(10**6))
+
+    def sqlite() -> str:
+        return f"sqlite:///{folder / f'run{next(counter)}.db'}"
+
+    def postgres() -> str:
+        name = f"bench_{next(counter)}_{int(time.time())}"
+        admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f"CREATE DATABASE {name}"))
+        admin.dispose()
+        return f"{args.postgres.rsplit('/', 1)[0]}/{name}"
+
+    targets = [("SQLite", sqlite)] + ([("PostgreSQL", postgres)] if args.postgres else [])
+    print(f"{HISTORY.name}: 900,531 rows; median of {args.repeats} runs\n")
+    print(f"{'store':<12}{'tallyroom s':>13}{'pandas to_sql s':>17}{'speed-up':>10}")
+    for name, fresh in targets:
+        ours = timed(tallyroom_import, fresh, args.repeats)
+        baseline = timed(pandas_import, fresh, args.repeats)
+        print(f"{name:<12}{ours:>13.2f}{baseline:>17.2f}{baseline / ours:>9.1f}×")
+
+
+if __name__ == "__main__":
+    main()

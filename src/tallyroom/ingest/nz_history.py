@@ -1,0 +1,184 @@
+"""NZ general elections 2002–2017 by voting place (``voting-place-results-2002-2017.csv.gz``).
+
+Columns ``year, electorate_number, electorate, voting_place_id, approx_location,
+voting_place, vote_type, party, candidate, votes``; one election per year. Special votes
+appear as pseudo voting places and become special-vote returns of the matching kind;
+"polling places where less than 6 votes were taken" is one ordinary-vote return. The
+file does not say whether a place's votes were advance or election-day, and some places
+appear more than once (one row each time they were used): their rows are summed into one
+ordinary-vote return per place. Party names are kept as published; see
+:mod:`tallyroom.ingest.nz_parties` for the names the same party has had.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import polars as pl
+
+from tallyroom.ingest.errors import IngestFormatError
+from tallyroom.ingest.nz import nz_election, roll_of
+from tallyroom.ingest.options import ReadOptions
+from tallyroom.model import (
+    NATION_UNIT,
+    PARTY_CONTEST,
+    Choice,
+    Contest,
+    ContestKind,
+    CountType,
+    Dataset,
+    Electorate,
+    Party,
+    Return,
+    Stage,
+    Unit,
+    UnitKind,
+    candidate_contest,
+    electorate_unit,
+)
+
+HEADER = ["year", "electorate_number", "electorate", "voting_place_id", "approx_location",
+          "voting_place", "vote_type", "party", "candidate", "votes"]  # fmt: skip
+PSEUDO_PLACES = [  # (prefix, count type, unit suffix), matched case-insensitively
+    ("special votes before polling day", CountType.SPECIAL_BEFORE, "special"),
+    ("special votes on polling day", CountType.SPECIAL_ON, "special"),
+    ("overseas special votes", CountType.OVERSEAS, "special"),
+    ("polling places where less than 6 votes were taken", CountType.ORDINARY, "small-places"),
+]
+
+
+def read(paths: Sequence[Path], options: ReadOptions) -> list[Dataset]:
+    """One dataset per election year in the file (or only ``options.election``)."""
+    if len(paths) != 1:
+        raise IngestFormatError("the history format reads one file")
+    path = paths[0]
+    frame = _load(path)
+    years = sorted(frame["year"].unique().to_list())
+    if options.election:
+        wanted = options.election.removeprefix("nz-")
+        if wanted not in years:
+            raise IngestFormatError(
+                f"{path}: no rows for {options.election}; years: {', '.join(years)}"
+            )
+        years = [wanted]
+    keys = ["year", "vote_type", "electorate_number", "unit", "count_type"]
+    valid = frame.filter(~pl.col("informal"))
+    summed = valid.group_by([*keys, "choice"]).agg(pl.col("votes").sum())
+    returns = (
+        summed.group_by(keys)
+        .agg(pl.col("choice"), pl.col("votes"))
+        .join(
+            frame.filter(pl.col("informal"))
+            .group_by(keys)
+            .agg(pl.col("votes").sum().alias("informal")),
+            on=keys,
+            how="full",
+            coalesce=True,
+        )
+    )
+    by_year = {key[0]: part for key, part in returns.partition_by("year", as_dict=True).items()}
+    rows_by_year = {key[0]: part for key, part in frame.partition_by("year", as_dict=True).items()}
+    return [_election(path, rows_by_year[year], by_year[year], int(year), options)
+            for year in years]  # fmt: skip
+
+
+def _load(path: Path) -> pl.DataFrame:
+    try:
+        frame = pl.read_csv(path, infer_schema_length=0, encoding="utf8")
+    except (pl.exceptions.ComputeError, OSError) as error:
+        raise IngestFormatError(f"{path}: cannot be read as CSV ({error})") from None
+    if frame.columns != HEADER:
+        raise IngestFormatError(f"{path}, line 1: expected the columns {', '.join(HEADER)}; "
+                                f"found {', '.join(frame.columns)}")  # fmt: skip
+    frame = frame.with_row_index("line", offset=2)
+    for column in ("year", "electorate_number", "votes"):
+        bad = frame.filter(~pl.col(column).fill_null("").str.contains(r"^\d+$"))
+        if bad.height:
+            row = bad.row(0, named=True)
+            raise IngestFormatError(
+                f"{path}, line {row['line']}, column {column!r}: expected a whole number, "
+                f"found {row[column]!r}"
+            )
+    bad = frame.filter(~pl.col("vote_type").is_in(["party", "candidate"]))
+    if bad.height:
+        row = bad.row(0, named=True)
+        raise IngestFormatError(f"{path}, line {row['line']}, column 'vote_type': expected party "
+                                f"or candidate, found {row['vote_type']!r}")  # fmt: skip
+    place = pl.col("voting_place").fill_null("")
+    pseudo = place.str.to_lowercase().str.extract(
+        "^(" + "|".join(p for p, _, _ in PSEUDO_PLACES) + ")"
+    )
+    kind = pseudo.replace_strict(
+        {p: k.value for p, k, _ in PSEUDO_PLACES}, default=CountType.ORDINARY.value
+    )
+    place_code = pl.concat_str([pl.lit("place:"), pl.coalesce(
+        pl.col("voting_place_id"),
+        pl.concat_str([pl.col("approx_location").fill_null(""), place], separator="|"),
+    )])  # fmt: skip
+    suffix = pseudo.replace_strict({p: u for p, _, u in PSEUDO_PLACES}, default=None)
+    suffix = pl.coalesce(suffix, place_code)
+    informal = pl.col("party").fill_null("").str.to_lowercase().str.starts_with("informal")
+    return frame.with_columns(
+        pl.col("electorate_number").cast(pl.Int64),
+        pl.col("votes").cast(pl.Int64),
+        kind.alias("count_type"),
+        pl.concat_str([pl.lit("electorate:"), pl.col("electorate_number"), pl.lit("/"), suffix])
+        .alias("unit"),
+        informal.alias("informal"),
+        pl.when(pl.col("vote_type") == "party").then(pl.col("party")).otherwise(pl.col("candidate"))
+        .alias("choice"),
+    )  # fmt: skip
+
+
+def _election(
+    path: Path, frame: pl.DataFrame, returns: pl.DataFrame, year: int, options: ReadOptions
+) -> Dataset:
+    """One year's definitions from its rows, and its returns from the aggregated counts."""
+    data = Dataset(nz_election(year))
+    stage = options.stage or Stage.OFFICIAL
+    names = frame.select("electorate_number", "electorate").unique().sort("electorate_number")
+    if names["electorate_number"].n_unique() != names.height:
+        raise IngestFormatError(f"{path}: an electorate number has two names in {year}")
+    total = names["electorate_number"].max()
+    data.electorates = [Electorate(n, name, roll_of(n, total)) for n, name in names.iter_rows()]
+    data.contests = [Contest(PARTY_CONTEST, ContestKind.PARTY, "Party vote")] + [
+        Contest(candidate_contest(n), ContestKind.CANDIDATE, f"{name} electorate vote", n)
+        for n, name in names.iter_rows()
+    ]
+    units = frame.group_by("unit").agg(
+        pl.col("electorate_number").first(), pl.col("voting_place").first(),
+        pl.col("approx_location").first(), pl.col("count_type").first(),
+    )  # fmt: skip
+    data.units = [Unit(NATION_UNIT, UnitKind.NATION, "New Zealand")] + [
+        Unit(electorate_unit(n), UnitKind.ELECTORATE, name, n) for n, name in names.iter_rows()
+    ]
+    for code, number, place, location, count_type in units.sort("unit").iter_rows():
+        special = CountType(count_type).is_special
+        kind = UnitKind.SPECIAL_BATCH if special else UnitKind.VOTING_PLACE
+        name = "Special votes" if special else ", ".join(p for p in (place, location) if p)
+        data.units.append(Unit(code, kind, name, number))
+    valid = frame.filter(~pl.col("informal"))
+    data.parties = [
+        Party(p) for p in sorted(valid.filter(pl.col("vote_type") == "party")["party"].unique())
+    ]
+    choices = valid.select("vote_type", "electorate_number", "choice", "party").unique()
+    for vote_type, number, choice, party in choices.sort("electorate_number", "choice").iter_rows():
+        contest = PARTY_CONTEST if vote_type == "party" else candidate_contest(number)
+        data.choices.append(Choice(contest, choice, party or ""))
+    keys = ["vote_type", "electorate_number", "unit", "count_type"]
+    summed = valid.group_by([*keys, "choice"]).agg(pl.col("votes").sum())
+    returns = summed.group_by(keys).agg(pl.col("choice"), pl.col("votes")).join(
+        frame.filter(pl.col("informal")).group_by(keys).agg(pl.col("votes").sum().alias("informal")),
+        on=keys, how="full", coalesce=True,
+    )  # fmt: skip
+    for vote_type, number, unit, count_type, choice, votes, informal in returns.sort(
+        keys
+    ).iter_rows():
+        contest = PARTY_CONTEST if vote_type == "party" else candidate_contest(number)
+        data.returns.append(Return(
+            contest, unit, stage, CountType(count_type),
+            dict(zip(choice or [], votes or [], strict=True)), informal or 0,
+            f"{path} ({year}, electorate {number}, {unit})",
+        ))  # fmt: skip
+    return data
