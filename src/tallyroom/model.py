@@ -87,11 +87,18 @@ class Election:
 
 @dataclass(frozen=True)
 class Electorate:
-    """A single-member district, identified within its election by number."""
+    """A single-member district, identified within its election by number.
+
+    ``code`` is a short label (``AUC``); ``hex_u``/``hex_v`` place it on a hexagon map.
+    """
 
     number: int
     name: str
     roll: Roll = Roll.GENERAL
+    code: str = ""
+    region: str = ""
+    hex_u: int | None = None
+    hex_v: int | None = None
 
 
 @dataclass(frozen=True)

@@ -157,7 +157,8 @@ def tally(engine: Engine, election_id: str, stage: Stage) -> ElectionTally:
             )
             .join(t.vote_count, t.vote_count.c.return_id == returns.c.id)
             .join(t.choice, t.vote_count.c.choice_id == t.choice.c.id)
-            .group_by(*returns.c[1:], t.choice.c.name, t.choice.c.party)
+            .group_by(*returns.c[1:], t.choice.c.id, t.choice.c.name, t.choice.c.party)
+            .order_by(t.choice.c.id)  # choices in the order they were defined
         ).all()
         informal_rows = conn.execute(
             select(*keys, func.sum(r.c.informal).label("informal"))

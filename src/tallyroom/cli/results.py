@@ -12,12 +12,16 @@ from rich.table import Table
 
 from tallyroom.cli.app import DbOption, JsonOption, app, console, guarded
 from tallyroom.cli.calculator import seat_notes, seat_table
+from tallyroom.datasets import BUNDLED, bundled_path
+from tallyroom.ingest import tidy
+from tallyroom.ingest.errors import IngestFormatError
 from tallyroom.ingest.formats import FORMATS, format_named
 from tallyroom.ingest.options import ReadOptions
 from tallyroom.model import Stage
+from tallyroom.rules.referendum import Base, decide_referendum
 from tallyroom.store.database import open_store
 from tallyroom.store.ingest import IngestReport, SourceFile, ingest
-from tallyroom.tally import ElectionTally, UnknownElectionError, stages, tally
+from tallyroom.tally import ContestTally, ElectionTally, UnknownElectionError, stages, tally
 
 StageOption = Annotated[
     Stage | None,
@@ -72,6 +76,31 @@ def import_(
             f"{report.election}: {report.new:,} new returns, {report.replaced:,} replaced, "
             f"{report.unchanged:,} unchanged."
         )
+
+
+@app.command()
+def load(
+    name: Annotated[str, typer.Argument(help=f"Bundled election: {', '.join(BUNDLED)}.")],
+    db: DbOption = None,
+) -> None:
+    """Load a bundled election into the store; works offline.
+
+    nz-2020 holds the 2020 general election by electorate (preliminary and official
+    party and candidate votes) and both referendums, derived from the official files.
+    """
+
+    def run() -> IngestReport:
+        if name not in BUNDLED:
+            raise IngestFormatError(f"no bundled election {name!r}; bundled: {', '.join(BUNDLED)}")
+        path = bundled_path(name)
+        datasets = tidy.read([path], ReadOptions())
+        return ingest(open_store(db), datasets, SourceFile.of("tidy", [path]))
+
+    report = guarded(run)
+    if report.already_imported:
+        console.print(f"{name} is already loaded.")
+    else:
+        console.print(f"{name}: loaded {report.new:,} returns.")
 
 
 def _progress() -> Progress:
@@ -171,6 +200,24 @@ def results_data(counted: ElectionTally) -> dict[str, Any]:
             for number, o in outcomes.items()
         ],
         "seats": counted.seats().to_dict(),
+        "referendums": [referendum_data(contest) for contest in counted.referendums.values()],
+    }
+
+
+def referendum_data(contest: ContestTally) -> dict[str, Any]:
+    """A referendum's national counts, shares of all votes and of valid votes, and result."""
+    outcome = decide_referendum(contest.counts, contest.informal)
+    return {
+        "contest": contest.code,
+        "name": contest.name,
+        "counts": dict(contest.counts),
+        "informal": contest.informal,
+        "total": outcome.total,
+        "percent_of_total": {
+            o: outcome.percent(o, Base.TOTAL) for o in [*contest.counts, "informal"]
+        },
+        "percent_of_valid": {o: outcome.percent(o, Base.VALID) for o in contest.counts},
+        "result": outcome.result,
     }
 
 
@@ -208,6 +255,10 @@ def results(
         winner = e["winner"] or "TIE: " + " / ".join(e["tied"])
         winners.add_row(str(e["number"]), e["name"], winner, e["party"], f"{e['majority']:,}")
     console.print(winners)
+    for ref in data["referendums"]:
+        shares = ", ".join(f"{o} {p:.1f} %" for o, p in ref["percent_of_total"].items())
+        result = ref["result"] or "no majority"
+        console.print(f"{ref['name']}: {shares} of {ref['total']:,} votes; result: {result}")
     console.print(
         f"House of {data['seats']['house_size']}: "
         + ", ".join(f"{p} {n}" for p, n in seats_won.items())

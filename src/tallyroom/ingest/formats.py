@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tallyroom.ingest import nz_history, nz_official, nz_tidy2020
+from tallyroom.ingest import nz_history, nz_official, nz_referendum2020, nz_tidy2020, tidy
 from tallyroom.ingest.errors import IngestFormatError
 from tallyroom.ingest.options import ReadOptions
 from tallyroom.model import Dataset
@@ -38,6 +38,16 @@ FORMATS = {
             "nz-history",
             "2002-2017 results by voting place (voting-place-results-2002-2017.csv.gz)",
             nz_history.read,
+        ),
+        Format(
+            "nz-referendum-2020",
+            "2020 referendum results workbook (referendum-results-by-electorate.xlsx)",
+            nz_referendum2020.read,
+        ),
+        Format(
+            "tidy",
+            "tallyroom's own tidy format: a directory per election (docs/tidy-format.md)",
+            tidy.read,
         ),
     )
 }

@@ -216,7 +216,18 @@ def _define(conn: Connection, dataset: Dataset) -> None:
         t.electorate,
         eid,
         "number",
-        [{"number": e.number, "name": e.name, "roll": e.roll.value} for e in dataset.electorates],
+        [
+            {
+                "number": e.number,
+                "name": e.name,
+                "roll": e.roll.value,
+                "code": e.code,
+                "region": e.region,
+                "hex_u": e.hex_u,
+                "hex_v": e.hex_v,
+            }
+            for e in dataset.electorates
+        ],
     )
     _insert_missing(
         conn,

@@ -36,6 +36,10 @@ electorate = Table(
     Column("number", Integer, primary_key=True),
     Column("name", String(200), nullable=False),
     Column("roll", String(16), nullable=False),
+    Column("code", String(8), nullable=False, server_default=""),
+    Column("region", String(64), nullable=False, server_default=""),
+    Column("hex_u", Integer),
+    Column("hex_v", Integer),
 )
 
 party = Table(

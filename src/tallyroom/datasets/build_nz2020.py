@@ -1,0 +1,123 @@
+"""Derive the bundled New Zealand 2020 dataset from the official files.
+
+    python -m tallyroom.datasets.build_nz2020 [../shared/data] [--out DIR]
+
+Reads, with tallyroom's own importers (so every total row is reconciled):
+
+* preliminary (election night, ordinary votes): ``2020/electorate-results-preliminary.csv``;
+* official party votes per electorate: ``official/2020/votes-for-registered-parties-…``;
+* official candidate votes: ``official/2020/candidate-votes-by-voting-place-N.csv``,
+  summed per electorate into ordinary (advance, election-day, small places) and special;
+* the referendums: ``2020/referendum-results-by-electorate.xlsx`` (areas and specials);
+* electorate codes, regions and hexagon positions, and party colours: ``map/``.
+
+Election-night candidate names are the shortened ones of the tidy file ("MELLOW, Emma");
+they are mapped to the official full names by electorate and party. The tidy file omits
+candidates standing as independents or for parties not on the party ballot, so their
+election-night votes are missing from the preliminary stage of this dataset.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+from collections import defaultdict
+from pathlib import Path
+
+from tallyroom.datasets import bundled_path
+from tallyroom.ingest import nz_official, nz_referendum2020, nz_tidy2020, tidy
+from tallyroom.ingest.options import ReadOptions
+from tallyroom.model import (
+    NATION_UNIT,
+    PARTY_CONTEST,
+    Choice,
+    CountType,
+    Dataset,
+    Electorate,
+    Party,
+    Return,
+    Unit,
+    UnitKind,
+    electorate_unit,
+)
+
+
+def build(shared: Path) -> Dataset:
+    """The bundled dataset, derived from the files under ``shared`` (``…/shared/data``)."""
+    nz = shared / "nz"
+    (night,) = nz_tidy2020.read([nz / "2020" / "electorate-results-preliminary.csv"], ReadOptions())
+    (final,) = nz_official.read([nz / "official" / "2020"], ReadOptions())
+    (votes,) = nz_referendum2020.read(
+        [nz / "2020" / "referendum-results-by-electorate.xlsx"], ReadOptions()
+    )
+    data = Dataset(final.election)
+    data.electorates = _with_map(final.electorates, nz / "map" / "hex-electorates-2020.csv")
+    data.parties = _with_colours(final.parties, nz / "map" / "party-colours-2020.csv")
+    data.contests = final.contests + votes.contests
+    data.choices = final.choices + votes.choices
+    data.units = (
+        [Unit(NATION_UNIT, UnitKind.NATION, "New Zealand")]
+        + [u for u in final.units if u.kind is UnitKind.ELECTORATE]
+        + [u for u in votes.units if u.kind is not UnitKind.NATION]
+    )
+
+    official_name = {(c.contest, c.party): c.name for c in final.choices
+                     if c.contest != PARTY_CONTEST and c.party != "Independent"}  # fmt: skip
+    for ret in night.returns:
+        counts = ret.counts
+        if ret.contest != PARTY_CONTEST:
+            party_of = {c.name: c.party for c in night.choices if c.contest == ret.contest}
+            counts = {official_name.get((ret.contest, party_of[name]), name): v
+                      for name, v in counts.items()}  # fmt: skip
+            for name in counts:
+                if (ret.contest, name) not in {(c.contest, c.name) for c in data.choices}:
+                    data.choices.append(Choice(ret.contest, name, party_of.get(name, "")))
+        data.returns.append(Return(ret.contest, ret.unit, ret.stage, ret.count_type, counts,
+                                   ret.informal, ret.where))  # fmt: skip
+
+    summed: dict[tuple, dict] = defaultdict(lambda: {"counts": defaultdict(int), "informal": 0})
+    for ret in final.returns:
+        if ret.contest == PARTY_CONTEST:
+            data.returns.append(ret)
+            continue
+        number = int(ret.unit.split(":")[1].split("/")[0])
+        kind = CountType.SPECIAL if ret.count_type.is_special else CountType.ORDINARY
+        entry = summed[ret.contest, electorate_unit(number), ret.stage, kind]
+        for name, v in ret.counts.items():
+            entry["counts"][name] += v
+        entry["informal"] += ret.informal
+    for (contest, unit, stage, kind), entry in summed.items():
+        data.returns.append(Return(contest, unit, stage, kind, dict(entry["counts"]),
+                                   entry["informal"]))  # fmt: skip
+    data.returns.extend(votes.returns)
+    return data
+
+
+def _with_map(electorates: list[Electorate], path: Path) -> list[Electorate]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        places = {int(r["id"]): r for r in csv.DictReader(handle)}
+    return [
+        Electorate(e.number, e.name, e.roll, places[e.number]["abbr"], places[e.number]["region"],
+                   int(places[e.number]["u"]), int(places[e.number]["v"]))
+        for e in electorates
+    ]  # fmt: skip
+
+
+def _with_colours(parties: list[Party], path: Path) -> list[Party]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        colours = {r["Party"]: r["party_colour"] for r in csv.DictReader(handle)}
+    return [Party(p.name, p.short_name, c if len(c := colours.get(p.name, "")) > 1 else "")
+            for p in parties]  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Derive the bundled NZ 2020 dataset.")
+    parser.add_argument("shared", nargs="?", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--out", type=Path, default=bundled_path("nz-2020"))
+    args = parser.parse_args()
+    tidy.write(build(args.shared), args.out)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

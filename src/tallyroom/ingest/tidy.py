@@ -1,0 +1,217 @@
+"""tallyroom's own tidy format: one election as a directory of small UTF-8 CSV files.
+
+Any country's results can be brought in this way; the bundled New Zealand 2020 dataset
+is written in it. ``docs/tidy-format.md`` describes it with an example.
+
+``election.csv`` (required, one row)
+    ``id,name,date,rules``: ``rules`` names a rule set (``tallyroom rules``).
+``returns.csv`` (required)
+    ``stage,contest,unit,count_type,choice,party,votes``: one row per choice of a
+    return; the choice ``informal`` carries the return's informal votes.
+``electorates.csv``
+    ``number,name,roll,code,region,hex_u,hex_v`` (the last four may be empty).
+``parties.csv``
+    ``name,short_name,colour``.
+``contests.csv``, ``units.csv``
+    ``code,kind,name,electorate``; optional: contests and units not listed are
+    derived from their codes (``party``, ``candidate:N``, ``referendum:SLUG``;
+    ``nation``, ``electorate:N``, ``electorate:N/special``, ``electorate:N/…``,
+    ``area:N/…``).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from pathlib import Path
+
+from tallyroom.ingest.csvfile import count, records
+from tallyroom.ingest.errors import IngestFormatError
+from tallyroom.ingest.options import ReadOptions
+from tallyroom.model import (
+    Choice,
+    Contest,
+    ContestKind,
+    CountType,
+    Dataset,
+    Election,
+    Electorate,
+    Party,
+    Return,
+    Roll,
+    Stage,
+    Unit,
+    UnitKind,
+)
+
+FILES = {
+    "election.csv": ("id", "name", "date", "rules"),
+    "electorates.csv": ("number", "name", "roll", "code", "region", "hex_u", "hex_v"),
+    "parties.csv": ("name", "short_name", "colour"),
+    "contests.csv": ("code", "kind", "name", "electorate"),
+    "units.csv": ("code", "kind", "name", "electorate"),
+    "returns.csv": ("stage", "contest", "unit", "count_type", "choice", "party", "votes"),
+}
+INFORMAL = "informal"
+
+
+def read(paths: Sequence[Path], options: ReadOptions) -> list[Dataset]:
+    """Read one tidy directory per path."""
+    return [_read_directory(path, options) for path in paths]
+
+
+def _read_directory(folder: Path, options: ReadOptions) -> Dataset:
+    if not folder.is_dir():
+        raise IngestFormatError(f"{folder}: the tidy format is a directory of CSV files")
+    for required in ("election.csv", "returns.csv"):
+        if not (folder / required).exists():
+            raise IngestFormatError(f"{folder / required}: file not found (required)")
+    (line, row), *extra = list(records(folder / "election.csv", FILES["election.csv"]))
+    if extra:
+        raise IngestFormatError(
+            f"{folder / 'election.csv'}: expected one election, found {1 + len(extra)}"
+        )
+    data = Dataset(
+        Election(options.election or row["id"], row["name"], row["date"], row["rules"] or "nz")
+    )
+    data.electorates = [
+        _electorate(folder / "electorates.csv", n, r)
+        for n, r in _optional(folder, "electorates.csv")
+    ]
+    data.parties = [
+        Party(r["name"], r["short_name"], r["colour"]) for _, r in _optional(folder, "parties.csv")
+    ]
+    names = {e.number: e.name for e in data.electorates}
+    contests = {r["code"]: _definition(Contest, ContestKind, folder / "contests.csv", n, r)
+                for n, r in _optional(folder, "contests.csv")}  # fmt: skip
+    units = {r["code"]: _definition(Unit, UnitKind, folder / "units.csv", n, r)
+             for n, r in _optional(folder, "units.csv")}  # fmt: skip
+    choices: dict[tuple[str, str], Choice] = {}
+    returns: dict[tuple[str, str, str, str], dict] = {}
+    path = folder / "returns.csv"
+    for line, row in records(path, FILES["returns.csv"]):
+        where = f"{path}, line {line}"
+        try:
+            stage = options.stage or Stage(row["stage"])
+            count_type = CountType(row["count_type"])
+        except ValueError as error:
+            raise IngestFormatError(f"{where}: {error}") from None
+        contest, unit, choice = row["contest"].strip(), row["unit"].strip(), row["choice"].strip()
+        contests.setdefault(contest, _derived_contest(contest, names, where))
+        units.setdefault(unit, _derived_unit(unit, names, where))
+        entry = returns.setdefault((contest, unit, stage.value, count_type.value),
+                                   {"counts": {}, "informal": 0, "where": where})  # fmt: skip
+        votes = count(row["votes"], path, line, "votes")
+        if choice == INFORMAL:
+            entry["informal"] += votes
+            continue
+        if choice in entry["counts"]:
+            raise IngestFormatError(f"{where}: {choice!r} appears twice in the same return")
+        entry["counts"][choice] = votes
+        choices.setdefault((contest, choice), Choice(contest, choice, row["party"].strip()))
+    data.contests = list(contests.values())
+    data.units = list(units.values())
+    data.choices = list(choices.values())
+    data.returns = [
+        Return(c, u, Stage(s), CountType(k), e["counts"], e["informal"], e["where"])
+        for (c, u, s, k), e in returns.items()
+    ]
+    return data
+
+
+def _optional(folder: Path, name: str):
+    path = folder / name
+    return records(path, FILES[name]) if path.exists() else iter(())
+
+
+def _electorate(path: Path, line: int, row: dict[str, str]) -> Electorate:
+    try:
+        roll = Roll(row["roll"] or "general")
+    except ValueError:
+        raise IngestFormatError(
+            f"{path}, line {line}, column 'roll': expected general or maori"
+        ) from None
+    hex_u = count(row["hex_u"], path, line, "hex_u") if row["hex_u"].strip() else None
+    hex_v = count(row["hex_v"], path, line, "hex_v") if row["hex_v"].strip() else None
+    return Electorate(count(row["number"], path, line, "number"), row["name"].strip(), roll,
+                      row["code"].strip(), row["region"].strip(), hex_u, hex_v)  # fmt: skip
+
+
+def _definition(cls, kinds, path: Path, line: int, row: dict[str, str]):
+    try:
+        kind = kinds(row["kind"])
+    except ValueError:
+        known = ", ".join(k.value for k in kinds)
+        raise IngestFormatError(
+            f"{path}, line {line}, column 'kind': expected one of {known}"
+        ) from None
+    number = (
+        count(row["electorate"], path, line, "electorate") if row["electorate"].strip() else None
+    )
+    return cls(row["code"].strip(), kind, row["name"].strip(), number)
+
+
+def _number(text: str, where: str) -> int:
+    if not text.isdigit():
+        raise IngestFormatError(f"{where}: expected an electorate number in {text!r}")
+    return int(text)
+
+
+def _derived_contest(code: str, names: dict[int, str], where: str) -> Contest:
+    if code == "party":
+        return Contest(code, ContestKind.PARTY, "Party vote")
+    kind, _, rest = code.partition(":")
+    if kind == "candidate":
+        number = _number(rest, where)
+        return Contest(
+            code, ContestKind.CANDIDATE, f"{names.get(number, code)} electorate vote", number
+        )
+    if kind == "referendum" and rest:
+        return Contest(code, ContestKind.REFERENDUM, rest.replace("-", " ").capitalize())
+    raise IngestFormatError(
+        f"{where}: contest {code!r} is not party, candidate:N or referendum:SLUG"
+    )
+
+
+def _derived_unit(code: str, names: dict[int, str], where: str) -> Unit:
+    if code == "nation":
+        return Unit(code, UnitKind.NATION, "Nation")
+    kind, _, rest = code.partition(":")
+    head, _, detail = rest.partition("/")
+    if kind == "electorate":
+        number = _number(head, where)
+        if not detail:
+            return Unit(code, UnitKind.ELECTORATE, names.get(number, code), number)
+        if detail == "special":
+            return Unit(code, UnitKind.SPECIAL_BATCH, "Special votes", number)
+        return Unit(code, UnitKind.VOTING_PLACE, detail.removeprefix("place:"), number)
+    if kind == "area":
+        return Unit(code, UnitKind.AREA, rest, _number(head, where))
+    raise IngestFormatError(f"{where}: unit {code!r} is not nation, electorate:N[/…] or area:N/…")
+
+
+def write(data: Dataset, folder: Path) -> None:
+    """Write ``data`` as a tidy directory (the inverse of :func:`read`)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    e = data.election
+    party_of = {(c.contest, c.name): c.party for c in data.choices}
+    tables = {
+        "election.csv": [(e.id, e.name, e.date, e.rules)],
+        "electorates.csv": [(x.number, x.name, x.roll.value, x.code, x.region,
+                             "" if x.hex_u is None else x.hex_u, "" if x.hex_v is None else x.hex_v)
+                            for x in data.electorates],
+        "parties.csv": [(p.name, p.short_name, p.colour) for p in data.parties],
+        "contests.csv": [(c.code, c.kind.value, c.name, c.electorate or "") for c in data.contests],
+        "units.csv": [(u.code, u.kind.value, u.name, u.electorate or "") for u in data.units],
+        "returns.csv": [
+            (r.stage.value, r.contest, r.unit, r.count_type.value, choice,
+             party_of.get((r.contest, choice), ""), votes)
+            for r in data.returns
+            for choice, votes in [*r.counts.items(), (INFORMAL, r.informal)]
+        ],
+    }  # fmt: skip
+    for name, rows in tables.items():
+        with (folder / name).open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(FILES[name])
+            writer.writerows(rows)
