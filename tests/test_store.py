@@ -136,3 +136,33 @@ def test_history_imports_six_elections_with_their_published_houses(
         assert stored == rows.filter(pl.col("vote_type") == "party")["votes"].sum(), year
     again = import_files(engine, "nz-history", [path])
     assert again.already_imported
+
+
+def test_store_location_defaults(tmp_path: Path) -> None:
+    """--db wins, then $TALLYROOM_DB, then tallyroom.db in the user's data directory."""
+    import os
+
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")}
+    env.pop("TALLYROOM_DB", None)
+    subprocess.run([TALLYROOM, "load", "nz-2020"], env=env, check=True, capture_output=True)
+    assert (tmp_path / "data" / "tallyroom" / "tallyroom.db").exists()
+    env["TALLYROOM_DB"] = f"sqlite:///{tmp_path / 'env.db'}"
+    subprocess.run([TALLYROOM, "load", "nz-2020"], env=env, check=True, capture_output=True)
+    assert (tmp_path / "env.db").exists()
+    explicit = f"sqlite:///{tmp_path / 'flag.db'}"
+    subprocess.run([TALLYROOM, "load", "nz-2020", "--db", explicit], env=env, check=True,
+                   capture_output=True)  # fmt: skip
+    assert (tmp_path / "flag.db").exists()
+
+
+def test_voting_places_add_up_to_the_electorate(shared_data: Path, tmp_path: Path) -> None:
+    from tallyroom.tally import voting_places
+
+    engine = open_store(f"sqlite:///{tmp_path / 'vp.db'}")
+    import_files(engine, "nz-official", [shared_data / "nz" / "official" / "2020"])
+    counted = tally(engine, "nz-2020", Stage.OFFICIAL)
+    for number in (1, 66, 72):
+        places = voting_places(engine, "nz-2020", Stage.OFFICIAL, number)
+        assert sum(p.valid for p in places) == counted.candidates[number].valid
+        assert sum(p.informal for p in places) == counted.candidates[number].informal
+        assert {p.count_type for p in places} >= {"advance", "election-day", "special-before"}

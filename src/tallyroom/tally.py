@@ -121,18 +121,8 @@ def tally(engine: Engine, election_id: str, stage: Stage) -> ElectionTally:
                 select(t.electorate).where(t.electorate.c.election_id == election_id)
             )
         }
-        r, newer = t.vote_return, aliased(t.vote_return)
-        latest = and_(
-            t.contest.c.election_id == election_id,
-            r.c.stage == stage.value,
-            ~exists().where(
-                newer.c.contest_id == r.c.contest_id,
-                newer.c.unit_id == r.c.unit_id,
-                newer.c.stage == r.c.stage,
-                newer.c.count_type == r.c.count_type,
-                newer.c.version > r.c.version,
-            ),
-        )
+        r = t.vote_return
+        latest = and_(t.contest.c.election_id == election_id, _latest(stage))
         keys = (
             t.contest.c.code,
             t.contest.c.kind,
@@ -212,6 +202,58 @@ def tally(engine: Engine, election_id: str, stage: Stage) -> ElectionTally:
         candidates=by_kind[ContestKind.CANDIDATE],
         referendums=by_kind[ContestKind.REFERENDUM],
     )
+
+
+def _latest(stage: Stage):
+    """Returns at ``stage`` that no later version of the same return supersedes."""
+    r, newer = t.vote_return, aliased(t.vote_return)
+    return and_(
+        r.c.stage == stage.value,
+        ~exists().where(
+            newer.c.contest_id == r.c.contest_id,
+            newer.c.unit_id == r.c.unit_id,
+            newer.c.stage == r.c.stage,
+            newer.c.count_type == r.c.count_type,
+            newer.c.version > r.c.version,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class PlaceCount:
+    """Candidate votes counted at one voting place or special-vote batch, by count type."""
+
+    unit: str
+    kind: UnitKind
+    count_type: str
+    valid: int
+    informal: int
+
+
+def voting_places(engine: Engine, election_id: str, stage: Stage, number: int) -> list[PlaceCount]:
+    """Where electorate ``number``'s candidate votes were counted, largest first."""
+    r = t.vote_return
+    valid = (
+        select(t.vote_count.c.return_id, func.sum(t.vote_count.c.votes).label("valid"))
+        .group_by(t.vote_count.c.return_id)
+        .subquery()
+    )
+    query = (
+        select(t.unit.c.name, t.unit.c.kind, r.c.count_type, valid.c.valid, r.c.informal)
+        .join(t.contest, r.c.contest_id == t.contest.c.id)
+        .join(t.unit, r.c.unit_id == t.unit.c.id)
+        .join(valid, valid.c.return_id == r.c.id)
+        .where(
+            t.contest.c.election_id == election_id,
+            t.contest.c.kind == ContestKind.CANDIDATE.value,
+            t.contest.c.electorate == number,
+            t.unit.c.kind != UnitKind.ELECTORATE.value,
+            _latest(stage),
+        )
+        .order_by(valid.c.valid.desc(), t.unit.c.name)
+    )
+    with engine.connect() as conn:
+        return [PlaceCount(n, UnitKind(k), c, v, i) for n, k, c, v, i in conn.execute(query)]
 
 
 def _merge(into: ContestTally, other: ContestTally) -> None:

@@ -28,7 +28,7 @@ DbOption = Annotated[
     typer.Option(
         "--db",
         help="Store URL, e.g. sqlite:///results.db or postgresql+psycopg://user@host/db "
-        "(default: $TALLYROOM_DB, else a SQLite file in your application directory).",
+        "(default: $TALLYROOM_DB, else tallyroom.db in your user data directory).",
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]

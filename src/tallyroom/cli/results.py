@@ -21,7 +21,14 @@ from tallyroom.model import Stage
 from tallyroom.rules.referendum import Base, decide_referendum
 from tallyroom.store.database import open_store
 from tallyroom.store.ingest import IngestReport, SourceFile, ingest
-from tallyroom.tally import ContestTally, ElectionTally, UnknownElectionError, stages, tally
+from tallyroom.tally import (
+    ContestTally,
+    ElectionTally,
+    UnknownElectionError,
+    stages,
+    tally,
+    voting_places,
+)
 
 StageOption = Annotated[
     Stage | None,
@@ -270,14 +277,27 @@ def electorate(
     election: Annotated[str, typer.Argument(help="Election id, e.g. nz-2020.")],
     which: Annotated[str, typer.Argument(metavar="NAME|NUMBER", help="Electorate name or number.")],
     stage: StageOption = None,
+    places_shown: Annotated[
+        int, typer.Option("--places", min=0, help="Voting places to list (largest first).")
+    ] = 15,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """One electorate: candidates, votes, winner and majority."""
+    """One electorate: candidates, votes, winner and majority, and its voting places."""
 
     def run() -> dict[str, Any]:
         counted = _tally(db, election, stage)
         number = _electorate_number(counted, which)
+        places = [
+            {
+                "place": p.unit,
+                "kind": p.kind.value,
+                "count_type": p.count_type,
+                "valid": p.valid,
+                "informal": p.informal,
+            }
+            for p in voting_places(open_store(db), election, counted.stage, number)
+        ]
         contest = counted.candidates.get(number)
         name = counted.electorates[number][0]
         if contest is None or not contest.counts:
@@ -287,6 +307,7 @@ def electorate(
                 "stage": counted.stage.value,
                 "candidates": [],
                 "winner": None,
+                "voting_places": places,
             }
         outcome = counted.outcomes()[number]
         return {
@@ -307,6 +328,7 @@ def electorate(
             "winner": outcome.winner,
             "runner_up": outcome.runner_up,
             "majority": outcome.majority,
+            "voting_places": places,
         }
 
     data = guarded(run)
@@ -328,6 +350,20 @@ def electorate(
         )
     else:
         console.print("No candidate votes at this stage.")
+    if data["voting_places"]:
+        places = Table(title=f"Where the votes were counted ({len(data['voting_places'])})")
+        for header in ("Place", "Votes counted", "Where", "Valid", "Informal"):
+            places.add_column(
+                header, justify="right" if header in ("Valid", "Informal") else "left"
+            )
+        for p in data["voting_places"][:places_shown]:
+            places.add_row(
+                p["place"], p["count_type"], p["kind"], f"{p['valid']:,}", f"{p['informal']:,}"
+            )
+        console.print(places)
+        hidden = len(data["voting_places"]) - places_shown
+        if hidden > 0:
+            console.print(f"… and {hidden} more (--places N to show more, --json for all)")
 
 
 def _electorate_number(counted: ElectionTally, which: str) -> int:

@@ -1,7 +1,8 @@
 """Open a store: resolve its URL, connect, and bring its schema up to date.
 
 The URL comes from ``--db``, else ``$TALLYROOM_DB``, else a SQLite file in the user's
-application directory. SQLite runs in WAL mode with foreign keys enforced.
+data directory (``~/.local/share/tallyroom/tallyroom.db`` on Linux). SQLite runs in WAL
+mode with foreign keys enforced.
 """
 
 from __future__ import annotations
@@ -9,9 +10,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import typer
 from alembic import command
 from alembic.config import Config
+from platformdirs import user_data_dir
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
@@ -24,7 +25,7 @@ def database_url(explicit: str | None = None) -> str:
         return explicit
     if os.environ.get("TALLYROOM_DB"):
         return os.environ["TALLYROOM_DB"]
-    return f"sqlite:///{Path(typer.get_app_dir('tallyroom')) / 'tallyroom.db'}"
+    return f"sqlite:///{Path(user_data_dir('tallyroom')) / 'tallyroom.db'}"
 
 
 def open_store(url: str | None = None) -> Engine:

@@ -1,0 +1,26 @@
+"""Every name in the party alias table occurs in the published data."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+from pathlib import Path
+
+from tallyroom.ingest.nz_parties import ALIASES, canonical_party
+
+
+def test_every_alias_and_target_is_a_published_party_name(shared_data: Path) -> None:
+    published: set[str] = set()
+    history = shared_data / "nz" / "history" / "voting-place-results-2002-2017.csv.gz"
+    with gzip.open(history, "rt", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if row["vote_type"] == "party":
+                published.add(row["party"])
+    with (shared_data / "nz" / "2020" / "electorate-results-official.csv").open(
+        encoding="utf-8"
+    ) as handle:
+        published |= {row["party"] for row in csv.DictReader(handle)}
+    assert set(ALIASES) <= published
+    assert set(ALIASES.values()) <= published
+    assert canonical_party("Maori Party") == canonical_party("Māori Party") == "Māori Party"
+    assert canonical_party("National Party") == "National Party"
