@@ -91,13 +91,14 @@ class ElectionTally:
         ballot = self.party_votes()
         won: dict[str, int] = defaultdict(int)
         other = 0
-        for number, outcome in self.outcomes().items():
+        outcomes = self.outcomes()
+        for number, outcome in outcomes.items():
             party = self.candidates[number].party_of.get(outcome.winner or "", "")
             if party in ballot:
                 won[party] += 1
             else:
                 other += 1
-        vacant = len(self.electorates) - len(self.outcomes())
+        vacant = sum(1 for number in self.electorates if number not in outcomes)
         return allocate_mmp(
             ballot,
             won,
