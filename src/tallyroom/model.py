@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+import polars as pl
+
 
 class Stage(StrEnum):
     """How far the count has got."""
@@ -160,9 +162,51 @@ class Return:
         return (self.contest, self.unit, self.stage.value, self.count_type.value)
 
 
+RETURN_KEY = ["contest", "unit", "stage", "count_type"]
+
+
+@dataclass(frozen=True)
+class ReturnTable:
+    """Many returns as columns, for imports too big to hold as :class:`Return` objects.
+
+    ``returns`` has one row per return: the :data:`RETURN_KEY` columns, ``informal`` and
+    ``where``; ``counts`` one row per choice of a return: the key columns, ``choice``
+    and ``votes``. Both use the string codes of :class:`Return`.
+    """
+
+    returns: pl.DataFrame
+    counts: pl.DataFrame
+
+    @classmethod
+    def of(cls, returns: list[Return]) -> ReturnTable:
+        """The table of a list of returns."""
+        keys = {k: [r.key[i] for r in returns] for i, k in enumerate(RETURN_KEY)}
+        heads = pl.DataFrame(
+            {
+                **keys,
+                "informal": [r.informal for r in returns],
+                "where": [r.where for r in returns],
+            },
+            schema_overrides={"informal": pl.Int64},
+        )
+        counts = pl.DataFrame(
+            [(*r.key, choice, votes) for r in returns for choice, votes in r.counts.items()],
+            schema={**{k: pl.String for k in RETURN_KEY}, "choice": pl.String, "votes": pl.Int64},
+            orient="row",
+        )
+        return cls(heads.cast({k: pl.String for k in RETURN_KEY}), counts)
+
+    def __len__(self) -> int:
+        return self.returns.height
+
+
 @dataclass
 class Dataset:
-    """What an importer reads from its files: definitions and returns, ready to store."""
+    """What an importer reads from its files: definitions and returns, ready to store.
+
+    Returns come as :class:`Return` objects, or, from bulk importers, as a
+    :class:`ReturnTable`; :meth:`return_table` gives both as one table.
+    """
 
     election: Election
     electorates: list[Electorate] = field(default_factory=list)
@@ -171,6 +215,21 @@ class Dataset:
     contests: list[Contest] = field(default_factory=list)
     choices: list[Choice] = field(default_factory=list)
     returns: list[Return] = field(default_factory=list)
+    table: ReturnTable | None = None
+
+    def return_table(self) -> ReturnTable:
+        """All of this dataset's returns as one table."""
+        listed = ReturnTable.of(self.returns)
+        if self.table is None:
+            return listed
+        return ReturnTable(
+            pl.concat([self.table.returns, listed.returns], how="vertical_relaxed"),
+            pl.concat([self.table.counts, listed.counts], how="vertical_relaxed"),
+        )
+
+    def return_count(self) -> int:
+        """How many returns the dataset holds."""
+        return len(self.returns) + (len(self.table) if self.table is not None else 0)
 
 
 def electorate_unit(number: int) -> str:

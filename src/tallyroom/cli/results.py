@@ -63,7 +63,7 @@ def import_(
             datasets = reader.read(paths, ReadOptions(stage, election))
             bar.update(reading, total=1, completed=1)
             engine = open_store(db)
-            returns = sum(len(d.returns) for d in datasets)
+            returns = sum(d.return_count() for d in datasets)
             storing = bar.add_task("storing returns", total=returns)
             source = SourceFile.of(reader.name, paths)
             return ingest(

@@ -61,19 +61,27 @@ def build(shared: Path) -> Dataset:
         + [u for u in votes.units if u.kind is not UnitKind.NATION]
     )
 
-    official_name = {(c.contest, c.party): c.name for c in final.choices
-                     if c.contest != PARTY_CONTEST and c.party != "Independent"}  # fmt: skip
+    official_name = {
+        (c.contest, c.party): c.name
+        for c in final.choices
+        if c.contest != PARTY_CONTEST and c.party != "Independent"
+    }
     for ret in night.returns:
         counts = ret.counts
         if ret.contest != PARTY_CONTEST:
             party_of = {c.name: c.party for c in night.choices if c.contest == ret.contest}
-            counts = {official_name.get((ret.contest, party_of[name]), name): v
-                      for name, v in counts.items()}  # fmt: skip
+            counts = {
+                official_name.get((ret.contest, party_of[name]), name): v
+                for name, v in counts.items()
+            }
             for name in counts:
                 if (ret.contest, name) not in {(c.contest, c.name) for c in data.choices}:
                     data.choices.append(Choice(ret.contest, name, party_of.get(name, "")))
-        data.returns.append(Return(ret.contest, ret.unit, ret.stage, ret.count_type, counts,
-                                   ret.informal, ret.where))  # fmt: skip
+        data.returns.append(
+            Return(
+                ret.contest, ret.unit, ret.stage, ret.count_type, counts, ret.informal, ret.where
+            )
+        )
 
     summed: dict[tuple, dict] = defaultdict(lambda: {"counts": defaultdict(int), "informal": 0})
     for ret in final.returns:
@@ -87,8 +95,9 @@ def build(shared: Path) -> Dataset:
             entry["counts"][name] += v
         entry["informal"] += ret.informal
     for (contest, unit, stage, kind), entry in summed.items():
-        data.returns.append(Return(contest, unit, stage, kind, dict(entry["counts"]),
-                                   entry["informal"]))  # fmt: skip
+        data.returns.append(
+            Return(contest, unit, stage, kind, dict(entry["counts"]), entry["informal"])
+        )
     data.returns.extend(votes.returns)
     return data
 
@@ -97,17 +106,26 @@ def _with_map(electorates: list[Electorate], path: Path) -> list[Electorate]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         places = {int(r["id"]): r for r in csv.DictReader(handle)}
     return [
-        Electorate(e.number, e.name, e.roll, places[e.number]["abbr"], places[e.number]["region"],
-                   int(places[e.number]["u"]), int(places[e.number]["v"]))
+        Electorate(
+            e.number,
+            e.name,
+            e.roll,
+            places[e.number]["abbr"],
+            places[e.number]["region"],
+            int(places[e.number]["u"]),
+            int(places[e.number]["v"]),
+        )
         for e in electorates
-    ]  # fmt: skip
+    ]
 
 
 def _with_colours(parties: list[Party], path: Path) -> list[Party]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         colours = {r["Party"]: r["party_colour"] for r in csv.DictReader(handle)}
-    return [Party(p.name, p.short_name, c if len(c := colours.get(p.name, "")) > 1 else "")
-            for p in parties]  # fmt: skip
+    return [
+        Party(p.name, p.short_name, c if len(c := colours.get(p.name, "")) > 1 else "")
+        for p in parties
+    ]
 
 
 def main() -> None:

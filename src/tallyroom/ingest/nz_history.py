@@ -23,6 +23,7 @@ from tallyroom.ingest.options import ReadOptions
 from tallyroom.model import (
     NATION_UNIT,
     PARTY_CONTEST,
+    RETURN_KEY,
     Choice,
     Contest,
     ContestKind,
@@ -30,7 +31,7 @@ from tallyroom.model import (
     Dataset,
     Electorate,
     Party,
-    Return,
+    ReturnTable,
     Stage,
     Unit,
     UnitKind,
@@ -38,8 +39,18 @@ from tallyroom.model import (
     electorate_unit,
 )
 
-HEADER = ["year", "electorate_number", "electorate", "voting_place_id", "approx_location",
-          "voting_place", "vote_type", "party", "candidate", "votes"]  # fmt: skip
+HEADER = [
+    "year",
+    "electorate_number",
+    "electorate",
+    "voting_place_id",
+    "approx_location",
+    "voting_place",
+    "vote_type",
+    "party",
+    "candidate",
+    "votes",
+]
 PSEUDO_PLACES = [  # (prefix, count type, unit suffix), matched case-insensitively
     ("special votes before polling day", CountType.SPECIAL_BEFORE, "special"),
     ("special votes on polling day", CountType.SPECIAL_ON, "special"),
@@ -62,25 +73,39 @@ def read(paths: Sequence[Path], options: ReadOptions) -> list[Dataset]:
                 f"{path}: no rows for {options.election}; years: {', '.join(years)}"
             )
         years = [wanted]
-    keys = ["year", "vote_type", "electorate_number", "unit", "count_type"]
-    valid = frame.filter(~pl.col("informal"))
-    summed = valid.group_by([*keys, "choice"]).agg(pl.col("votes").sum())
-    returns = (
-        summed.group_by(keys)
-        .agg(pl.col("choice"), pl.col("votes"))
-        .join(
-            frame.filter(pl.col("informal"))
-            .group_by(keys)
-            .agg(pl.col("votes").sum().alias("informal")),
-            on=keys,
-            how="full",
-            coalesce=True,
+    stage = options.stage or Stage.OFFICIAL
+    contest = (
+        pl.when(pl.col("vote_type") == "party")
+        .then(pl.lit(PARTY_CONTEST))
+        .otherwise(
+            pl.concat_str([pl.lit("candidate:"), pl.col("electorate_number").cast(pl.String)])
         )
     )
-    by_year = {key[0]: part for key, part in returns.partition_by("year", as_dict=True).items()}
+    frame = frame.with_columns(contest.alias("contest"), pl.lit(stage.value).alias("stage"))
+    keys = ["year", *RETURN_KEY]
+    counts = (
+        frame.filter(~pl.col("informal")).group_by([*keys, "choice"]).agg(pl.col("votes").sum())
+    )
+    informal = (
+        frame.filter(pl.col("informal")).group_by(keys).agg(pl.col("votes").sum().alias("informal"))
+    )
+    heads = (
+        counts.select(keys)
+        .unique()
+        .join(informal, on=keys, how="full", coalesce=True)
+        .with_columns(
+            pl.col("informal").fill_null(0),
+            pl.concat_str(
+                [pl.lit(f"{path} ("), pl.col("year"), pl.lit(", "), pl.col("unit"), pl.lit(")")]
+            ).alias("where"),
+        )
+    )
+    tables = {
+        year: ReturnTable(part.drop("year"), counts.filter(pl.col("year") == year).drop("year"))
+        for (year,), part in heads.partition_by("year", as_dict=True).items()
+    }
     rows_by_year = {key[0]: part for key, part in frame.partition_by("year", as_dict=True).items()}
-    return [_election(path, rows_by_year[year], by_year[year], int(year), options)
-            for year in years]  # fmt: skip
+    return [_election(path, rows_by_year[year], tables[year], int(year)) for year in years]
 
 
 def _load(path: Path) -> pl.DataFrame:
@@ -89,8 +114,10 @@ def _load(path: Path) -> pl.DataFrame:
     except (pl.exceptions.ComputeError, OSError) as error:
         raise IngestFormatError(f"{path}: cannot be read as CSV ({error})") from None
     if frame.columns != HEADER:
-        raise IngestFormatError(f"{path}, line 1: expected the columns {', '.join(HEADER)}; "
-                                f"found {', '.join(frame.columns)}")  # fmt: skip
+        raise IngestFormatError(
+            f"{path}, line 1: expected the columns {', '.join(HEADER)}; "
+            f"found {', '.join(frame.columns)}"
+        )
     frame = frame.with_row_index("line", offset=2)
     for column in ("year", "electorate_number", "votes"):
         bad = frame.filter(~pl.col(column).fill_null("").str.contains(r"^\d+$"))
@@ -103,8 +130,10 @@ def _load(path: Path) -> pl.DataFrame:
     bad = frame.filter(~pl.col("vote_type").is_in(["party", "candidate"]))
     if bad.height:
         row = bad.row(0, named=True)
-        raise IngestFormatError(f"{path}, line {row['line']}, column 'vote_type': expected party "
-                                f"or candidate, found {row['vote_type']!r}")  # fmt: skip
+        raise IngestFormatError(
+            f"{path}, line {row['line']}, column 'vote_type': expected party "
+            f"or candidate, found {row['vote_type']!r}"
+        )
     place = pl.col("voting_place").fill_null("")
     pseudo = place.str.to_lowercase().str.extract(
         "^(" + "|".join(p for p, _, _ in PSEUDO_PLACES) + ")"
@@ -112,10 +141,15 @@ def _load(path: Path) -> pl.DataFrame:
     kind = pseudo.replace_strict(
         {p: k.value for p, k, _ in PSEUDO_PLACES}, default=CountType.ORDINARY.value
     )
-    place_code = pl.concat_str([pl.lit("place:"), pl.coalesce(
-        pl.col("voting_place_id"),
-        pl.concat_str([pl.col("approx_location").fill_null(""), place], separator="|"),
-    )])  # fmt: skip
+    place_code = pl.concat_str(
+        [
+            pl.lit("place:"),
+            pl.coalesce(
+                pl.col("voting_place_id"),
+                pl.concat_str([pl.col("approx_location").fill_null(""), place], separator="|"),
+            ),
+        ]
+    )
     suffix = pseudo.replace_strict({p: u for p, _, u in PSEUDO_PLACES}, default=None)
     suffix = pl.coalesce(suffix, place_code)
     informal = pl.col("party").fill_null("").str.to_lowercase().str.starts_with("informal")
@@ -123,20 +157,20 @@ def _load(path: Path) -> pl.DataFrame:
         pl.col("electorate_number").cast(pl.Int64),
         pl.col("votes").cast(pl.Int64),
         kind.alias("count_type"),
-        pl.concat_str([pl.lit("electorate:"), pl.col("electorate_number"), pl.lit("/"), suffix])
-        .alias("unit"),
+        pl.concat_str(
+            [pl.lit("electorate:"), pl.col("electorate_number"), pl.lit("/"), suffix]
+        ).alias("unit"),
         informal.alias("informal"),
-        pl.when(pl.col("vote_type") == "party").then(pl.col("party")).otherwise(pl.col("candidate"))
+        pl.when(pl.col("vote_type") == "party")
+        .then(pl.col("party"))
+        .otherwise(pl.col("candidate"))
         .alias("choice"),
-    )  # fmt: skip
+    )
 
 
-def _election(
-    path: Path, frame: pl.DataFrame, returns: pl.DataFrame, year: int, options: ReadOptions
-) -> Dataset:
-    """One year's definitions from its rows, and its returns from the aggregated counts."""
-    data = Dataset(nz_election(year))
-    stage = options.stage or Stage.OFFICIAL
+def _election(path: Path, frame: pl.DataFrame, table: ReturnTable, year: int) -> Dataset:
+    """One year's definitions from its rows, with its returns as a table."""
+    data = Dataset(nz_election(year), table=table)
     names = frame.select("electorate_number", "electorate").unique().sort("electorate_number")
     if names["electorate_number"].n_unique() != names.height:
         raise IngestFormatError(f"{path}: an electorate number has two names in {year}")
@@ -147,38 +181,27 @@ def _election(
         for n, name in names.iter_rows()
     ]
     units = frame.group_by("unit").agg(
-        pl.col("electorate_number").first(), pl.col("voting_place").first(),
-        pl.col("approx_location").first(), pl.col("count_type").first(),
-    )  # fmt: skip
+        pl.col("electorate_number").first(),
+        pl.col("voting_place").first(),
+        pl.col("approx_location").first(),
+        pl.col("count_type").first(),
+    )
     data.units = [Unit(NATION_UNIT, UnitKind.NATION, "New Zealand")] + [
         Unit(electorate_unit(n), UnitKind.ELECTORATE, name, n) for n, name in names.iter_rows()
     ]
+    special = {k.value for k in CountType if k.is_special}
     for code, number, place, location, count_type in units.sort("unit").iter_rows():
-        special = CountType(count_type).is_special
-        kind = UnitKind.SPECIAL_BATCH if special else UnitKind.VOTING_PLACE
-        name = "Special votes" if special else ", ".join(p for p in (place, location) if p)
-        data.units.append(Unit(code, kind, name, number))
+        if count_type in special:
+            data.units.append(Unit(code, UnitKind.SPECIAL_BATCH, "Special votes", number))
+        else:
+            name = ", ".join(p for p in (place, location) if p)
+            data.units.append(Unit(code, UnitKind.VOTING_PLACE, name, number))
     valid = frame.filter(~pl.col("informal"))
-    data.parties = [
-        Party(p) for p in sorted(valid.filter(pl.col("vote_type") == "party")["party"].unique())
+    party_rows = valid.filter(pl.col("vote_type") == "party")
+    data.parties = [Party(p) for p in sorted(party_rows["party"].unique())]
+    choices = valid.select("contest", "choice", "party").unique()
+    data.choices = [
+        Choice(c, name, party or "")
+        for c, name, party in choices.sort("contest", "choice").iter_rows()
     ]
-    choices = valid.select("vote_type", "electorate_number", "choice", "party").unique()
-    for vote_type, number, choice, party in choices.sort("electorate_number", "choice").iter_rows():
-        contest = PARTY_CONTEST if vote_type == "party" else candidate_contest(number)
-        data.choices.append(Choice(contest, choice, party or ""))
-    keys = ["vote_type", "electorate_number", "unit", "count_type"]
-    summed = valid.group_by([*keys, "choice"]).agg(pl.col("votes").sum())
-    returns = summed.group_by(keys).agg(pl.col("choice"), pl.col("votes")).join(
-        frame.filter(pl.col("informal")).group_by(keys).agg(pl.col("votes").sum().alias("informal")),
-        on=keys, how="full", coalesce=True,
-    )  # fmt: skip
-    for vote_type, number, unit, count_type, choice, votes, informal in returns.sort(
-        keys
-    ).iter_rows():
-        contest = PARTY_CONTEST if vote_type == "party" else candidate_contest(number)
-        data.returns.append(Return(
-            contest, unit, stage, CountType(count_type),
-            dict(zip(choice or [], votes or [], strict=True)), informal or 0,
-            f"{path} ({year}, electorate {number}, {unit})",
-        ))  # fmt: skip
     return data

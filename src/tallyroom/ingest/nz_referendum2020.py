@@ -36,8 +36,10 @@ from tallyroom.model import (
     UnitKind,
 )
 
-QUESTIONS = (("end-of-life-choice", "End of Life Choice referendum"),
-             ("cannabis", "Cannabis legalisation and control referendum"))  # fmt: skip
+QUESTIONS = (
+    ("end-of-life-choice", "End of Life Choice referendum"),
+    ("cannabis", "Cannabis legalisation and control referendum"),
+)
 OPTIONS = ("Yes", "No")
 COLUMNS = ["C", "D", "E", "F", "G", "H", "I"]  # yes, no, informal ×2, total
 
@@ -151,9 +153,19 @@ def _rows(path: Path, sheet, totals_label: str):
     )
 
 
-def _add_returns(data: Dataset, unit: str, stage: Stage, count_type: CountType,
-                 figures: list[int], where: str) -> None:  # fmt: skip
+def _add_returns(
+    data: Dataset, unit: str, stage: Stage, count_type: CountType, figures: list[int], where: str
+) -> None:
     for start, (slug, _) in zip((0, 3), QUESTIONS, strict=True):
         yes, no, informal = figures[start : start + 3]
-        data.returns.append(Return(referendum_contest(slug), unit, stage, count_type,
-                                   {"Yes": yes, "No": no}, informal, where))  # fmt: skip
+        data.returns.append(
+            Return(
+                referendum_contest(slug),
+                unit,
+                stage,
+                count_type,
+                {"Yes": yes, "No": no},
+                informal,
+                where,
+            )
+        )

@@ -82,10 +82,14 @@ def _read_directory(folder: Path, options: ReadOptions) -> Dataset:
         Party(r["name"], r["short_name"], r["colour"]) for _, r in _optional(folder, "parties.csv")
     ]
     names = {e.number: e.name for e in data.electorates}
-    contests = {r["code"]: _definition(Contest, ContestKind, folder / "contests.csv", n, r)
-                for n, r in _optional(folder, "contests.csv")}  # fmt: skip
-    units = {r["code"]: _definition(Unit, UnitKind, folder / "units.csv", n, r)
-             for n, r in _optional(folder, "units.csv")}  # fmt: skip
+    contests = {
+        r["code"]: _definition(Contest, ContestKind, folder / "contests.csv", n, r)
+        for n, r in _optional(folder, "contests.csv")
+    }
+    units = {
+        r["code"]: _definition(Unit, UnitKind, folder / "units.csv", n, r)
+        for n, r in _optional(folder, "units.csv")
+    }
     choices: dict[tuple[str, str], Choice] = {}
     returns: dict[tuple[str, str, str, str], dict] = {}
     path = folder / "returns.csv"
@@ -99,8 +103,10 @@ def _read_directory(folder: Path, options: ReadOptions) -> Dataset:
         contest, unit, choice = row["contest"].strip(), row["unit"].strip(), row["choice"].strip()
         contests.setdefault(contest, _derived_contest(contest, names, where))
         units.setdefault(unit, _derived_unit(unit, names, where))
-        entry = returns.setdefault((contest, unit, stage.value, count_type.value),
-                                   {"counts": {}, "informal": 0, "where": where})  # fmt: skip
+        entry = returns.setdefault(
+            (contest, unit, stage.value, count_type.value),
+            {"counts": {}, "informal": 0, "where": where},
+        )
         votes = count(row["votes"], path, line, "votes")
         if choice == INFORMAL:
             entry["informal"] += votes
@@ -133,8 +139,15 @@ def _electorate(path: Path, line: int, row: dict[str, str]) -> Electorate:
         ) from None
     hex_u = count(row["hex_u"], path, line, "hex_u") if row["hex_u"].strip() else None
     hex_v = count(row["hex_v"], path, line, "hex_v") if row["hex_v"].strip() else None
-    return Electorate(count(row["number"], path, line, "number"), row["name"].strip(), roll,
-                      row["code"].strip(), row["region"].strip(), hex_u, hex_v)  # fmt: skip
+    return Electorate(
+        count(row["number"], path, line, "number"),
+        row["name"].strip(),
+        roll,
+        row["code"].strip(),
+        row["region"].strip(),
+        hex_u,
+        hex_v,
+    )
 
 
 def _definition(cls, kinds, path: Path, line: int, row: dict[str, str]):
@@ -197,19 +210,35 @@ def write(data: Dataset, folder: Path) -> None:
     party_of = {(c.contest, c.name): c.party for c in data.choices}
     tables = {
         "election.csv": [(e.id, e.name, e.date, e.rules)],
-        "electorates.csv": [(x.number, x.name, x.roll.value, x.code, x.region,
-                             "" if x.hex_u is None else x.hex_u, "" if x.hex_v is None else x.hex_v)
-                            for x in data.electorates],
+        "electorates.csv": [
+            (
+                x.number,
+                x.name,
+                x.roll.value,
+                x.code,
+                x.region,
+                "" if x.hex_u is None else x.hex_u,
+                "" if x.hex_v is None else x.hex_v,
+            )
+            for x in data.electorates
+        ],
         "parties.csv": [(p.name, p.short_name, p.colour) for p in data.parties],
         "contests.csv": [(c.code, c.kind.value, c.name, c.electorate or "") for c in data.contests],
         "units.csv": [(u.code, u.kind.value, u.name, u.electorate or "") for u in data.units],
         "returns.csv": [
-            (r.stage.value, r.contest, r.unit, r.count_type.value, choice,
-             party_of.get((r.contest, choice), ""), votes)
+            (
+                r.stage.value,
+                r.contest,
+                r.unit,
+                r.count_type.value,
+                choice,
+                party_of.get((r.contest, choice), ""),
+                votes,
+            )
             for r in data.returns
             for choice, votes in [*r.counts.items(), (INFORMAL, r.informal)]
         ],
-    }  # fmt: skip
+    }
     for name, rows in tables.items():
         with (folder / name).open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\n")

@@ -19,9 +19,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 from sqlalchemy import Connection, Engine, Table, and_, func, insert, select
 
-from tallyroom.model import Dataset, Return
+from tallyroom.model import RETURN_KEY, Dataset
 from tallyroom.store import schema as t
 from tallyroom.store.bulk import insert_rows, reserve_ids
 
@@ -130,9 +131,12 @@ def _ingest_one(
     if seen:
         return None
     _define(conn, dataset)
-    units = _ids(conn, t.unit, election_id)
-    contests = _ids(conn, t.contest, election_id)
-    choices = _choice_ids(conn, election_id)
+    table = dataset.return_table()
+    heads = _resolved_heads(
+        table.returns, _ids(conn, t.contest, election_id), _ids(conn, t.unit, election_id)
+    )
+    counts = _resolved_counts(table.counts, heads, _choice_ids(conn, election_id))
+    heads, counts, report = _versions(conn, heads, counts, replace)
     source_id = conn.execute(
         insert(t.source).returning(t.source.c.id),
         {
@@ -144,65 +148,139 @@ def _ingest_one(
             "reason": reason,
         },
     ).scalar_one()
-    keyed = [(_resolve(r, contests, units), r) for r in dataset.returns]
-    duplicate = _first_duplicate(keyed)
-    if duplicate:
-        raise StoreError(f"{duplicate.where}: the same return appears twice in one import")
-    stored = _latest_versions(conn, {key for key, _ in keyed})
-    rows, counts, report = [], [], {"new": 0, "replaced": 0, "unchanged": 0}
-    for key, ret in keyed:
-        resolved = _resolve_counts(ret, choices)
-        previous = stored.get(key)
-        if previous is None:
-            version, supersedes = 1, None
-            report["new"] += 1
-        elif previous.counts == resolved and previous.informal == ret.informal:
-            report["unchanged"] += 1
-            continue
-        elif not replace:
-            raise ReplaceRequiredError(
-                f"{ret.where}: {ret.contest} at {ret.unit} ({ret.stage}, {ret.count_type}) "
-                "differs from the stored return; import with --replace --reason to store "
-                "a new version"
-            )
-        else:
-            version, supersedes = previous.version + 1, previous.id
-            report["replaced"] += 1
-        rows.append(
-            (*key, version, supersedes, source_id, ret.informal, reason if supersedes else "")
-        )
-        counts.append(resolved)
-    ids = reserve_ids(conn, t.vote_return, len(rows))
-    for start in range(0, len(rows), _CHUNK):
-        chunk = slice(start, start + _CHUNK)
-        insert_rows(
-            conn,
-            t.vote_return,
-            _RETURN_COLUMNS,
-            [(i, *row) for i, row in zip(ids[chunk], rows[chunk], strict=True)],
-        )
+    heads = heads.with_columns(
+        pl.Series("id", reserve_ids(conn, t.vote_return, heads.height), dtype=pl.Int64),
+        pl.lit(source_id, pl.Int64).alias("source_id"),
+        pl.when(pl.col("supersedes").is_null())
+        .then(pl.lit(""))
+        .otherwise(pl.lit(reason))
+        .alias("reason"),
+    )
+    counts = (
+        counts.join(heads.select(*_KEY_IDS, "id"), on=_KEY_IDS)
+        .select("id", "choice_id", "votes")
+        .sort("id", "choice_id")
+    )
+    for start in range(0, heads.height, _CHUNK):
+        chunk = heads.slice(start, _CHUNK)
+        insert_rows(conn, t.vote_return, _RETURN_COLUMNS, chunk.select(_RETURN_COLUMNS).rows())
+        first, last = chunk["id"].min(), chunk["id"].max()
         insert_rows(
             conn,
             t.vote_count,
             ("return_id", "choice_id", "votes"),
-            [
-                (return_id, choice_id, votes)
-                for return_id, resolved in zip(ids[chunk], counts[chunk], strict=True)
-                for choice_id, votes in resolved.items()
-            ],
+            counts.filter(pl.col("id").is_between(first, last)).rows(),
         )
         if progress:
-            progress(len(rows[chunk]))
+            progress(chunk.height)
     return report
 
 
-def _first_duplicate(keyed: list[tuple[tuple, Return]]) -> Return | None:
-    seen: set[tuple] = set()
-    for key, ret in keyed:
-        if key in seen:
-            return ret
-        seen.add(key)
-    return None
+_KEY_IDS = ["contest_id", "unit_id", "stage", "count_type"]
+
+
+def _resolved_heads(
+    heads: pl.DataFrame, contests: dict[str, int], units: dict[str, int]
+) -> pl.DataFrame:
+    """One row per return with contest and unit ids; unknown codes and repeats are errors."""
+    heads = heads.with_columns(
+        pl.col("contest")
+        .replace_strict(contests, default=None, return_dtype=pl.Int64)
+        .alias("contest_id"),
+        pl.col("unit").replace_strict(units, default=None, return_dtype=pl.Int64).alias("unit_id"),
+    )
+    for column, what in (("contest_id", "contest"), ("unit_id", "reporting unit")):
+        unknown = heads.filter(pl.col(column).is_null())
+        if unknown.height:
+            row = unknown.row(0, named=True)
+            code = row["contest" if column == "contest_id" else "unit"]
+            raise UnknownReferenceError(f"{row['where']}: unknown {what} {code!r}")
+    repeated = heads.filter(pl.struct(_KEY_IDS).is_duplicated())
+    if repeated.height:
+        raise StoreError(f"{repeated['where'][0]}: the same return appears twice in one import")
+    return heads
+
+
+def _resolved_counts(
+    counts: pl.DataFrame, heads: pl.DataFrame, choices: dict[tuple[str, str], int]
+) -> pl.DataFrame:
+    """Counts with the ids of their return's key and of their choice."""
+    known = pl.DataFrame(
+        [(contest, name, choice_id) for (contest, name), choice_id in choices.items()],
+        schema={"contest": pl.String, "choice": pl.String, "choice_id": pl.Int64},
+        orient="row",
+    )
+    keyed = heads.select(*RETURN_KEY, *_KEY_IDS[:2], "where")
+    counts = counts.join(keyed, on=RETURN_KEY, how="left").join(
+        known, on=["contest", "choice"], how="left"
+    )
+    unknown = counts.filter(pl.col("choice_id").is_null())
+    if unknown.height:
+        row = unknown.row(0, named=True)
+        raise UnknownReferenceError(
+            f"{row['where']}: {row['choice']!r} is not a choice of contest {row['contest']!r}"
+        )
+    return counts.select(*_KEY_IDS, "choice_id", "votes")
+
+
+def _versions(
+    conn: Connection, heads: pl.DataFrame, counts: pl.DataFrame, replace: bool
+) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int]]:
+    """Decide each return's version against the stored ones; drop those unchanged."""
+    heads = heads.with_columns(
+        pl.lit(1, pl.Int64).alias("version"), pl.lit(None, pl.Int64).alias("supersedes")
+    )
+    stored = _latest_versions(conn, set(heads["contest_id"].unique().to_list()))
+    report = {"new": heads.height, "replaced": 0, "unchanged": 0}
+    colliding = [
+        row
+        for row in heads.select(*_KEY_IDS, "informal", "where", "contest", "unit").rows()
+        if tuple(row[:4]) in stored
+    ]
+    if not colliding:
+        return heads, counts, report
+    mine: dict[tuple, dict[int, int]] = {tuple(row[:4]): {} for row in colliding}
+    for *key, choice_id, votes in counts.rows():
+        if tuple(key) in mine:
+            mine[tuple(key)][choice_id] = votes
+    versions, unchanged = {}, set()
+    for *key, informal, where, contest, unit in colliding:
+        key = tuple(key)
+        previous = stored[key]
+        if previous.counts == mine[key] and previous.informal == informal:
+            unchanged.add(key)
+        elif not replace:
+            raise ReplaceRequiredError(
+                f"{where}: {contest} at {unit} ({key[2]}, {key[3]}) differs from the stored "
+                "return; import with --replace --reason to store a new version"
+            )
+        else:
+            versions[key] = (previous.version + 1, previous.id)
+    report.update(
+        new=heads.height - len(colliding), replaced=len(versions), unchanged=len(unchanged)
+    )
+    decided = pl.DataFrame(
+        [(*k, v, s) for k, (v, s) in versions.items()] + [(*k, 0, None) for k in unchanged],
+        schema={
+            "contest_id": pl.Int64,
+            "unit_id": pl.Int64,
+            "stage": pl.String,
+            "count_type": pl.String,
+            "new_version": pl.Int64,
+            "new_supersedes": pl.Int64,
+        },
+        orient="row",
+    )
+    heads = (
+        heads.join(decided, on=_KEY_IDS, how="left")
+        .with_columns(
+            pl.coalesce("new_version", "version").alias("version"),
+            pl.coalesce("new_supersedes", "supersedes").alias("supersedes"),
+        )
+        .filter(pl.col("version") > 0)
+        .drop("new_version", "new_supersedes")
+    )
+    return heads, counts, report
 
 
 def _define(conn: Connection, dataset: Dataset) -> None:
@@ -306,26 +384,6 @@ def _choice_ids(conn: Connection, election_id: str) -> dict[tuple[str, str], int
     return {(code, name): choice_id for code, name, choice_id in conn.execute(query)}
 
 
-def _resolve(ret: Return, contests: dict[str, int], units: dict[str, int]) -> tuple:
-    if ret.contest not in contests:
-        raise UnknownReferenceError(f"{ret.where}: unknown contest {ret.contest!r}")
-    if ret.unit not in units:
-        raise UnknownReferenceError(f"{ret.where}: unknown reporting unit {ret.unit!r}")
-    return (contests[ret.contest], units[ret.unit], ret.stage.value, ret.count_type.value)
-
-
-def _resolve_counts(ret: Return, choices: dict[tuple[str, str], int]) -> dict[int, int]:
-    resolved = {}
-    for name, votes in ret.counts.items():
-        choice_id = choices.get((ret.contest, name))
-        if choice_id is None:
-            raise UnknownReferenceError(
-                f"{ret.where}: {name!r} is not a choice of contest {ret.contest!r}"
-            )
-        resolved[choice_id] = votes
-    return resolved
-
-
 @dataclass(frozen=True)
 class _Stored:
     id: int
@@ -334,12 +392,11 @@ class _Stored:
     counts: dict[int, int]
 
 
-def _latest_versions(conn: Connection, keys: set[tuple]) -> dict[tuple, _Stored]:
-    """The latest stored version of each of ``keys`` that exists, with its counts."""
-    if not keys:
+def _latest_versions(conn: Connection, contest_ids: set[int]) -> dict[tuple, _Stored]:
+    """The latest stored version of every return of these contests, with its counts."""
+    if not contest_ids:
         return {}
     r = t.vote_return
-    contest_ids = {k[0] for k in keys}
     latest = (
         select(
             r.c.contest_id,
@@ -372,19 +429,20 @@ def _latest_versions(conn: Connection, keys: set[tuple]) -> dict[tuple, _Stored]
             ),
         )
     ).all()
-    found = {
-        (row.contest_id, row.unit_id, row.stage, row.count_type): row
-        for row in rows
-        if (row.contest_id, row.unit_id, row.stage, row.count_type) in keys
-    }
-    counts: dict[int, dict[int, int]] = {row.id: {} for row in found.values()}
-    ids = list(counts)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        query = select(t.vote_count).where(t.vote_count.c.return_id.in_(chunk))
-        for return_id, choice_id, votes in conn.execute(query):
+    if not rows:
+        return {}
+    counts: dict[int, dict[int, int]] = {row.id: {} for row in rows}
+    query = (
+        select(t.vote_count)
+        .join(r, r.c.id == t.vote_count.c.return_id)
+        .where(r.c.contest_id.in_(contest_ids))
+    )
+    for return_id, choice_id, votes in conn.execute(query):
+        if return_id in counts:
             counts[return_id][choice_id] = votes
     return {
-        key: _Stored(row.id, row.version, row.informal, counts[row.id])
-        for key, row in found.items()
+        (row.contest_id, row.unit_id, row.stage, row.count_type): _Stored(
+            row.id, row.version, row.informal, counts[row.id]
+        )
+        for row in rows
     }
