@@ -171,11 +171,20 @@ class ReturnTable:
 
     ``returns`` has one row per return: the :data:`RETURN_KEY` columns, ``informal`` and
     ``where``; ``counts`` one row per choice of a return: the key columns, ``choice``
-    and ``votes``. Both use the string codes of :class:`Return`.
+    and ``votes``. Both use the string codes of :class:`Return`. Either may be a lazy
+    frame, computed when the store asks for it (so reading the next election can overlap
+    storing this one).
     """
 
-    returns: pl.DataFrame
-    counts: pl.DataFrame
+    returns: pl.DataFrame | pl.LazyFrame
+    counts: pl.DataFrame | pl.LazyFrame
+
+    def collected(self) -> ReturnTable:
+        """The same table with both frames computed."""
+        if isinstance(self.returns, pl.DataFrame) and isinstance(self.counts, pl.DataFrame):
+            return self
+        returns, counts = pl.collect_all([self.returns.lazy(), self.counts.lazy()])
+        return ReturnTable(returns, counts)
 
     @classmethod
     def of(cls, returns: list[Return]) -> ReturnTable:
@@ -196,9 +205,6 @@ class ReturnTable:
         )
         return cls(heads.cast({k: pl.String for k in RETURN_KEY}), counts)
 
-    def __len__(self) -> int:
-        return self.returns.height
-
 
 @dataclass
 class Dataset:
@@ -218,18 +224,23 @@ class Dataset:
     table: ReturnTable | None = None
 
     def return_table(self) -> ReturnTable:
-        """All of this dataset's returns as one table."""
+        """All of this dataset's returns as one computed table."""
         listed = ReturnTable.of(self.returns)
         if self.table is None:
             return listed
+        table = self.table.collected()
         return ReturnTable(
-            pl.concat([self.table.returns, listed.returns], how="vertical_relaxed"),
-            pl.concat([self.table.counts, listed.counts], how="vertical_relaxed"),
+            pl.concat([table.returns, listed.returns], how="vertical_relaxed"),
+            pl.concat([table.counts, listed.counts], how="vertical_relaxed"),
         )
 
-    def return_count(self) -> int:
-        """How many returns the dataset holds."""
-        return len(self.returns) + (len(self.table) if self.table is not None else 0)
+    def return_count(self) -> int | None:
+        """How many returns the dataset holds, or ``None`` while its table is still lazy."""
+        if self.table is None:
+            return len(self.returns)
+        if isinstance(self.table.returns, pl.LazyFrame):
+            return None
+        return len(self.returns) + self.table.returns.height
 
 
 def electorate_unit(number: int) -> str:

@@ -63,8 +63,9 @@ def import_(
             datasets = reader.read(paths, ReadOptions(stage, election))
             bar.update(reading, total=1, completed=1)
             engine = open_store(db)
-            returns = sum(d.return_count() for d in datasets)
-            storing = bar.add_task("storing returns", total=returns)
+            counts = [d.return_count() for d in datasets]
+            total = None if None in counts else sum(counts)
+            storing = bar.add_task("storing returns", total=total)
             source = SourceFile.of(reader.name, paths)
             return ingest(
                 engine,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +23,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, Engine, Table, and_, func, insert, select
 
-from tallyroom.model import RETURN_KEY, Dataset
+from tallyroom.model import RETURN_KEY, Dataset, ReturnTable
 from tallyroom.store import schema as t
 from tallyroom.store.bulk import insert_rows, reserve_ids
 
@@ -101,9 +102,14 @@ def ingest(
         raise StoreError("--replace needs a --reason saying why the stored returns are replaced")
     totals = {"new": 0, "replaced": 0, "unchanged": 0}
     skipped = 0
-    with engine.begin() as conn:
-        for dataset in datasets:
-            done = _ingest_one(conn, dataset, source, replace, reason, progress)
+    with engine.begin() as conn, ThreadPoolExecutor(max_workers=1) as helper:
+        # compute the next dataset's returns while this one is written
+        upcoming = [helper.submit(d.return_table) for d in datasets[:1]]
+        for index, dataset in enumerate(datasets):
+            table = upcoming[index].result()
+            if index + 1 < len(datasets):
+                upcoming.append(helper.submit(datasets[index + 1].return_table))
+            done = _ingest_one(conn, dataset, table, source, replace, reason, progress)
             if done is None:
                 skipped += 1
             else:
@@ -115,6 +121,7 @@ def ingest(
 def _ingest_one(
     conn: Connection,
     dataset: Dataset,
+    table: ReturnTable,
     source: SourceFile,
     replace: bool,
     reason: str,
@@ -131,7 +138,6 @@ def _ingest_one(
     if seen:
         return None
     _define(conn, dataset)
-    table = dataset.return_table()
     heads = _resolved_heads(
         table.returns, _ids(conn, t.contest, election_id), _ids(conn, t.unit, election_id)
     )
