@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, and_, exists, func, select
 from sqlalchemy.orm import aliased
 
-from tallyroom.model import ContestKind, Stage, UnitKind
+from tallyroom.model import ContestKind, CountType, Stage, UnitKind
 from tallyroom.rules.fpp import ElectorateOutcome, decide_electorate
 from tallyroom.rules.mmp import MMPResult, allocate_mmp
 from tallyroom.rules.systems import named
@@ -277,3 +277,65 @@ def stages(engine: Engine, election_id: str) -> list[Stage]:
             ).scalars()
         )
     return [s for s in Stage if s.value in found]
+
+
+@dataclass(frozen=True)
+class ContestPart:
+    """One reporting unit's latest counts for a contest at a stage and count type."""
+
+    unit: str
+    kind: UnitKind
+    name: str
+    electorate: int | None
+    count_type: CountType
+    counts: dict[str, int]
+    informal: int
+
+    @property
+    def total(self) -> int:
+        """Valid plus informal votes."""
+        return sum(self.counts.values()) + self.informal
+
+
+def contest_parts(
+    engine: Engine, election_id: str, stage: Stage, contest_code: str
+) -> list[ContestPart]:
+    """Every unit's latest return for one contest at ``stage``, choices in defined order."""
+    r = t.vote_return
+    query = (
+        select(
+            r.c.id,
+            t.unit.c.code,
+            t.unit.c.kind,
+            t.unit.c.name,
+            t.unit.c.electorate,
+            r.c.count_type,
+            r.c.informal,
+            t.choice.c.name.label("choice"),
+            t.vote_count.c.votes,
+        )
+        .join(t.contest, r.c.contest_id == t.contest.c.id)
+        .join(t.unit, r.c.unit_id == t.unit.c.id)
+        .join(t.vote_count, t.vote_count.c.return_id == r.c.id)
+        .join(t.choice, t.vote_count.c.choice_id == t.choice.c.id)
+        .where(
+            t.contest.c.election_id == election_id, t.contest.c.code == contest_code, _latest(stage)
+        )
+        .order_by(r.c.id, t.choice.c.id)
+    )
+    parts: dict[int, ContestPart] = {}
+    with engine.connect() as conn:
+        for row in conn.execute(query):
+            part = parts.get(row.id)
+            if part is None:
+                part = parts[row.id] = ContestPart(
+                    row.code,
+                    UnitKind(row.kind),
+                    row.name,
+                    row.electorate,
+                    CountType(row.count_type),
+                    {},
+                    row.informal,
+                )
+            part.counts[row.choice] = row.votes
+    return list(parts.values())

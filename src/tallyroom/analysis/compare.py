@@ -1,0 +1,168 @@
+"""What changed from one stage of the count to the next (election night → official).
+
+Party votes, shares and seats; electorates whose winner changed, with both winners and
+majorities; how many special votes the later stage added; and for each referendum its
+result on ordinary votes alone against all votes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from tallyroom.model import ContestKind, Stage
+from tallyroom.rules.referendum import Base, decide_referendum
+from tallyroom.tally import ElectionTally, contest_parts, tally
+
+
+@dataclass(frozen=True)
+class PartyChange:
+    """One party at both stages."""
+
+    party: str
+    votes: tuple[int, int]
+    percent: tuple[float, float]
+    seats: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Flip:
+    """An electorate whose winner changed between the stages."""
+
+    number: int
+    name: str
+    before: tuple[str, str, int]
+    """winner, party, majority at the earlier stage"""
+    after: tuple[str, str, int]
+
+
+@dataclass(frozen=True)
+class ReferendumChange:
+    """A referendum's first option (Yes) on ordinary votes only and on all votes."""
+
+    contest: str
+    name: str
+    option: str
+    ordinary_percent: float
+    all_percent: float
+    ordinary_result: str | None
+    all_result: str | None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Everything that changed between two stages of one election."""
+
+    election: str
+    stages: tuple[Stage, Stage]
+    valid_party_votes: tuple[int, int]
+    parties: tuple[PartyChange, ...]
+    flips: tuple[Flip, ...]
+    special_votes: int
+    """candidate-vote ballots counted as special votes at the later stage (informal included)"""
+    special_share: float
+    """special votes as a percentage of all candidate-vote ballots at the later stage"""
+    referendums: tuple[ReferendumChange, ...]
+
+
+def compare(
+    engine: Engine,
+    election: str,
+    before: Stage = Stage.PRELIMINARY,
+    after: Stage = Stage.OFFICIAL,
+) -> Comparison:
+    """Compare ``election`` at two stages."""
+    first, second = tally(engine, election, before), tally(engine, election, after)
+    return Comparison(
+        election=election,
+        stages=(before, after),
+        valid_party_votes=(sum(first.party_votes().values()), sum(second.party_votes().values())),
+        parties=_parties(first, second),
+        flips=_flips(first, second),
+        special_votes=(special := _special_votes(engine, election, after, second))[0],
+        special_share=special[1],
+        referendums=_referendums(engine, election, after, second),
+    )
+
+
+def _parties(first: ElectionTally, second: ElectionTally) -> tuple[PartyChange, ...]:
+    votes = (first.party_votes(), second.party_votes())
+    totals = [sum(v.values()) for v in votes]
+    seats = (first.seats().seats(), second.seats().seats())
+    names = sorted(set(votes[0]) | set(votes[1]), key=lambda p: -votes[1].get(p, 0))
+    return tuple(
+        PartyChange(
+            p,
+            (votes[0].get(p, 0), votes[1].get(p, 0)),
+            tuple(
+                round(100 * v.get(p, 0) / t, 2) if t else 0.0
+                for v, t in zip(votes, totals, strict=True)
+            ),
+            (seats[0].get(p, 0), seats[1].get(p, 0)),
+        )
+        for p in names
+    )
+
+
+def _flips(first: ElectionTally, second: ElectionTally) -> tuple[Flip, ...]:
+    before, after = first.outcomes(), second.outcomes()
+    flips = []
+    for number in sorted(set(before) & set(after)):
+        a, b = before[number], after[number]
+        party_a = first.candidates[number].party_of.get(a.winner or "", "")
+        party_b = second.candidates[number].party_of.get(b.winner or "", "")
+        if (a.winner, party_a) != (b.winner, party_b):
+            name = second.electorates.get(number, ("", ""))[0]
+            flips.append(
+                Flip(
+                    number,
+                    name,
+                    (a.winner or "", party_a, a.majority),
+                    (b.winner or "", party_b, b.majority),
+                )
+            )
+    return tuple(flips)
+
+
+def _special_votes(
+    engine: Engine, election: str, stage: Stage, counted: ElectionTally
+) -> tuple[int, float]:
+    special = total = 0
+    for number in counted.candidates:
+        for part in contest_parts(engine, election, stage, f"candidate:{number}"):
+            total += part.total
+            if part.count_type.is_special:
+                special += part.total
+    return special, round(100 * special / total, 2) if total else 0.0
+
+
+def _referendums(
+    engine: Engine, election: str, stage: Stage, counted: ElectionTally
+) -> tuple[ReferendumChange, ...]:
+    changes = []
+    for code, contest in counted.referendums.items():
+        if contest.kind is not ContestKind.REFERENDUM or not contest.counts:
+            continue
+        option = next(iter(contest.counts))
+        ordinary = {o: 0 for o in contest.counts}
+        informal = 0
+        for part in contest_parts(engine, election, stage, code):
+            if not part.count_type.is_special:
+                for o, v in part.counts.items():
+                    ordinary[o] += v
+                informal += part.informal
+        only = decide_referendum(ordinary, informal)
+        full = decide_referendum(contest.counts, contest.informal)
+        changes.append(
+            ReferendumChange(
+                code,
+                contest.name,
+                option,
+                only.percent(option, Base.TOTAL),
+                full.percent(option, Base.TOTAL),
+                only.result,
+                full.result,
+            )
+        )
+    return tuple(changes)

@@ -1,0 +1,179 @@
+"""Analysis commands: compare stages, referendums by electorate, disproportionality."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+
+from tallyroom.analysis.compare import compare as compare_stages
+from tallyroom.analysis.indices import indices as measures
+from tallyroom.analysis.referendum import VoteBasis, by_electorate
+from tallyroom.cli.app import DbOption, JsonOption, app, console, guarded
+from tallyroom.model import Stage
+from tallyroom.rules.referendum import Base
+from tallyroom.store import schema as t
+from tallyroom.store.database import open_store
+from tallyroom.tally import stages, tally
+
+
+@app.command()
+def compare(
+    election: Annotated[str, typer.Argument(help="Election id, e.g. nz-2020.")],
+    before: Annotated[Stage, typer.Option("--from", help="Earlier stage.")] = Stage.PRELIMINARY,
+    after: Annotated[Stage, typer.Option("--to", help="Later stage.")] = Stage.OFFICIAL,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """What changed between two stages: votes, shares, seats, electorates that changed
+    hands, special votes, and referendums on ordinary votes only against all votes."""
+    result = guarded(lambda: compare_stages(open_store(db), election, before, after))
+    if as_json:
+        typer.echo(json.dumps(asdict(result), ensure_ascii=False, indent=2, default=str))
+        return
+    table = Table(title=f"{election}: {before} → {after}")
+    for header in ("Party", f"Votes {before}", f"Votes {after}", "% change", "Seats", "Change"):
+        table.add_column(header, justify="left" if header == "Party" else "right")
+    for p in result.parties:
+        if p.seats == (0, 0) and p.percent[1] < 1:
+            continue
+        change = p.seats[1] - p.seats[0]
+        table.add_row(
+            p.party,
+            f"{p.votes[0]:,}",
+            f"{p.votes[1]:,}",
+            f"{p.percent[0]:.2f} → {p.percent[1]:.2f}",
+            f"{p.seats[0]} → {p.seats[1]}",
+            f"{change:+d}" if change else "",
+        )
+    console.print(table)
+    for flip in result.flips:
+        (w0, p0, m0), (w1, p1, m1) = flip.before, flip.after
+        console.print(
+            f"{flip.name} changed hands: {w0} ({p0}) led by {m0:,}; {w1} ({p1}) won by {m1:,}"
+        )
+    console.print(
+        f"Special votes counted ({after}, candidate vote, informal included): "
+        f"{result.special_votes:,} ({result.special_share:.1f} % of all)"
+    )
+    for r in result.referendums:
+        console.print(
+            f"{r.name}: {r.option} {r.ordinary_percent:.1f} % on ordinary votes, "
+            f"{r.all_percent:.1f} % with special votes ({r.all_result or 'no majority'})"
+        )
+
+
+class Breakdown(StrEnum):
+    """How a referendum is broken down."""
+
+    ELECTORATE = "electorate"
+
+
+@app.command()
+def referendum(
+    election: Annotated[str, typer.Argument(help="Election id, e.g. nz-2020.")],
+    slug: Annotated[str, typer.Argument(help="Referendum, e.g. cannabis or end-of-life-choice.")],
+    by: Annotated[Breakdown, typer.Option(help="Breakdown (electorate).")] = Breakdown.ELECTORATE,
+    votes: Annotated[
+        VoteBasis, typer.Option(help="ordinary, special or all votes.")
+    ] = VoteBasis.ORDINARY,
+    base: Annotated[
+        Base, typer.Option(help="total: % of all votes (as published); valid.")
+    ] = Base.TOTAL,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """A referendum by general electorate: shares, rank, and how many were in favour.
+
+    The ordinary-vote figures are by referendum area: a general electorate's voting places,
+    where Māori-roll voters also voted. The output says which votes are in each figure.
+    """
+    result = guarded(lambda: by_electorate(open_store(db), election, slug, votes, base))
+    if as_json:
+        typer.echo(json.dumps(asdict(result), ensure_ascii=False, indent=2, default=str))
+        return
+    table = Table(
+        title=f"{result.name}, by general electorate ({votes} votes, % of {base})",
+        caption=result.statement,
+    )
+    for header in (
+        "Rank",
+        "Electorate",
+        *result.options,
+        *(["Informal"] if base is Base.TOTAL else []),
+    ):
+        table.add_column(header, justify="left" if header == "Electorate" else "right")
+    for row in result.rows:
+        shares = [f"{row.percent[o]:.1f}" for o in result.options]
+        if base is Base.TOTAL:
+            shares.append(f"{row.percent['informal']:.1f}")
+        table.add_row(str(row.rank), row.name, *shares)
+    console.print(table)
+    console.print(
+        f"{result.options[0]} had a majority in {result.in_favour} of {len(result.rows)} "
+        "general electorates."
+    )
+
+
+@app.command("indices")
+def indices_command(
+    elections: Annotated[
+        list[str] | None, typer.Argument(help="Election ids (default: all).")
+    ] = None,
+    stage: Annotated[Stage | None, typer.Option(help="Stage (default: the latest).")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Disproportionality: Gallagher, Loosemore–Hanby, effective number of parties by
+    votes and by seats, and the share of party votes wasted on parties without a seat."""
+
+    def run() -> list[dict[str, Any]]:
+        engine = open_store(db)
+        with engine.connect() as conn:
+            chosen = elections or list(
+                conn.execute(select(t.election.c.id).order_by(t.election.c.date)).scalars()
+            )
+        found = []
+        for election in chosen:
+            counted = stages(engine, election)
+            at = stage or (counted[-1] if counted else Stage.OFFICIAL)
+            found.append(
+                {
+                    "election": election,
+                    "stage": at.value,
+                    **asdict(measures(tally(engine, election, at).seats())),
+                }
+            )
+        return found
+
+    rows = guarded(run)
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    table = Table(title="Disproportionality and fragmentation")
+    for header in (
+        "Election",
+        "Stage",
+        "Gallagher",
+        "Loosemore–Hanby",
+        "ENP votes",
+        "ENP seats",
+        "Wasted %",
+    ):
+        table.add_column(header, justify="left" if header in ("Election", "Stage") else "right")
+    for r in rows:
+        table.add_row(
+            r["election"],
+            r["stage"],
+            f"{r['gallagher']:.2f}",
+            f"{r['loosemore_hanby']:.2f}",
+            f"{r['enp_votes']:.2f}",
+            f"{r['enp_seats']:.2f}",
+            f"{r['wasted_votes']:.2f}",
+        )
+    console.print(table)

@@ -1,0 +1,108 @@
+"""Analysis of the stored 2020 election against the published figures."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tallyroom.analysis.compare import compare
+from tallyroom.analysis.indices import indices
+from tallyroom.analysis.referendum import VoteBasis, by_electorate
+from tallyroom.model import Stage
+from tallyroom.rules.referendum import Base
+from tallyroom.store.database import open_store
+from tallyroom.tally import tally
+from test_examples import official_combined_totals
+
+TALLYROOM = str(Path(sys.executable).with_name("tallyroom"))
+PUBLISHED_2020 = {"Labour Party": 65, "National Party": 33, "Green Party": 10,
+                  "ACT New Zealand": 10, "Māori Party": 2}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('analysis') / 'nz2020.db'}"
+    subprocess.run([TALLYROOM, "load", "nz-2020", "--db", url], check=True, capture_output=True)
+    return url
+
+
+def test_preliminary_to_official(store: str) -> None:
+    result = compare(open_store(store), "nz-2020")
+    seats = {p.party: p.seats[1] - p.seats[0] for p in result.parties}
+    assert (seats["National Party"], seats["Labour Party"], seats["Māori Party"]) == (-2, 1, 1)
+    shares = {p.party: p.percent for p in result.parties}
+    assert (round(shares["Labour Party"][0], 1), round(shares["Labour Party"][1], 1)) == (
+        49.1,
+        50.0,
+    )
+    assert (round(shares["National Party"][0], 1), round(shares["National Party"][1], 1)) == (
+        26.8,
+        25.6,
+    )
+    northland = next(f for f in result.flips if f.name == "Northland")
+    assert northland.before == ("KING, Ronald Matthew", "National Party", 729)
+    assert northland.after == ("PRIME, Willow-Jean", "Labour Party", 163)
+    cannabis = next(r for r in result.referendums if r.contest == "referendum:cannabis")
+    assert (cannabis.ordinary_percent, cannabis.all_percent, cannabis.all_result) == (
+        46.1,
+        48.4,
+        "No",
+    )
+
+
+@pytest.mark.parametrize(
+    ("electorate", "percent"),
+    [("Wellington Central", 72), ("Auckland Central", 66), ("Rongotai", 65), ("Dunedin", 62),
+     ("Mt Albert", 61), ("Epsom", 45), ("Papakura", 40), ("Botany", 31)],
+)  # fmt: skip
+def test_cannabis_by_electorate_ordinary_votes(store: str, electorate: str, percent: int) -> None:
+    result = by_electorate(open_store(store), "nz-2020", "cannabis")
+    row = next(r for r in result.rows if r.name == electorate)
+    assert round(row.percent["Yes"]) == percent
+
+
+def test_cannabis_counts_of_electorates_in_favour(store: str) -> None:
+    engine = open_store(store)
+    ordinary = by_electorate(engine, "nz-2020", "cannabis")
+    assert (ordinary.in_favour, len(ordinary.rows)) == (14, 65)
+    assert "Special votes are not included" in ordinary.statement
+    assert ordinary.rows[0].name == "Wellington Central" and ordinary.rows[0].rank == 1
+    everything = by_electorate(engine, "nz-2020", "cannabis", VoteBasis.ALL)
+    assert (everything.in_favour, len(everything.rows)) == (19, 65)
+    valid = by_electorate(engine, "nz-2020", "cannabis", base=Base.VALID)
+    assert "informal" not in valid.rows[0].percent
+
+
+def test_indices_2020_against_an_independent_computation(store: str, shared_data: Path) -> None:
+    votes = official_combined_totals(shared_data)
+    total_votes = sum(votes.values())
+    v = {p: n / total_votes for p, n in votes.items()}
+    s = {p: PUBLISHED_2020.get(p, 0) / 120 for p in votes}
+    expected_gallagher = 100 * math.sqrt(sum((v[p] - s[p]) ** 2 for p in votes) / 2)
+    expected_lh = 50 * sum(abs(v[p] - s[p]) for p in votes)
+    result = indices(tally(open_store(store), "nz-2020", Stage.OFFICIAL).seats())
+    assert result.gallagher == pytest.approx(expected_gallagher, abs=1e-9)
+    assert result.loosemore_hanby == pytest.approx(expected_lh, abs=1e-9)
+    assert result.enp_votes == pytest.approx(1 / sum(x * x for x in v.values()))
+    assert result.enp_seats == pytest.approx(1 / sum(x * x for x in s.values()))
+    wasted = 100 * sum(n for p, n in votes.items() if p not in PUBLISHED_2020) / total_votes
+    assert result.wasted_votes == pytest.approx(wasted)
+
+
+def test_analysis_commands_print_json(store: str) -> None:
+    def run(*args: str) -> object:
+        done = subprocess.run([TALLYROOM, *args, "--db", store, "--json"], capture_output=True,
+                              text=True, check=True)  # fmt: skip
+        return json.loads(done.stdout)
+
+    compared = run("compare", "nz-2020")
+    assert any(f["name"] == "Northland" for f in compared["flips"])
+    table = run("referendum", "nz-2020", "cannabis", "--votes", "all")
+    assert sum(r["result"] == "Yes" for r in table["rows"]) == 19
+    (row,) = run("indices", "nz-2020")
+    assert row["stage"] == "official" and row["gallagher"] > 0
