@@ -106,3 +106,69 @@ def test_analysis_commands_print_json(store: str) -> None:
     assert sum(r["result"] == "Yes" for r in table["rows"]) == 19
     (row,) = run("indices", "nz-2020")
     assert row["stage"] == "official" and row["gallagher"] > 0
+
+
+def test_yes_electorates_by_winning_party_depend_on_stage_and_votes(store: str) -> None:
+    """'Only Northland backed a National candidate' holds for election-night winners and
+    ordinary votes; with special votes Whangārei joins it; official winners, none."""
+    from tallyroom.analysis.crosstab import crosstab
+
+    engine = open_store(store)
+
+    def national_yes(votes: VoteBasis, stage: Stage) -> list[str]:
+        table = crosstab(engine, "nz-2020", "cannabis", votes, winner_stage=stage)
+        return [
+            r.name for r in table.rows if r.result == "Yes" and r.winner_party == "National Party"
+        ]
+
+    assert national_yes(VoteBasis.ORDINARY, Stage.PRELIMINARY) == ["Northland"]
+    assert sorted(national_yes(VoteBasis.ALL, Stage.PRELIMINARY)) == ["Northland", "Whangārei"]
+    assert national_yes(VoteBasis.ORDINARY, Stage.OFFICIAL) == []
+    table = crosstab(engine, "nz-2020", "cannabis")
+    assert sum(c.get("in favour", 0) for c in table.by_winner_party().values()) == 14
+
+
+def test_correlations_equal_numpy(store: str) -> None:
+    import numpy as np
+
+    from tallyroom.analysis.crosstab import correlations, crosstab
+
+    engine = open_store(store)
+    table = crosstab(engine, "nz-2020", "cannabis")
+    found = {c.party: c for c in correlations(engine, "nz-2020", table)}
+    counts = tally(engine, "nz-2020", Stage.OFFICIAL).party_by_electorate
+    yes = np.array([r.percent for r in table.rows])
+    green = np.array(
+        [100 * counts[r.number].counts["Green Party"] / counts[r.number].valid for r in table.rows]
+    )
+    assert found["Green Party"].pearson == pytest.approx(np.corrcoef(yes, green)[0, 1])
+
+    def average_ranks(values: np.ndarray) -> np.ndarray:
+        order = sorted(range(len(values)), key=lambda i: values[i])
+        ranks = np.empty(len(values))
+        start = 0
+        while start < len(order):
+            end = start
+            while end + 1 < len(order) and values[order[end + 1]] == values[order[start]]:
+                end += 1
+            for k in range(start, end + 1):
+                ranks[order[k]] = (start + end) / 2 + 1
+            start = end + 1
+        return ranks
+
+    ranks = [average_ranks(a) for a in (yes, green)]
+    assert found["Green Party"].spearman == pytest.approx(np.corrcoef(*ranks)[0, 1])
+    assert found["Green Party"].electorates == 65
+
+
+def test_scatter_plot_escapes_text_and_lists_every_point(store: str, tmp_path: Path) -> None:
+    from tallyroom.publish.charts import Point, scatter_svg
+
+    svg = scatter_svg([Point(1, 2, "<script>alert(1)</script>"), Point(3, 5, "B & C")],
+                      title='A "title" <b>', x_label="x", y_label="y")  # fmt: skip
+    assert "<script>" not in svg and "&lt;script&gt;" in svg and "B &amp; C" in svg
+    assert 'aria-label="A &quot;title&quot; &lt;b&gt;"' in svg
+    path = tmp_path / "scatter.svg"
+    subprocess.run([TALLYROOM, "crosstab", "nz-2020", "cannabis", "--db", store, "--plot", str(path)],
+                   check=True, capture_output=True)  # fmt: skip
+    assert path.read_text(encoding="utf-8").count("<circle") == 65

@@ -51,8 +51,11 @@ class ElectorateFigure:
     counts: dict[str, int]
     informal: int
     percent: dict[str, float]
+    """shares rounded as published (one decimal)"""
     result: str | None
     rank: int
+    exact: float
+    """the first option's share in percent, unrounded (for correlations)"""
 
 
 @dataclass(frozen=True)
@@ -110,8 +113,8 @@ def by_electorate(
         )
     figures.sort(key=lambda f: (-f[5], f[0]))
     rows = tuple(
-        ElectorateFigure(n, general[n], c, i, p, r, rank)
-        for rank, (n, c, i, p, r, _) in enumerate(figures, 1)
+        ElectorateFigure(n, general[n], c, i, p, r, rank, float(100 * share))
+        for rank, (n, c, i, p, r, share) in enumerate(figures, 1)
     )
     return ReferendumByElectorate(
         code, counted.referendums[code].name, votes, base, STATEMENTS[votes], options, rows

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -12,10 +13,13 @@ from rich.table import Table
 from sqlalchemy import select
 
 from tallyroom.analysis.compare import compare as compare_stages
+from tallyroom.analysis.crosstab import Correlation, CrossTab, correlations
+from tallyroom.analysis.crosstab import crosstab as cross
 from tallyroom.analysis.indices import indices as measures
-from tallyroom.analysis.referendum import VoteBasis, by_electorate
+from tallyroom.analysis.referendum import STATEMENTS, VoteBasis, by_electorate
 from tallyroom.cli.app import DbOption, JsonOption, app, console, guarded
 from tallyroom.model import Stage
+from tallyroom.publish.charts import Point, scatter_svg
 from tallyroom.rules.referendum import Base
 from tallyroom.store import schema as t
 from tallyroom.store.database import open_store
@@ -177,3 +181,86 @@ def indices_command(
             f"{r['wasted_votes']:.2f}",
         )
     console.print(table)
+
+
+@app.command()
+def crosstab(
+    election: Annotated[str, typer.Argument(help="Election id, e.g. nz-2020.")],
+    slug: Annotated[str, typer.Argument(help="Referendum, e.g. cannabis.")],
+    votes: Annotated[
+        VoteBasis, typer.Option(help="ordinary, special or all votes.")
+    ] = VoteBasis.ORDINARY,
+    base: Annotated[
+        Base, typer.Option(help="total: % of all votes (as published); valid.")
+    ] = Base.TOTAL,
+    winners_at: Annotated[
+        Stage, typer.Option(help="Stage of the electorate winners.")
+    ] = Stage.OFFICIAL,
+    plot: Annotated[
+        Path | None,
+        typer.Option(help="Write a scatter plot (SVG) against the most correlated party."),
+    ] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """A referendum by general electorate against the electorate winner's party and the
+    party-vote leader, with Pearson and Spearman correlations against each party's share."""
+
+    def run() -> tuple[CrossTab, list[Correlation]]:
+        engine = open_store(db)
+        table = cross(engine, election, slug, votes, base, winners_at)
+        return table, correlations(engine, election, table)
+
+    table, found = guarded(run)
+    if plot is not None:
+        _scatter(table, found[0], plot, db, election)
+    if as_json:
+        data = {
+            **asdict(table),
+            "by_winner_party": table.by_winner_party(),
+            "correlations": [asdict(c) for c in found],
+        }
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+        return
+    summary = Table(
+        title=f"{table.option} majority by the party that won the electorate ({winners_at})",
+        caption=STATEMENTS[votes],
+    )
+    for header in ("Winning party", "In favour", "Not in favour"):
+        summary.add_column(header, justify="left" if header == "Winning party" else "right")
+    for party, counts in table.by_winner_party().items():
+        summary.add_row(party, str(counts.get("in favour", 0)), str(counts.get("not in favour", 0)))
+    console.print(summary)
+    strongest = Table(
+        title=f"Correlation across electorates: {table.option} % against party-vote %"
+    )
+    for header in ("Party", "Pearson", "Spearman", "Electorates"):
+        strongest.add_column(header, justify="left" if header == "Party" else "right")
+    for c in found[:8]:
+        strongest.add_row(c.party, f"{c.pearson:+.2f}", f"{c.spearman:+.2f}", str(c.electorates))
+    console.print(strongest)
+    if plot is not None:
+        console.print(f"Scatter plot written to {plot}")
+
+
+def _scatter(
+    table: CrossTab, strongest: Correlation, path: Path, db: str | None, election: str
+) -> None:
+    counts = tally(open_store(db), election, Stage.OFFICIAL).party_by_electorate
+    points = [
+        Point(
+            100 * counts[r.number].counts.get(strongest.party, 0) / counts[r.number].valid,
+            r.percent,
+            r.name,
+        )
+        for r in table.rows
+    ]
+    path.write_text(
+        scatter_svg(
+            points,
+            title=f"{table.option} % against {strongest.party} party vote %, by electorate",
+            x_label=f"{strongest.party} party vote (%)",
+            y_label=f"{table.option} (% of {table.base} votes)",
+        ),
+        encoding="utf-8",
+    )

@@ -1,0 +1,1 @@
+"""Publishing results: server-rendered SVG charts (and, later, the website and API)."""
