@@ -172,3 +172,45 @@ def test_scatter_plot_escapes_text_and_lists_every_point(store: str, tmp_path: P
     subprocess.run([TALLYROOM, "crosstab", "nz-2020", "cannabis", "--db", store, "--plot", str(path)],
                    check=True, capture_output=True)  # fmt: skip
     assert path.read_text(encoding="utf-8").count("<circle") == 65
+
+
+def test_special_votes_2020_candidate_and_referendum(store: str, shared_data: Path) -> None:
+    from tallyroom.analysis.specials import NoSpecialSplitError, special_split
+
+    engine = open_store(store)
+    candidates = special_split(engine, "nz-2020", "candidate")
+    # the turnout table's Combined Totals: ordinary (a) and special (b) valid candidate votes
+    assert (candidates.ordinary_valid, candidates.special_valid) == (2_370_483, 453_715)
+    cannabis = special_split(engine, "nz-2020", "referendum:cannabis")
+    yes = next(r for r in cannabis.rows if r.choice == "Yes")
+    assert (yes.ordinary, yes.special) == (1_114_579, 292_394)  # the workbook's total rows
+    assert yes.special_percent == 60.35 and yes.difference == 13.85
+    with pytest.raises(NoSpecialSplitError, match="do not separate special votes"):
+        special_split(engine, "nz-2020", "party")  # official party votes are electorate totals
+
+
+def test_special_votes_2017_party_vote_from_history(shared_data: Path, tmp_path: Path) -> None:
+    import csv
+    import gzip
+    from collections import Counter
+
+    from storehelp import import_files
+    from tallyroom.analysis.specials import special_split
+
+    path = shared_data / "nz" / "history" / "voting-place-results-2002-2017.csv.gz"
+    engine = open_store(f"sqlite:///{tmp_path / 'h.db'}")
+    import_files(engine, "nz-history", [path])
+    expected: Counter[str] = Counter()
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            place = row["voting_place"].lower()
+            if (
+                row["year"] == "2017"
+                and row["vote_type"] == "party"
+                and not row["party"].startswith("Informal")
+                and (place.startswith("special votes") or place.startswith("overseas special"))
+            ):
+                expected[row["party"]] += int(row["votes"])  # fmt: skip
+    result = special_split(engine, "nz-2017", "party")
+    assert {r.choice: r.special for r in result.rows if r.special} == dict(+expected)
+    assert result.special_valid == sum(expected.values())

@@ -290,6 +290,8 @@ class ContestPart:
     count_type: CountType
     counts: dict[str, int]
     informal: int
+    party_of: dict[str, str]
+    """each choice's party (for candidates; a party's own name for party votes)"""
 
     @property
     def total(self) -> int:
@@ -312,6 +314,7 @@ def contest_parts(
             r.c.count_type,
             r.c.informal,
             t.choice.c.name.label("choice"),
+            t.choice.c.party,
             t.vote_count.c.votes,
         )
         .join(t.contest, r.c.contest_id == t.contest.c.id)
@@ -336,6 +339,8 @@ def contest_parts(
                     CountType(row.count_type),
                     {},
                     row.informal,
+                    {},
                 )
             part.counts[row.choice] = row.votes
+            part.party_of[row.choice] = row.party
     return list(parts.values())

@@ -17,6 +17,7 @@ from tallyroom.analysis.crosstab import Correlation, CrossTab, correlations
 from tallyroom.analysis.crosstab import crosstab as cross
 from tallyroom.analysis.indices import indices as measures
 from tallyroom.analysis.referendum import STATEMENTS, VoteBasis, by_electorate
+from tallyroom.analysis.specials import special_split
 from tallyroom.cli.app import DbOption, JsonOption, app, console, guarded
 from tallyroom.model import Stage
 from tallyroom.publish.charts import Point, scatter_svg
@@ -264,3 +265,43 @@ def _scatter(
         ),
         encoding="utf-8",
     )
+
+
+@app.command()
+def specials(
+    election: Annotated[str, typer.Argument(help="Election id, e.g. nz-2017.")],
+    contest: Annotated[
+        str, typer.Option(help="party, candidate (candidate votes by party) or referendum:SLUG.")
+    ] = "party",
+    electorate: Annotated[
+        int | None, typer.Option(help="One electorate (default: nationally).")
+    ] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """How special votes split compared with ordinary votes, choice by choice."""
+    result = guarded(lambda: special_split(open_store(db), election, contest, electorate))
+    if as_json:
+        typer.echo(json.dumps(asdict(result), ensure_ascii=False, indent=2))
+        return
+    where = f"electorate {electorate}" if electorate else "nationally"
+    table = Table(
+        title=f"{election} {contest}: special against ordinary votes, {where}",
+        caption=f"Special votes: {result.special_valid:,} of "
+        f"{result.ordinary_valid + result.special_valid:,} valid votes "
+        f"({result.special_percent:.1f} %)",
+    )
+    for header in ("Choice", "Ordinary", "% ordinary", "Special", "% special", "Difference"):
+        table.add_column(header, justify="left" if header == "Choice" else "right")
+    for row in result.rows:
+        if row.ordinary_percent < 0.5 and row.special_percent < 0.5:
+            continue
+        table.add_row(
+            row.choice,
+            f"{row.ordinary:,}",
+            f"{row.ordinary_percent:.2f}",
+            f"{row.special:,}",
+            f"{row.special_percent:.2f}",
+            f"{row.difference:+.2f}",
+        )
+    console.print(table)

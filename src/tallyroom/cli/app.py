@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from tallyroom import __version__
+from tallyroom.analysis.specials import NoSpecialSplitError
 from tallyroom.countlist import CountListError
 from tallyroom.ingest.errors import IngestError
 from tallyroom.rules.errors import RulesError
@@ -33,6 +34,7 @@ DbOption = Annotated[
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 _FAILURES = (
+    NoSpecialSplitError,
     RulesError,
     CountListError,
     IngestError,
