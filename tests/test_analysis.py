@@ -214,3 +214,42 @@ def test_special_votes_2017_party_vote_from_history(shared_data: Path, tmp_path:
     result = special_split(engine, "nz-2017", "party")
     assert {r.choice: r.special for r in result.rows if r.special} == dict(+expected)
     assert result.special_valid == sum(expected.values())
+
+
+def test_example_claims_file(store: str) -> None:
+    from conftest import REPO
+    from tallyroom.analysis.claims import check, load_claims
+
+    election, claims = load_claims(REPO / "examples" / "claims-nz2020.yaml")
+    verdicts = {v.text: v for v in check(open_store(store), election, claims)}
+    confirmed = [t for t, v in verdicts.items() if v.verdict == "confirmed"]
+    assert len(confirmed) == 9  # the eight published electorate figures and "14 of 65"
+    only = verdicts[
+        "Only Northland backed a National candidate among the electorates that voted yes"
+    ]
+    assert (only.verdict, only.found) == ("contradicted", "none")
+    assert [c.describe(only.dimensions) for c in only.holds_under] == [
+        "preliminary count, ordinary votes"
+    ]
+    northland = verdicts["National won Northland"]
+    assert northland.verdict == "contradicted" and [c.stage for c in northland.holds_under] == [
+        Stage.PRELIMINARY
+    ]
+    off = verdicts["Wellington Central voted 73 % yes on cannabis"]
+    assert off.verdict == "off" and off.found == "Yes 71.7 % (off by -1 points)"
+    assert {c.votes for c in off.holds_under} == {VoteBasis.ALL}
+
+
+def test_claims_file_errors(store: str, tmp_path: Path) -> None:
+    bad = tmp_path / "claims.yaml"
+    bad.write_text("election: nz-2020\nclaims:\n  - text: something vague\n", encoding="utf-8")
+    done = subprocess.run(
+        [TALLYROOM, "check", "nz-2020", str(bad), "--db", store], capture_output=True, text=True
+    )
+    assert done.returncode == 2
+    assert "claim 1 ('something vague') is not one of the known shapes" in done.stderr
+    bad.write_text("claims: [", encoding="utf-8")
+    done = subprocess.run(
+        [TALLYROOM, "check", "nz-2020", str(bad), "--db", store], capture_output=True, text=True
+    )
+    assert done.returncode == 2 and str(bad) in done.stderr

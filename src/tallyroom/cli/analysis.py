@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 from sqlalchemy import select
 
+from tallyroom.analysis.claims import ClaimsFileError, Verdict, check, load_claims
 from tallyroom.analysis.compare import compare as compare_stages
 from tallyroom.analysis.crosstab import Correlation, CrossTab, correlations
 from tallyroom.analysis.crosstab import crosstab as cross
@@ -304,4 +305,39 @@ def specials(
             f"{row.special_percent:.2f}",
             f"{row.difference:+.2f}",
         )
+    console.print(table)
+
+
+@app.command("check")
+def check_claims(
+    election: Annotated[str, typer.Argument(help="Election id, e.g. nz-2020.")],
+    claims: Annotated[
+        Path, typer.Argument(help="Claims file (YAML); see examples/claims-nz2020.yaml.")
+    ],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Check a results report's statements: each is confirmed, off by how much, or
+    contradicted, with the stage and votes under which it would hold."""
+
+    def run() -> list[Verdict]:
+        named, listed = load_claims(claims)
+        if named != election:
+            raise ClaimsFileError(f"{claims} is about {named}, not {election}")
+        return check(open_store(db), election, listed)
+
+    verdicts = guarded(run)
+    if as_json:
+        typer.echo(
+            json.dumps([asdict(v) for v in verdicts], ensure_ascii=False, indent=2, default=str)
+        )
+        return
+    table = Table(title=f"Claims about {election}", show_lines=True)
+    for header in ("Claim", "Verdict", "Figures", "Would hold with"):
+        table.add_column(header)
+    styles = {"confirmed": "green", "off": "yellow", "contradicted": "red"}
+    for v in verdicts:
+        holds = "; ".join(c.describe(v.dimensions) for c in v.holds_under) or "—"
+        figures = f"{v.found}\n({v.context.describe(v.dimensions)})"
+        table.add_row(v.text, f"[{styles[v.verdict]}]{v.verdict}[/]", figures, holds)
     console.print(table)

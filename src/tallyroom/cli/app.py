@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from tallyroom import __version__
+from tallyroom.analysis.claims import ClaimsFileError
 from tallyroom.analysis.specials import NoSpecialSplitError
 from tallyroom.countlist import CountListError
 from tallyroom.ingest.errors import IngestError
@@ -34,6 +35,7 @@ DbOption = Annotated[
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 _FAILURES = (
+    ClaimsFileError,
     NoSpecialSplitError,
     RulesError,
     CountListError,
