@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Install everything the test suite needs, then run it: Debian's PostgreSQL (the store
-# tests run against SQLite and a throwaway PostgreSQL cluster), a virtualenv with
+# tests run against SQLite and a throwaway PostgreSQL cluster) and Chromium (the report
+# is checked in a headless browser), a virtualenv with
 # tallyroom and its test tools, ruff, and pytest. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+missing=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 python3 -m venv .venv
 .venv/bin/pip install -q -e '.[test]'

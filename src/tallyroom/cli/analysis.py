@@ -22,6 +22,7 @@ from tallyroom.analysis.specials import special_split
 from tallyroom.cli.app import DbOption, JsonOption, app, console, guarded
 from tallyroom.model import Stage
 from tallyroom.publish.charts import Point, scatter_svg
+from tallyroom.publish.report import write_report
 from tallyroom.rules.referendum import Base
 from tallyroom.store import schema as t
 from tallyroom.store.database import open_store
@@ -341,3 +342,17 @@ def check_claims(
         figures = f"{v.found}\n({v.context.describe(v.dimensions)})"
         table.add_row(v.text, f"[{styles[v.verdict]}]{v.verdict}[/]", figures, holds)
     console.print(table)
+
+
+@app.command()
+def report(
+    election: Annotated[str, typer.Argument(help="Election id, e.g. nz-2020.")],
+    out: Annotated[Path, typer.Option(help="Folder to write index.html and charts/ into.")] = Path(
+        "report"
+    ),
+    db: DbOption = None,
+) -> None:
+    """Write a self-contained HTML report: seats, what changed, referendums by electorate
+    (hex map, scatter plot, table) and proportionality, with the charts as SVG files."""
+    page = guarded(lambda: write_report(open_store(db), election, out))
+    console.print(f"Report written to {page}")

@@ -6,6 +6,7 @@ Every label is XML-escaped (data can hold any text), and every mark carries a
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
@@ -42,7 +43,7 @@ def scatter_svg(
     def sy(y: float) -> float:
         return height - bottom - (y - y0) / (y1 - y0) * (height - top - bottom)
 
-    label = escape(title, {'"': "&quot;"})
+    label = escape(title, _QUOTE)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'role="img" aria-label="{label}" '
@@ -119,3 +120,116 @@ def _least_squares(xs: Sequence[float], ys: Sequence[float]) -> tuple[float, flo
     spread = sum((x - mean_x) ** 2 for x in xs)
     slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
     return slope, mean_y - slope * mean_x
+
+
+@dataclass(frozen=True)
+class Seats:
+    """One party's block in a seat chart."""
+
+    party: str
+    seats: int
+    colour: str
+
+
+def hemicycle_svg(blocks: Sequence[Seats], *, title: str, width: int = 560) -> str:
+    """A parliament diagram: one dot per seat on concentric arcs, parties left to right."""
+    total = sum(b.seats for b in blocks)
+    rows = max(1, round(math.sqrt(total / 4)))
+    inner, outer = 0.4, 1.0
+    radii = [inner + (outer - inner) * i / max(rows - 1, 1) for i in range(rows)]
+    per_row = [round(total * r / sum(radii)) for r in radii]
+    per_row[-1] += total - sum(per_row)
+    spots = []
+    for radius, count in zip(radii, per_row, strict=True):
+        for k in range(count):
+            angle = math.pi * (1 - (k + 0.5) / count) if count > 1 else math.pi / 2
+            spots.append((angle, radius))
+    spots.sort(key=lambda s: (-s[0], s[1]))
+    height = width // 2 + 40
+    centre_x, centre_y, scale = width / 2, width / 2 + 8, width / 2 - 16
+    dot = 0.9 * scale * (outer - inner) / max(rows - 1, 1) / 2 if rows > 1 else 8
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(title, _QUOTE)}" font-family="system-ui, sans-serif">',
+        f"<title>{escape(title)}</title>",
+    ]
+    index = 0
+    for block in blocks:
+        parts.append(
+            f'<g fill="{escape(block.colour or "#999")}"><title>{escape(block.party)}: '
+            f"{block.seats}</title>"
+        )
+        for angle, radius in spots[index : index + block.seats]:
+            x = centre_x + scale * radius * math.cos(angle)
+            y = centre_y - scale * radius * math.sin(angle)
+            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{min(dot, 9):.1f}"/>')
+        parts.append("</g>")
+        index += block.seats
+    parts.append(
+        f'<text x="{centre_x}" y="{centre_y - 4}" text-anchor="middle" font-size="28" '
+        f'font-weight="700">{total}</text>'
+    )
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+@dataclass(frozen=True)
+class Hex:
+    """One electorate on a hexagon map: map position, short label, value, colour."""
+
+    u: float
+    v: float
+    code: str
+    name: str
+    value: float
+    colour: str
+
+
+def hex_map_svg(cells: Sequence[Hex], *, title: str, legend: str, width: int = 520) -> str:
+    """Electorates as equal hexagons at their map positions (north at the top)."""
+    us, vs = [c.u for c in cells], [c.v for c in cells]
+    step = min(
+        math.dist((a.u, a.v), (b.u, b.v)) for i, a in enumerate(cells) for b in cells[i + 1 :]
+    )
+    pad = step
+    span_u, span_v = max(us) - min(us) + 2 * pad, max(vs) - min(vs) + 2 * pad
+    scale = (width - 20) / span_u
+    height = int(span_v * scale) + 60
+    radius = step * scale / math.sqrt(3) * 1.0
+
+    def corners(x: float, y: float) -> str:
+        return " ".join(
+            f"{x + radius * math.cos(math.radians(60 * k + 30)):.1f},"
+            f"{y + radius * math.sin(math.radians(60 * k + 30)):.1f}"
+            for k in range(6)
+        )
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(title, _QUOTE)}" font-family="system-ui, sans-serif" font-size="9">',
+        f"<title>{escape(title)}</title>",
+        f'<text x="10" y="20" font-size="14" font-weight="600">{escape(title)}</text>',
+        f'<text x="10" y="38" font-size="11" fill="#555">{escape(legend)}</text>',
+    ]
+    for c in cells:
+        x = 10 + (c.u - min(us) + pad) * scale
+        y = 50 + (max(vs) - c.v + pad) * scale
+        parts.append(
+            f"<g><title>{escape(c.name)}: {c.value:.1f}</title>"
+            f'<polygon points="{corners(x, y)}" fill="{escape(c.colour)}" stroke="white"/>'
+            f'<text x="{x:.1f}" y="{y + 3:.1f}" text-anchor="middle">{escape(c.code)}</text></g>'
+        )
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def diverging_colour(value: float, middle: float = 50.0, spread: float = 30.0) -> str:
+    """Orange below ``middle``, purple above, paler near it (colour-blind safe PuOr)."""
+    t = max(-1.0, min(1.0, (value - middle) / spread))
+    low, mid, high = (230, 97, 1), (247, 247, 247), (94, 60, 153)
+    end = high if t > 0 else low
+    mix = [round(m + (e - m) * abs(t)) for m, e in zip(mid, end, strict=True)]
+    return "#{:02x}{:02x}{:02x}".format(*mix)
+
+
+_QUOTE = {'"': "&quot;"}

@@ -1,0 +1,170 @@
+"""A self-contained HTML report of one election, with its charts as SVG files beside it.
+
+National summary and seat chart, election night against the official count, each
+referendum nationally and by general electorate (hex map, ranked table, scatter plot
+against the most correlated party), and disproportionality. Every chart has its numbers
+in a table too. Figures come from the same analysis functions as the CLI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader
+from markupsafe import Markup
+from sqlalchemy import Engine, select
+
+from tallyroom.analysis.compare import compare
+from tallyroom.analysis.crosstab import correlations, crosstab
+from tallyroom.analysis.indices import indices
+from tallyroom.analysis.referendum import by_electorate
+from tallyroom.model import Stage
+from tallyroom.publish.charts import (
+    Hex,
+    Point,
+    Seats,
+    diverging_colour,
+    hemicycle_svg,
+    hex_map_svg,
+    scatter_svg,
+)
+from tallyroom.rules.referendum import Base, decide_referendum
+from tallyroom.store import schema as t
+from tallyroom.tally import stages, tally
+
+_TEMPLATES = Environment(loader=PackageLoader("tallyroom.publish", "templates"), autoescape=True)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """An SVG chart: its file name in the report folder and its markup."""
+
+    name: str
+    svg: str
+
+    @property
+    def inline(self) -> Markup:
+        """The SVG for embedding (built with every text escaped)."""
+        return Markup(self.svg)
+
+
+def write_report(engine: Engine, election: str, out: Path) -> Path:
+    """Write ``index.html`` and ``charts/*.svg`` for ``election`` into ``out``."""
+    context = report_context(engine, election)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "charts").mkdir(exist_ok=True)
+    for chart in context["charts"].values():
+        (out / "charts" / chart.name).write_text(chart.svg, encoding="utf-8")
+    page = out / "index.html"
+    page.write_text(_TEMPLATES.get_template("report.html.j2").render(**context), encoding="utf-8")
+    return page
+
+
+def report_context(engine: Engine, election: str) -> dict[str, Any]:
+    """Everything the report shows, computed from the store."""
+    counted = stages(engine, election)
+    final = tally(engine, election, counted[-1])
+    result = final.seats()
+    with engine.connect() as conn:
+        colours = dict(
+            conn.execute(
+                select(t.party.c.name, t.party.c.colour).where(t.party.c.election_id == election)
+            ).all()
+        )
+        places = {
+            row.number: row
+            for row in conn.execute(
+                select(t.electorate).where(t.electorate.c.election_id == election)
+            )
+        }
+    holders = [p for p in result.parties if p.total]
+    charts = {
+        "seats": Chart(
+            "seats.svg",
+            hemicycle_svg(
+                [Seats(p.party, p.total, colours.get(p.party, "")) for p in holders],
+                title=f"{final.name}: {result.house_size} seats ({final.stage})",
+            ),
+        ),
+    }
+    comparison = None
+    if Stage.PRELIMINARY in counted and Stage.OFFICIAL in counted:
+        comparison = compare(engine, election)
+    referendums = []
+    for code, contest in final.referendums.items():
+        slug = code.removeprefix("referendum:")
+        outcome = decide_referendum(contest.counts, contest.informal)
+        table = by_electorate(engine, election, slug)
+        option = table.options[0]
+        cells = [
+            Hex(
+                places[r.number].hex_u,
+                places[r.number].hex_v,
+                places[r.number].code,
+                r.name,
+                r.exact,
+                diverging_colour(r.exact),
+            )
+            for r in table.rows
+            if places[r.number].hex_u is not None
+        ]
+        if cells:
+            charts[f"{slug}-map"] = Chart(
+                f"{slug}-map.svg",
+                hex_map_svg(
+                    cells,
+                    title=f"{option} by general electorate",
+                    legend=f"% {option} of all ordinary votes; purple above 50 %, orange below",
+                ),
+            )
+        cross = crosstab(engine, election, slug)
+        strongest = correlations(engine, election, cross)[0]
+        parties = final.party_by_electorate
+        charts[f"{slug}-scatter"] = Chart(
+            f"{slug}-scatter.svg",
+            scatter_svg(
+                [
+                    Point(
+                        100
+                        * parties[r.number].counts.get(strongest.party, 0)
+                        / parties[r.number].valid,
+                        r.percent,
+                        r.name,
+                        colours.get(strongest.party) or "#4a6fa5",
+                    )
+                    for r in cross.rows
+                ],
+                title=f"{option} % against {strongest.party} party vote %",
+                x_label=f"{strongest.party} party vote (%)",
+                y_label=f"{option} (% of all votes)",
+            ),
+        )
+        referendums.append(
+            {
+                "slug": slug,
+                "name": contest.name,
+                "options": table.options,
+                "total": outcome.total,
+                "percent": {
+                    o: outcome.percent(o, Base.TOTAL) for o in [*contest.counts, "informal"]
+                },
+                "result": outcome.result,
+                "table": table,
+                "strongest": strongest,
+            }
+        )
+    return {
+        "election": final.name,
+        "election_id": election,
+        "stage": final.stage.value,
+        "result": result,
+        "holders": holders,
+        "colours": colours,
+        "valid": result.total_votes,
+        "comparison": comparison,
+        "referendums": referendums,
+        "indices": indices(result),
+        "charts": charts,
+    }
