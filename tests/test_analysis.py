@@ -253,3 +253,17 @@ def test_claims_file_errors(store: str, tmp_path: Path) -> None:
         [TALLYROOM, "check", "nz-2020", str(bad), "--db", store], capture_output=True, text=True
     )
     assert done.returncode == 2 and str(bad) in done.stderr
+
+
+def test_turnout_change(store: str, shared_data: Path) -> None:
+    import csv
+
+    result = compare(open_store(store), "nz-2020")
+    assert result.electors == 3_549_580  # 'Electors on Master Roll', Combined Totals
+    night, final = result.turnout
+    assert final == 82.24  # published 'Votes Cast to Electors on Master Roll'
+    path = shared_data / "nz" / "2020" / "electorate-results-preliminary.csv"
+    with path.open(encoding="utf-8") as handle:
+        counted = sum(int(r["votes"]) for r in csv.DictReader(handle) if r["vote_type"] == "party")
+    assert night == round(100 * counted / 3_549_580, 2)
+    assert result.turnout_change == round(final - night, 2)

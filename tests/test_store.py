@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from storehelp import fingerprint, import_files
 from tallyroom.model import Stage
@@ -63,6 +63,11 @@ def test_official_statistics_reconcile_to_the_published_totals(
     assert sum(counted.party_votes().values()) == 2_886_420
     assert counted.party_votes()["Labour Party"] == 1_443_545
     assert counted.informal_party_votes() == 21_372
+    with engine.connect() as conn:
+        electors, cast = conn.execute(
+            select(func.sum(t.electorate.c.electors), func.sum(t.electorate.c.votes_cast))
+        ).one()
+    assert (electors, cast) == (3_549_580, 2_919_073)  # the turnout table's Combined Totals
     auckland = counted.candidates[1]
     assert auckland.counts["SWARBRICK, Chlöe Charlotte"] == 12_631
     assert auckland.party_of["LOVE, Joshua Nathanuel"] == "Independent"

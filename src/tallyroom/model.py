@@ -92,6 +92,8 @@ class Electorate:
     """A single-member district, identified within its election by number.
 
     ``code`` is a short label (``AUC``); ``hex_u``/``hex_v`` place it on a hexagon map.
+    ``electors`` is the enrolment and ``votes_cast`` all votes cast in the official count
+    (disallowed ones included), where the source gives them, for turnout.
     """
 
     number: int
@@ -101,6 +103,8 @@ class Electorate:
     region: str = ""
     hex_u: int | None = None
     hex_v: int | None = None
+    electors: int | None = None
+    votes_cast: int | None = None
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from tallyroom.model import ContestKind, Stage
 from tallyroom.rules.referendum import Base, decide_referendum
+from tallyroom.store import schema as t
 from tallyroom.tally import ElectionTally, contest_parts, tally
 
 
@@ -64,6 +65,17 @@ class Comparison:
     special_share: float
     """special votes as a percentage of all candidate-vote ballots at the later stage"""
     referendums: tuple[ReferendumChange, ...]
+    electors: int | None = None
+    """electors on the roll, where the store holds enrolment for every electorate"""
+    turnout: tuple[float | None, float | None] = (None, None)
+    """per stage, votes as a percentage of electors: for the official count all votes cast
+    (disallowed included, as published); for election night the party votes counted then"""
+
+    @property
+    def turnout_change(self) -> float | None:
+        """Official minus election-night turnout, in percentage points."""
+        before, after = self.turnout
+        return None if before is None or after is None else round(after - before, 2)
 
 
 def compare(
@@ -74,6 +86,12 @@ def compare(
 ) -> Comparison:
     """Compare ``election`` at two stages."""
     first, second = tally(engine, election, before), tally(engine, election, after)
+    electors, cast = _enrolment(engine, election)
+    counted = [sum(t.party_votes().values()) + t.informal_party_votes() for t in (first, second)]
+    turnout: tuple[float | None, float | None] = (None, None)
+    if electors:
+        final = cast if after is Stage.OFFICIAL and cast else counted[1]
+        turnout = (round(100 * counted[0] / electors, 2), round(100 * final / electors, 2))
     return Comparison(
         election=election,
         stages=(before, after),
@@ -83,6 +101,23 @@ def compare(
         special_votes=(special := _special_votes(engine, election, after, second))[0],
         special_share=special[1],
         referendums=_referendums(engine, election, after, second),
+        electors=electors,
+        turnout=turnout,
+    )
+
+
+def _enrolment(engine: Engine, election: str) -> tuple[int | None, int | None]:
+    """Electors and official votes cast, summed, if every electorate has them."""
+    e = t.electorate
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(e.c.electors, e.c.votes_cast).where(e.c.election_id == election)
+        ).all()
+    electors = [r.electors for r in rows]
+    cast = [r.votes_cast for r in rows]
+    return (
+        sum(electors) if rows and None not in electors else None,
+        sum(cast) if rows and None not in cast else None,
     )
 
 

@@ -68,6 +68,12 @@ def compare(
         f"Special votes counted ({after}, candidate vote, informal included): "
         f"{result.special_votes:,} ({result.special_share:.1f} % of all)"
     )
+    if result.turnout_change is not None:
+        night, final = result.turnout
+        console.print(
+            f"Turnout of {result.electors:,} enrolled electors: {night:.2f} % counted on election "
+            f"night, {final:.2f} % cast in the official count ({result.turnout_change:+.2f} points)"
+        )
     for r in result.referendums:
         console.print(
             f"{r.name}: {r.option} {r.ordinary_percent:.1f} % on ordinary votes, "

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import csv
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 from tallyroom.datasets import bundled_path
@@ -106,14 +107,12 @@ def _with_map(electorates: list[Electorate], path: Path) -> list[Electorate]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         places = {int(r["id"]): r for r in csv.DictReader(handle)}
     return [
-        Electorate(
-            e.number,
-            e.name,
-            e.roll,
-            places[e.number]["abbr"],
-            places[e.number]["region"],
-            int(places[e.number]["u"]),
-            int(places[e.number]["v"]),
+        replace(
+            e,
+            code=places[e.number]["abbr"],
+            region=places[e.number]["region"],
+            hex_u=int(places[e.number]["u"]),
+            hex_v=int(places[e.number]["v"]),
         )
         for e in electorates
     ]

@@ -12,7 +12,8 @@ Reads a directory (or a list of its files):
   electorate's candidate vote.
 * ``votes-for-registered-parties-by-electorate.csv``: party votes per electorate, with
   general, Māori and combined total rows. Stored as electorate-level party-vote returns.
-* ``candidate-votes-and-turnout-by-electorate.csv``: checked against the candidate files.
+* ``candidate-votes-and-turnout-by-electorate.csv``: checked against the candidate files;
+  gives each electorate's enrolment and votes cast (for turnout).
 
 Every row is checked against its own total column, every total row against the rows it
 totals, and the winner and majority against the counts; the first difference is a
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tallyroom.ingest.csvfile import count, rows
@@ -96,7 +97,13 @@ def read(paths: Sequence[Path], options: ReadOptions) -> list[Dataset]:
         if path.name == PARTY_TABLE:
             _read_party_table(path, numbers, stage, data)
         elif path.name == TURNOUT_TABLE:
-            _check_turnout(path, {e.name: e for e in electorates})
+            turnout = _read_turnout(path, {e.name: e for e in electorates})
+            data.electorates = [
+                replace(e, votes_cast=turnout[e.name][0], electors=turnout[e.name][1])
+                if e.name in turnout
+                else e
+                for e in data.electorates
+            ]
     return [data]
 
 
@@ -360,34 +367,38 @@ def _read_party_table(path: Path, numbers: dict[str, int], stage: Stage, data: D
         )
 
 
-def _check_turnout(path: Path, electorates: dict[str, _Electorate]) -> None:
-    """Valid and informal candidate votes per electorate equal the candidate files'."""
-    summed = [0, 0]
+def _read_turnout(path: Path, electorates: dict[str, _Electorate]) -> dict[str, tuple[int, int]]:
+    """Votes cast and electors per electorate; valid and informal candidate votes must equal
+    the candidate files', and the Combined Totals row the sum of the electorates."""
+    summed = [0, 0, 0, 0]
+    found: dict[str, tuple[int, int]] = {}
     for line, cells in rows(path):
         name = cells[0].strip() if cells else ""
-        if name in electorates:
-            found = electorates[name]
-            valid, informal = (
-                _int(path, line, cells, 3, "Valid Total"),
-                _int(path, line, cells, 6, "Informal Total"),
+        if name not in electorates and name != "Combined Totals":
+            continue
+        figures = [
+            _int(path, line, cells, 3, "Valid Total"),
+            _int(path, line, cells, 6, "Informal Total"),
+            _int(path, line, cells, 9, "Total Votes Cast"),
+            _int(path, line, cells, 10, "Electors on Master Roll"),
+        ]
+        if name == "Combined Totals":
+            if figures != summed:
+                raise ReconciliationError(
+                    f"{path}, line {line}: Combined Totals valid/informal/cast/electors "
+                    f"{'/'.join(f'{x:,}' for x in figures)}; the electorates add up to "
+                    f"{'/'.join(f'{x:,}' for x in summed)}"
+                )
+            continue
+        electorate = electorates[name]
+        if figures[:2] != [electorate.total_valid, electorate.total_informal]:
+            raise ReconciliationError(
+                f"{path}, line {line}: {name} valid/informal {figures[0]:,}/{figures[1]:,}; its "
+                f"candidate file gives {electorate.total_valid:,}/{electorate.total_informal:,}"
             )
-            if (valid, informal) != (found.total_valid, found.total_informal):
-                raise ReconciliationError(
-                    f"{path}, line {line}: {name} valid/informal {valid:,}/{informal:,}; its "
-                    f"candidate file gives {found.total_valid:,}/{found.total_informal:,}"
-                )
-            summed = [summed[0] + valid, summed[1] + informal]
-        elif name == "Combined Totals":
-            stated = [
-                _int(path, line, cells, 3, "Valid Total"),
-                _int(path, line, cells, 6, "Informal Total"),
-            ]
-            if stated != summed:
-                raise ReconciliationError(
-                    f"{path}, line {line}: Combined Totals valid/informal "
-                    f"{stated[0]:,}/{stated[1]:,}; the electorates add up to "
-                    f"{summed[0]:,}/{summed[1]:,}"
-                )
+        summed = [a + b for a, b in zip(summed, figures, strict=True)]
+        found[name] = (figures[2], figures[3])
+    return found
 
 
 def _column(found: _Electorate, index: int) -> str:

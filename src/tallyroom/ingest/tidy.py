@@ -9,7 +9,8 @@ is written in it. ``docs/tidy-format.md`` describes it with an example.
     ``stage,contest,unit,count_type,choice,party,votes``: one row per choice of a
     return; the choice ``informal`` carries the return's informal votes.
 ``electorates.csv``
-    ``number,name,roll,code,region,hex_u,hex_v`` (the last four may be empty).
+    ``number,name,roll,code,region,hex_u,hex_v,electors,votes_cast`` (the last six may
+    be empty; ``electors`` and ``votes_cast`` give turnout).
 ``parties.csv``
     ``name,short_name,colour``.
 ``contests.csv``, ``units.csv``
@@ -46,7 +47,17 @@ from tallyroom.model import (
 
 FILES = {
     "election.csv": ("id", "name", "date", "rules"),
-    "electorates.csv": ("number", "name", "roll", "code", "region", "hex_u", "hex_v"),
+    "electorates.csv": (
+        "number",
+        "name",
+        "roll",
+        "code",
+        "region",
+        "hex_u",
+        "hex_v",
+        "electors",
+        "votes_cast",
+    ),
     "parties.csv": ("name", "short_name", "colour"),
     "contests.csv": ("code", "kind", "name", "electorate"),
     "units.csv": ("code", "kind", "name", "electorate"),
@@ -137,16 +148,17 @@ def _electorate(path: Path, line: int, row: dict[str, str]) -> Electorate:
         raise IngestFormatError(
             f"{path}, line {line}, column 'roll': expected general or maori"
         ) from None
-    hex_u = count(row["hex_u"], path, line, "hex_u") if row["hex_u"].strip() else None
-    hex_v = count(row["hex_v"], path, line, "hex_v") if row["hex_v"].strip() else None
+    optional = {
+        column: count(row[column], path, line, column) if row[column].strip() else None
+        for column in ("hex_u", "hex_v", "electors", "votes_cast")
+    }
     return Electorate(
         count(row["number"], path, line, "number"),
         row["name"].strip(),
         roll,
         row["code"].strip(),
         row["region"].strip(),
-        hex_u,
-        hex_v,
+        **optional,
     )
 
 
@@ -217,8 +229,7 @@ def write(data: Dataset, folder: Path) -> None:
                 x.roll.value,
                 x.code,
                 x.region,
-                "" if x.hex_u is None else x.hex_u,
-                "" if x.hex_v is None else x.hex_v,
+                *("" if v is None else v for v in (x.hex_u, x.hex_v, x.electors, x.votes_cast)),
             )
             for x in data.electorates
         ],

@@ -309,6 +309,8 @@ def _define(conn: Connection, dataset: Dataset) -> None:
                 "region": e.region,
                 "hex_u": e.hex_u,
                 "hex_v": e.hex_v,
+                "electors": e.electors,
+                "votes_cast": e.votes_cast,
             }
             for e in dataset.electorates
         ],

@@ -40,6 +40,8 @@ electorate = Table(
     Column("region", String(64), nullable=False, server_default=""),
     Column("hex_u", Integer),
     Column("hex_v", Integer),
+    Column("electors", Integer),
+    Column("votes_cast", Integer),
 )
 
 party = Table(
