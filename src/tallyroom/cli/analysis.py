@@ -28,10 +28,14 @@ from tallyroom.store import schema as t
 from tallyroom.store.database import open_store
 from tallyroom.tally import stages, tally
 
+ElectionArgument = Annotated[str, typer.Argument(help="Election id, e.g. nz-2020.")]
+VotesOption = Annotated[VoteBasis, typer.Option(help="ordinary, special or all votes.")]
+BaseOption = Annotated[Base, typer.Option(help="total: % of all votes (as published); valid.")]
+
 
 @app.command()
 def compare(
-    election: Annotated[str, typer.Argument(help="Election id, e.g. nz-2020.")],
+    election: ElectionArgument,
     before: Annotated[Stage, typer.Option("--from", help="Earlier stage.")] = Stage.PRELIMINARY,
     after: Annotated[Stage, typer.Option("--to", help="Later stage.")] = Stage.OFFICIAL,
     db: DbOption = None,
@@ -89,15 +93,11 @@ class Breakdown(StrEnum):
 
 @app.command()
 def referendum(
-    election: Annotated[str, typer.Argument(help="Election id, e.g. nz-2020.")],
+    election: ElectionArgument,
     slug: Annotated[str, typer.Argument(help="Referendum, e.g. cannabis or end-of-life-choice.")],
     by: Annotated[Breakdown, typer.Option(help="Breakdown (electorate).")] = Breakdown.ELECTORATE,
-    votes: Annotated[
-        VoteBasis, typer.Option(help="ordinary, special or all votes.")
-    ] = VoteBasis.ORDINARY,
-    base: Annotated[
-        Base, typer.Option(help="total: % of all votes (as published); valid.")
-    ] = Base.TOTAL,
+    votes: VotesOption = VoteBasis.ORDINARY,
+    base: BaseOption = Base.TOTAL,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -194,14 +194,10 @@ def indices_command(
 
 @app.command()
 def crosstab(
-    election: Annotated[str, typer.Argument(help="Election id, e.g. nz-2020.")],
+    election: ElectionArgument,
     slug: Annotated[str, typer.Argument(help="Referendum, e.g. cannabis.")],
-    votes: Annotated[
-        VoteBasis, typer.Option(help="ordinary, special or all votes.")
-    ] = VoteBasis.ORDINARY,
-    base: Annotated[
-        Base, typer.Option(help="total: % of all votes (as published); valid.")
-    ] = Base.TOTAL,
+    votes: VotesOption = VoteBasis.ORDINARY,
+    base: BaseOption = Base.TOTAL,
     winners_at: Annotated[
         Stage, typer.Option(help="Stage of the electorate winners.")
     ] = Stage.OFFICIAL,
@@ -277,7 +273,7 @@ def _scatter(
 
 @app.command()
 def specials(
-    election: Annotated[str, typer.Argument(help="Election id, e.g. nz-2017.")],
+    election: ElectionArgument,
     contest: Annotated[
         str, typer.Option(help="party, candidate (candidate votes by party) or referendum:SLUG.")
     ] = "party",
@@ -317,7 +313,7 @@ def specials(
 
 @app.command("check")
 def check_claims(
-    election: Annotated[str, typer.Argument(help="Election id, e.g. nz-2020.")],
+    election: ElectionArgument,
     claims: Annotated[
         Path, typer.Argument(help="Claims file (YAML); see examples/claims-nz2020.yaml.")
     ],
@@ -352,7 +348,7 @@ def check_claims(
 
 @app.command()
 def report(
-    election: Annotated[str, typer.Argument(help="Election id, e.g. nz-2020.")],
+    election: ElectionArgument,
     out: Annotated[Path, typer.Option(help="Folder to write index.html and charts/ into.")] = Path(
         "report"
     ),
