@@ -233,28 +233,12 @@ class PlaceCount:
 
 def voting_places(engine: Engine, election_id: str, stage: Stage, number: int) -> list[PlaceCount]:
     """Where electorate ``number``'s candidate votes were counted, largest first."""
-    r = t.vote_return
-    valid = (
-        select(t.vote_count.c.return_id, func.sum(t.vote_count.c.votes).label("valid"))
-        .group_by(t.vote_count.c.return_id)
-        .subquery()
-    )
-    query = (
-        select(t.unit.c.name, t.unit.c.kind, r.c.count_type, valid.c.valid, r.c.informal)
-        .join(t.contest, r.c.contest_id == t.contest.c.id)
-        .join(t.unit, r.c.unit_id == t.unit.c.id)
-        .join(valid, valid.c.return_id == r.c.id)
-        .where(
-            t.contest.c.election_id == election_id,
-            t.contest.c.kind == ContestKind.CANDIDATE.value,
-            t.contest.c.electorate == number,
-            t.unit.c.kind != UnitKind.ELECTORATE.value,
-            _latest(stage),
-        )
-        .order_by(valid.c.valid.desc(), t.unit.c.name)
-    )
-    with engine.connect() as conn:
-        return [PlaceCount(n, UnitKind(k), c, v, i) for n, k, c, v, i in conn.execute(query)]
+    places = [
+        PlaceCount(p.name, p.kind, p.count_type.value, sum(p.counts.values()), p.informal)
+        for p in contest_parts(engine, election_id, stage, f"candidate:{number}")
+        if p.kind is not UnitKind.ELECTORATE
+    ]
+    return sorted(places, key=lambda p: (-p.valid, p.unit))
 
 
 def _merge(into: ContestTally, other: ContestTally) -> None:

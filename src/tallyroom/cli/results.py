@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy import select
 
 from tallyroom.cli.app import DbOption, JsonOption, app, console, guarded
 from tallyroom.cli.calculator import seat_notes, seat_table
@@ -19,6 +20,7 @@ from tallyroom.ingest.formats import FORMATS, format_named
 from tallyroom.ingest.options import ReadOptions
 from tallyroom.model import Stage
 from tallyroom.rules.referendum import Base, decide_referendum
+from tallyroom.store import schema as t
 from tallyroom.store.database import open_store
 from tallyroom.store.ingest import IngestReport, SourceFile, ingest
 from tallyroom.tally import (
@@ -125,10 +127,6 @@ def _progress() -> Progress:
 @app.command()
 def elections(db: DbOption = None, as_json: JsonOption = False) -> None:
     """List the elections in the store and the stages counted."""
-    from sqlalchemy import select
-
-    from tallyroom.store import schema as t
-
     engine = guarded(lambda: open_store(db))
     with engine.connect() as conn:
         rows = conn.execute(select(t.election).order_by(t.election.c.date)).all()

@@ -53,29 +53,24 @@ party = Table(
     Column("colour", String(16), nullable=False, default=""),
 )
 
-unit = Table(
-    "unit",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("election_id", String(64), ForeignKey("election.id"), nullable=False),
-    Column("code", String(300), nullable=False),
-    Column("kind", String(16), nullable=False),
-    Column("name", String(300), nullable=False),
-    Column("electorate", Integer),
-    UniqueConstraint("election_id", "code"),
-)
 
-contest = Table(
-    "contest",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("election_id", String(64), ForeignKey("election.id"), nullable=False),
-    Column("code", String(100), nullable=False),
-    Column("kind", String(16), nullable=False),
-    Column("name", String(300), nullable=False),
-    Column("electorate", Integer),
-    UniqueConstraint("election_id", "code"),
-)
+def _coded_table(name: str, code_length: int) -> Table:
+    """A table of things an election names by a code: reporting units and contests."""
+    return Table(
+        name,
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("election_id", String(64), ForeignKey("election.id"), nullable=False),
+        Column("code", String(code_length), nullable=False),
+        Column("kind", String(16), nullable=False),
+        Column("name", String(300), nullable=False),
+        Column("electorate", Integer),
+        UniqueConstraint("election_id", "code"),
+    )
+
+
+unit = _coded_table("unit", 300)
+contest = _coded_table("contest", 100)
 
 choice = Table(
     "choice",
