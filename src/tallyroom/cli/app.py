@@ -13,6 +13,7 @@ from tallyroom.analysis.claims import ClaimsFileError
 from tallyroom.analysis.specials import NoSpecialSplitError
 from tallyroom.countlist import CountListError
 from tallyroom.ingest.errors import IngestError
+from tallyroom.publish.views import UnknownElectorateError
 from tallyroom.rules.errors import RulesError
 from tallyroom.store.ingest import StoreError
 from tallyroom.tally import NoReturnsError, UnknownElectionError
@@ -43,6 +44,7 @@ _FAILURES = (
     StoreError,
     UnknownElectionError,
     NoReturnsError,
+    UnknownElectorateError,
 )
 
 

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy import select
 
 from tallyroom.cli.app import DbOption, JsonOption, app, console, guarded
 from tallyroom.cli.calculator import seat_notes, seat_table
@@ -19,18 +18,9 @@ from tallyroom.ingest.errors import IngestFormatError
 from tallyroom.ingest.formats import FORMATS, format_named
 from tallyroom.ingest.options import ReadOptions
 from tallyroom.model import Stage
-from tallyroom.rules.referendum import Base, decide_referendum
-from tallyroom.store import schema as t
+from tallyroom.publish import views
 from tallyroom.store.database import open_store
 from tallyroom.store.ingest import IngestReport, SourceFile, ingest
-from tallyroom.tally import (
-    ContestTally,
-    ElectionTally,
-    UnknownElectionError,
-    stages,
-    tally,
-    voting_places,
-)
 
 StageOption = Annotated[
     Stage | None,
@@ -127,19 +117,7 @@ def _progress() -> Progress:
 @app.command()
 def elections(db: DbOption = None, as_json: JsonOption = False) -> None:
     """List the elections in the store and the stages counted."""
-    engine = guarded(lambda: open_store(db))
-    with engine.connect() as conn:
-        rows = conn.execute(select(t.election).order_by(t.election.c.date)).all()
-    found = [
-        {
-            "id": r.id,
-            "name": r.name,
-            "date": r.date,
-            "rules": r.rules,
-            "stages": [s.value for s in stages(engine, r.id)],
-        }
-        for r in rows
-    ]
+    found = guarded(lambda: views.election_list(open_store(db)))
     if as_json:
         typer.echo(json.dumps(found, ensure_ascii=False, indent=2))
         return
@@ -151,16 +129,6 @@ def elections(db: DbOption = None, as_json: JsonOption = False) -> None:
     console.print(table if found else "No elections yet: try `tallyroom load nz-2020`.")
 
 
-def _tally(db: str | None, election: str, stage: Stage | None) -> ElectionTally:
-    engine = open_store(db)
-    if stage is None:
-        found = stages(engine, election)
-        if not found:
-            tally(engine, election, Stage.OFFICIAL)  # raises the right error
-        stage = found[-1]
-    return tally(engine, election, stage)
-
-
 @app.command()
 def seats(
     election: Annotated[str, typer.Argument(help="Election id, e.g. nz-2020.")],
@@ -169,7 +137,7 @@ def seats(
     as_json: JsonOption = False,
 ) -> None:
     """The seat allocation from the stored party votes and electorate winners."""
-    counted = guarded(lambda: _tally(db, election, stage))
+    counted = guarded(lambda: views.latest_tally(open_store(db), election, stage))
     result = guarded(counted.seats)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
@@ -177,54 +145,6 @@ def seats(
     console.print(seat_table(result))
     for note in seat_notes(result):
         console.print(note)
-
-
-def results_data(counted: ElectionTally) -> dict[str, Any]:
-    """The figures ``tallyroom results`` prints, as JSON-ready data."""
-    votes = counted.party_votes()
-    valid = sum(votes.values())
-    outcomes = counted.outcomes()
-    return {
-        "election": counted.election,
-        "stage": counted.stage.value,
-        "party_votes": [
-            {"party": p, "votes": v, "percent": round(100 * v / valid, 2) if valid else 0.0}
-            for p, v in votes.items()
-        ],
-        "valid_party_votes": valid,
-        "informal_party_votes": counted.informal_party_votes(),
-        "electorates": [
-            {
-                "number": number,
-                "name": counted.electorates.get(number, ("", ""))[0],
-                "winner": o.winner,
-                "party": counted.candidates[number].party_of.get(o.winner or "", ""),
-                "runner_up": o.runner_up,
-                "majority": o.majority,
-                "tied": list(o.tied),
-            }
-            for number, o in outcomes.items()
-        ],
-        "seats": counted.seats().to_dict(),
-        "referendums": [referendum_data(contest) for contest in counted.referendums.values()],
-    }
-
-
-def referendum_data(contest: ContestTally) -> dict[str, Any]:
-    """A referendum's national counts, shares of all votes and of valid votes, and result."""
-    outcome = decide_referendum(contest.counts, contest.informal)
-    return {
-        "contest": contest.code,
-        "name": contest.name,
-        "counts": dict(contest.counts),
-        "informal": contest.informal,
-        "total": outcome.total,
-        "percent_of_total": {
-            o: outcome.percent(o, Base.TOTAL) for o in [*contest.counts, "informal"]
-        },
-        "percent_of_valid": {o: outcome.percent(o, Base.VALID) for o in contest.counts},
-        "result": outcome.result,
-    }
 
 
 @app.command()
@@ -235,7 +155,12 @@ def results(
     as_json: JsonOption = False,
 ) -> None:
     """Party votes and shares, electorate winners and majorities, and the seats."""
-    data = guarded(lambda: results_data(_tally(db, election, stage)))
+
+    def run() -> dict[str, Any]:
+        engine = open_store(db)
+        return views.summary(engine, views.latest_tally(engine, election, stage))
+
+    data = guarded(run)
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
@@ -285,50 +210,8 @@ def electorate(
     """One electorate: candidates, votes, winner and majority, and its voting places."""
 
     def run() -> dict[str, Any]:
-        counted = _tally(db, election, stage)
-        number = _electorate_number(counted, which)
-        places = [
-            {
-                "place": p.unit,
-                "kind": p.kind.value,
-                "count_type": p.count_type,
-                "valid": p.valid,
-                "informal": p.informal,
-            }
-            for p in voting_places(open_store(db), election, counted.stage, number)
-        ]
-        contest = counted.candidates.get(number)
-        name = counted.electorates[number][0]
-        if contest is None or not contest.counts:
-            return {
-                "number": number,
-                "name": name,
-                "stage": counted.stage.value,
-                "candidates": [],
-                "winner": None,
-                "voting_places": places,
-            }
-        outcome = counted.outcomes()[number]
-        return {
-            "number": number,
-            "name": name,
-            "stage": counted.stage.value,
-            "candidates": [
-                {
-                    "candidate": c,
-                    "party": contest.party_of.get(c, ""),
-                    "votes": v,
-                    "percent": round(100 * v / contest.valid, 2),
-                }
-                for c, v in sorted(contest.counts.items(), key=lambda i: (-i[1], i[0]))
-            ],
-            "valid": contest.valid,
-            "informal": contest.informal,
-            "winner": outcome.winner,
-            "runner_up": outcome.runner_up,
-            "majority": outcome.majority,
-            "voting_places": places,
-        }
+        engine = open_store(db)
+        return views.electorate(engine, views.latest_tally(engine, election, stage), which)
 
     data = guarded(run)
     if as_json:
@@ -363,16 +246,3 @@ def electorate(
         hidden = len(data["voting_places"]) - places_shown
         if hidden > 0:
             console.print(f"… and {hidden} more (--places N to show more, --json for all)")
-
-
-def _electorate_number(counted: ElectionTally, which: str) -> int:
-    if which.isdigit() and int(which) in counted.electorates:
-        return int(which)
-    wanted = which.strip().casefold()
-    for number, (name, _roll) in counted.electorates.items():
-        if name.casefold() == wanted:
-            return number
-    raise UnknownElectionError(
-        f"{counted.election} has no electorate {which!r}; give a number 1-"
-        f"{max(counted.electorates)} or an exact name"
-    )

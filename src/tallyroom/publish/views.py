@@ -1,0 +1,357 @@
+"""The data behind every page, API endpoint and ``--json`` output, as JSON-ready values.
+
+One function per view. The website renders these values, the API serves them as they
+are, and the CLI prints them with ``--json``, so the three can never disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from sqlalchemy import Engine, distinct, func, select
+
+from tallyroom.analysis.compare import compare
+from tallyroom.analysis.referendum import VoteBasis, by_electorate
+from tallyroom.model import ContestKind, Stage, UnitKind
+from tallyroom.rules.referendum import Base, decide_referendum
+from tallyroom.store import schema as t
+from tallyroom.tally import (
+    ContestTally,
+    ElectionTally,
+    NoReturnsError,
+    UnknownElectionError,
+    stages,
+    tally,
+    voting_places,
+)
+
+
+class UnknownElectorateError(LookupError):
+    """The election has no electorate by that name or number."""
+
+
+def latest_tally(engine: Engine, election: str, stage: Stage | None = None) -> ElectionTally:
+    """Tally ``election`` at ``stage``, or at the latest stage with returns."""
+    if stage is None:
+        found = stages(engine, election)
+        if not found:
+            tally(engine, election, Stage.OFFICIAL)  # raises the right error
+        stage = found[-1]
+    return tally(engine, election, stage)
+
+
+def election_list(engine: Engine) -> list[dict[str, Any]]:
+    """Every election in the store with the stages counted, by date."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(t.election).order_by(t.election.c.date, t.election.c.id)).all()
+    return [
+        {
+            "id": r.id,
+            "name": r.name,
+            "date": r.date,
+            "rules": r.rules,
+            "stages": [s.value for s in stages(engine, r.id)],
+        }
+        for r in rows
+    ]
+
+
+def election_info(engine: Engine, election: str) -> dict[str, Any]:
+    """One election: its stages, electorates and referendums."""
+    found = [e for e in election_list(engine) if e["id"] == election]
+    if not found:
+        known = ", ".join(e["id"] for e in election_list(engine)) or "none"
+        raise UnknownElectionError(f"no election {election!r} in the store (have: {known})")
+    with engine.connect() as conn:
+        referendums = conn.execute(
+            select(t.contest.c.code, t.contest.c.name)
+            .where(
+                t.contest.c.election_id == election,
+                t.contest.c.kind == ContestKind.REFERENDUM.value,
+            )
+            .order_by(t.contest.c.id)
+        ).all()
+        electorates = conn.execute(
+            select(func.count()).where(t.electorate.c.election_id == election)
+        ).scalar_one()
+    return {
+        **found[0],
+        "electorates": electorates,
+        "referendums": [
+            {"slug": code.removeprefix("referendum:"), "name": name} for code, name in referendums
+        ],
+    }
+
+
+def colours(engine: Engine, election: str) -> dict[str, str]:
+    """Each party's colour (empty where the source gives none)."""
+    with engine.connect() as conn:
+        return dict(
+            conn.execute(
+                select(t.party.c.name, t.party.c.colour).where(t.party.c.election_id == election)
+            ).all()
+        )
+
+
+def progress(engine: Engine, election: str, stage: Stage) -> dict[str, Any]:
+    """How many reporting places have returns at ``stage``: voting places where the store
+    knows them, electorates otherwise."""
+    with engine.connect() as conn:
+        places = conn.execute(
+            select(func.count()).where(
+                t.unit.c.election_id == election, t.unit.c.kind == UnitKind.VOTING_PLACE.value
+            )
+        ).scalar_one()
+        kind = UnitKind.VOTING_PLACE if places else UnitKind.ELECTORATE
+        expected = (
+            places
+            or conn.execute(
+                select(func.count()).where(t.electorate.c.election_id == election)
+            ).scalar_one()
+        )
+        reported = conn.execute(
+            select(func.count(distinct(t.vote_return.c.unit_id)))
+            .join(t.unit, t.vote_return.c.unit_id == t.unit.c.id)
+            .where(
+                t.unit.c.election_id == election,
+                t.unit.c.kind == kind.value,
+                t.vote_return.c.stage == stage.value,
+            )
+        ).scalar_one()
+    noun = "voting places" if kind is UnitKind.VOTING_PLACE else "electorates"
+    return {
+        "reported": reported,
+        "expected": expected,
+        "unit": noun,
+        "text": f"{reported:,} of {expected:,} {noun} counted",
+    }
+
+
+def summary(engine: Engine, counted: ElectionTally) -> dict[str, Any]:
+    """Party votes and shares, electorate winners, seats, referendums and count progress.
+
+    This is also what ``tallyroom results --json`` prints.
+    """
+    votes = counted.party_votes()
+    valid = sum(votes.values())
+    return {
+        "election": counted.election,
+        "name": counted.name,
+        "stage": counted.stage.value,
+        "progress": progress(engine, counted.election, counted.stage),
+        "party_votes": [
+            {"party": p, "votes": v, "percent": round(100 * v / valid, 2) if valid else 0.0}
+            for p, v in votes.items()
+        ],
+        "valid_party_votes": valid,
+        "informal_party_votes": counted.informal_party_votes(),
+        "electorates": electorate_winners(counted),
+        "seats": counted.seats().to_dict(),
+        "referendums": [referendum_data(contest) for contest in counted.referendums.values()],
+    }
+
+
+def electorate_winners(counted: ElectionTally) -> list[dict[str, Any]]:
+    """Each counted electorate's winner, runner-up and majority."""
+    return [
+        {
+            "number": number,
+            "name": counted.electorates.get(number, ("", ""))[0],
+            "roll": counted.electorates.get(number, ("", ""))[1],
+            "winner": o.winner,
+            "party": counted.candidates[number].party_of.get(o.winner or "", ""),
+            "runner_up": o.runner_up,
+            "runner_up_party": counted.candidates[number].party_of.get(o.runner_up or "", ""),
+            "majority": o.majority,
+            "tied": list(o.tied),
+        }
+        for number, o in counted.outcomes().items()
+    ]
+
+
+def referendum_data(contest: ContestTally) -> dict[str, Any]:
+    """A referendum's national counts, shares of all votes and of valid votes, and result."""
+    outcome = decide_referendum(contest.counts, contest.informal)
+    return {
+        "contest": contest.code,
+        "slug": contest.code.removeprefix("referendum:"),
+        "name": contest.name,
+        "counts": dict(contest.counts),
+        "informal": contest.informal,
+        "total": outcome.total,
+        "percent_of_total": {
+            o: outcome.percent(o, Base.TOTAL) for o in [*contest.counts, "informal"]
+        },
+        "percent_of_valid": {o: outcome.percent(o, Base.VALID) for o in contest.counts},
+        "result": outcome.result,
+    }
+
+
+def parties(engine: Engine, counted: ElectionTally) -> dict[str, Any]:
+    """Each party's votes and seats, with its electorate MPs and list MPs where known."""
+    result = counted.seats()
+    palette = colours(engine, counted.election)
+    won: dict[str, list[dict[str, Any]]] = {}
+    for e in electorate_winners(counted):
+        won.setdefault(e["party"], []).append(
+            {"name": e["winner"], "electorate": e["name"], "number": e["number"]}
+        )
+    return {
+        "election": counted.election,
+        "stage": counted.stage.value,
+        "house_size": result.house_size,
+        "parties": [
+            {
+                "party": p.party,
+                "colour": palette.get(p.party, ""),
+                "votes": p.votes,
+                "percent": round(100 * p.share, 2),
+                "qualified": p.qualified,
+                "electorate_seats": p.electorate,
+                "list_seats": p.list_seats,
+                "total": p.total,
+                "electorate_mps": won.get(p.party, []),
+                "list_mps": list(p.list_members) if p.list_members is not None else None,
+            }
+            for p in result.parties
+        ],
+    }
+
+
+def electorate_list(counted: ElectionTally) -> dict[str, Any]:
+    """Every electorate with its winner and majority (none yet where uncounted)."""
+    winners = {e["number"]: e for e in electorate_winners(counted)}
+    rows = []
+    for number, (name, roll) in sorted(counted.electorates.items()):
+        contest = counted.candidates.get(number)
+        won = winners.get(number, {})
+        rows.append(
+            {
+                "number": number,
+                "name": name,
+                "roll": roll,
+                "winner": won.get("winner"),
+                "party": won.get("party", ""),
+                "majority": won.get("majority"),
+                "valid": contest.valid if contest else 0,
+                "informal": contest.informal if contest else 0,
+            }
+        )
+    return {"election": counted.election, "stage": counted.stage.value, "electorates": rows}
+
+
+def electorate_number(counted: ElectionTally, which: str | int) -> int:
+    """The number of the electorate named or numbered ``which``."""
+    text = str(which).strip()
+    if text.isdigit() and int(text) in counted.electorates:
+        return int(text)
+    for number, (name, _roll) in counted.electorates.items():
+        if name.casefold() == text.casefold():
+            return number
+    raise UnknownElectorateError(
+        f"{counted.election} has no electorate {text!r}; give a number 1-"
+        f"{max(counted.electorates, default=0)} or an exact name"
+    )
+
+
+def electorate(engine: Engine, counted: ElectionTally, which: str | int) -> dict[str, Any]:
+    """One electorate: candidates, votes, winner, majority, party votes and voting places.
+
+    This is also what ``tallyroom electorate --json`` prints.
+    """
+    number = electorate_number(counted, which)
+    name, roll = counted.electorates[number]
+    places = [
+        {
+            "place": p.unit,
+            "kind": p.kind.value,
+            "count_type": p.count_type,
+            "valid": p.valid,
+            "informal": p.informal,
+        }
+        for p in voting_places(engine, counted.election, counted.stage, number)
+    ]
+    party = counted.party_by_electorate.get(number)
+    party_votes = []
+    if party is not None and party.valid:
+        party_votes = [
+            {"party": p, "votes": v, "percent": round(100 * v / party.valid, 2)}
+            for p, v in sorted(party.counts.items(), key=lambda i: (-i[1], i[0]))
+        ]
+    data: dict[str, Any] = {
+        "election": counted.election,
+        "number": number,
+        "name": name,
+        "roll": roll,
+        "stage": counted.stage.value,
+        "candidates": [],
+        "valid": 0,
+        "informal": 0,
+        "winner": None,
+        "runner_up": None,
+        "majority": None,
+        "party_votes": party_votes,
+        "voting_places": places,
+    }
+    contest = counted.candidates.get(number)
+    if contest is None or not contest.counts:
+        return data
+    outcome = counted.outcomes()[number]
+    data.update(
+        candidates=[
+            {
+                "candidate": c,
+                "party": contest.party_of.get(c, ""),
+                "votes": v,
+                "percent": round(100 * v / contest.valid, 2),
+            }
+            for c, v in sorted(contest.counts.items(), key=lambda i: (-i[1], i[0]))
+        ],
+        valid=contest.valid,
+        informal=contest.informal,
+        winner=outcome.winner,
+        runner_up=outcome.runner_up,
+        majority=outcome.majority,
+    )
+    return data
+
+
+def seats(counted: ElectionTally) -> dict[str, Any]:
+    """The seat allocation: the JSON of ``tallyroom seats --json`` and ``allocate --json``."""
+    return counted.seats().to_dict()
+
+
+def referendums(counted: ElectionTally) -> list[dict[str, Any]]:
+    """Every referendum's national result at this stage."""
+    return [referendum_data(contest) for contest in counted.referendums.values()]
+
+
+def referendum(
+    engine: Engine,
+    counted: ElectionTally,
+    slug: str,
+    basis: VoteBasis = VoteBasis.ORDINARY,
+) -> dict[str, Any]:
+    """A referendum nationally and by general electorate, with the vote basis stated.
+
+    The by-electorate part is what ``tallyroom referendum --json`` prints.
+    """
+    table = by_electorate(engine, counted.election, slug, basis, Base.TOTAL, counted.stage)
+    return {
+        "election": counted.election,
+        "stage": counted.stage.value,
+        "national": referendum_data(counted.referendums[table.contest]),
+        "by_electorate": asdict(table),
+    }
+
+
+def comparison(engine: Engine, election: str) -> dict[str, Any]:
+    """Election night against the official count: what ``tallyroom compare --json`` prints."""
+    counted = stages(engine, election)
+    if not {Stage.PRELIMINARY, Stage.OFFICIAL} <= set(counted):
+        raise NoReturnsError(
+            f"{election} needs both preliminary and official returns to compare "
+            f"(has: {', '.join(counted) or 'none'})"
+        )
+    return asdict(compare(engine, election))
