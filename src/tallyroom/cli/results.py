@@ -12,9 +12,7 @@ from rich.table import Table
 
 from tallyroom.cli.app import DbOption, JsonOption, app, console, guarded
 from tallyroom.cli.calculator import seat_notes, seat_table
-from tallyroom.datasets import BUNDLED, bundled_path
-from tallyroom.ingest import tidy
-from tallyroom.ingest.errors import IngestFormatError
+from tallyroom.datasets import BUNDLED, load_bundled
 from tallyroom.ingest.formats import FORMATS, format_named
 from tallyroom.ingest.options import ReadOptions
 from tallyroom.model import Stage
@@ -88,15 +86,7 @@ def load(
     nz-2020 holds the 2020 general election by electorate (preliminary and official
     party and candidate votes) and both referendums, derived from the official files.
     """
-
-    def run() -> IngestReport:
-        if name not in BUNDLED:
-            raise IngestFormatError(f"no bundled election {name!r}; bundled: {', '.join(BUNDLED)}")
-        path = bundled_path(name)
-        datasets = tidy.read([path], ReadOptions())
-        return ingest(open_store(db), datasets, SourceFile.of("tidy", [path]))
-
-    report = guarded(run)
+    report = guarded(lambda: load_bundled(open_store(db), name))
     if report.already_imported:
         console.print(f"{name} is already loaded.")
     else:

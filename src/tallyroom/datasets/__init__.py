@@ -3,9 +3,24 @@
 from importlib.resources import files
 from pathlib import Path
 
+from sqlalchemy import Engine
+
+from tallyroom.ingest import tidy
+from tallyroom.ingest.errors import IngestFormatError
+from tallyroom.ingest.options import ReadOptions
+from tallyroom.store.ingest import IngestReport, SourceFile, ingest
+
 BUNDLED = {"nz-2020": "nz2020"}
 
 
 def bundled_path(name: str) -> Path:
     """The directory of bundled dataset ``name`` (e.g. ``nz-2020``)."""
     return Path(str(files(__package__) / BUNDLED[name]))
+
+
+def load_bundled(engine: Engine, name: str) -> IngestReport:
+    """Store bundled election ``name`` (a no-op if it is already there)."""
+    if name not in BUNDLED:
+        raise IngestFormatError(f"no bundled election {name!r}; bundled: {', '.join(BUNDLED)}")
+    path = bundled_path(name)
+    return ingest(engine, tidy.read([path], ReadOptions()), SourceFile.of("tidy", [path]))

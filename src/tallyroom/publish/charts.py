@@ -232,4 +232,59 @@ def diverging_colour(value: float, middle: float = 50.0, spread: float = 30.0) -
     return "#{:02x}{:02x}{:02x}".format(*mix)
 
 
+@dataclass(frozen=True)
+class Bar:
+    """One bar of a bar chart: a label, its value, colour, and the figure printed beside it."""
+
+    label: str
+    value: float
+    colour: str = "#4a6fa5"
+    text: str = ""
+
+
+def bars_svg(bars: Sequence[Bar], *, title: str, width: int = 560) -> str:
+    """Horizontal bars, one per row, labelled on the left; negative values extend left of
+    a zero line (for changes)."""
+    row, top, label_width, text_width = 24, 34, 170, 64
+    low = min(0.0, *(b.value for b in bars)) if bars else 0.0
+    high = max(0.0, *(b.value for b in bars)) if bars else 1.0
+    span = (high - low) or 1.0
+    plot = width - label_width - 2 * text_width
+    zero = label_width + text_width + plot * (-low / span)
+    height = top + row * len(bars) + 8
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(title, _QUOTE)}" font-family="system-ui, sans-serif" '
+        'font-size="12">',
+        f"<title>{escape(title)}</title>",
+        f'<text x="0" y="18" font-size="14" font-weight="600">{escape(title)}</text>',
+    ]
+    for i, bar in enumerate(bars):
+        y = top + i * row
+        length = plot * abs(bar.value) / span
+        x = zero if bar.value >= 0 else zero - length
+        text_x, anchor = (x + length + 4, "start") if bar.value >= 0 else (x - 4, "end")
+        shown = bar.text or f"{bar.value:g}"
+        parts.append(
+            f"<g><title>{escape(bar.label)}: {escape(shown)}</title>"
+            f'<text x="{label_width - 6}" y="{y + 15}" text-anchor="end">'
+            f"{escape(_clip(bar.label, 26))}</text>"
+            f'<rect x="{x:.1f}" y="{y + 3}" width="{max(length, 0.5):.1f}" height="{row - 6}" '
+            f'fill="{escape(bar.colour or "#999")}"/>'
+            f'<text x="{text_x:.1f}" y="{y + 15}" text-anchor="{anchor}">{escape(shown)}</text>'
+            "</g>"
+        )
+    if low < 0:
+        parts.append(
+            f'<line x1="{zero:.1f}" x2="{zero:.1f}" y1="{top}" y2="{height - 8}" stroke="#555"/>'
+        )
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def _clip(text: str, length: int) -> str:
+    """``text`` shortened to ``length`` characters with an ellipsis."""
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
 _QUOTE = {'"': "&quot;"}

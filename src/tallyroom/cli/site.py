@@ -1,0 +1,84 @@
+"""Commands that publish results: serve the website and API, run the demo, export the site."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from tallyroom.cli.app import DbOption, app, console, guarded
+from tallyroom.datasets import load_bundled
+from tallyroom.publish.export import export_site as write_site
+from tallyroom.publish.site import Site
+from tallyroom.store.database import database_url, open_store
+
+HostOption = Annotated[str, typer.Option(help="Address to listen on (0.0.0.0 for every one).")]
+PortOption = Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)]
+
+
+@app.command()
+def serve(
+    db: DbOption = None,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    workers: Annotated[
+        int, typer.Option(help="Server processes (one per CPU core for the most requests/s).")
+    ] = 1,
+) -> None:
+    """Serve the results website and JSON API of a store.
+
+    Pages live under /elections/, the API under /api/v1/ (OpenAPI schema at
+    /api/v1/openapi.json). Open pages update by themselves as new returns reach the store.
+    """
+    url = database_url(db)
+    guarded(lambda: open_store(url))  # a clear error now rather than in every worker
+    os.environ["TALLYROOM_DB"] = url
+    console.print(f"Serving {url} on http://{host}:{port}/ (Ctrl+C to stop)")
+    uvicorn.run(
+        "tallyroom.publish.web:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+    )
+
+
+@app.command()
+def demo(db: DbOption = None, host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
+    """Load the bundled 2020 New Zealand election (once) and serve its results website.
+
+    Works offline: the 2020 general election by electorate, election night and official,
+    and both referendums, derived from the Electoral Commission's files.
+    """
+
+    guarded(lambda: load_bundled(open_store(db), "nz-2020"))
+    console.print(f"The 2020 New Zealand general election: http://{host}:{port}/elections/nz-2020/")
+    serve(db=db, host=host, port=port, workers=1)
+
+
+@app.command("export-site")
+def export_site(
+    election: Annotated[str, typer.Argument(help="Election id, e.g. nz-2020.")],
+    out: Annotated[Path, typer.Argument(help="Folder to write the site into.")],
+    db: DbOption = None,
+) -> None:
+    """Write an election's whole site (HTML, SVG, JSON, CSV, Parquet) as static files that
+    work from any file server or CDN."""
+    with Progress(
+        TextColumn("writing"), BarColumn(), MofNCompleteColumn(), console=console, transient=True
+    ) as bar:
+        task = bar.add_task("files", total=None)
+        written = guarded(
+            lambda: write_site(
+                Site(open_store(db)),
+                election,
+                out,
+                lambda done, total: bar.update(task, completed=done, total=total),
+            )
+        )
+    console.print(f"{written:,} files written to {out}/ (start page: elections/{election}/)")

@@ -1,0 +1,96 @@
+"""The whole site of one election as static files, for any file server or CDN.
+
+The files mirror the live server's URLs (a page ``/x/`` becomes ``x/index.html``), every
+link is relative, and the pages simply leave out the live event stream. The JSON
+documents and downloads are the API's, byte for byte.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from importlib.resources import files
+from pathlib import Path
+
+from tallyroom.publish import pages, tables
+from tallyroom.publish.site import Site, to_json
+from tallyroom.publish.web import create_app
+
+
+def documents(site: Site, election: str) -> Iterator[tuple[str, Callable[[], bytes]]]:
+    """Every file of ``election``'s site: its URL path and how to make its bytes."""
+    info = site.election(election)
+    yield f"{pages.API}/elections.json", lambda: to_json(site.elections())
+    yield f"{pages.API}/elections/{election}.json", lambda: to_json(info)
+    schema = create_app(site.engine).openapi()
+    yield f"{pages.API}/openapi.json", lambda: to_json(schema)
+    yield f"{pages.API}/index.html", lambda: pages.render(site, pages.api_index(schema)).encode()
+    for stage in site.stages(election):
+        base = pages.api_path(election, stage)
+        views = {
+            "summary": site.summary,
+            "parties": site.parties,
+            "electorates": site.electorates,
+            "seats": site.seats,
+            "referendums": site.referendums,
+        }
+        for name, view in views.items():
+            yield f"{base}/{name}.json", lambda view=view, s=stage: to_json(view(election, s))
+        for row in site.electorates(election, stage)["electorates"]:
+            number = row["number"]
+            yield (
+                f"{base}/electorates/{number}.json",
+                lambda n=number, s=stage: to_json(site.electorate(election, s, n)),
+            )
+        for ref in info["referendums"]:
+            yield (
+                f"{base}/referendums/{ref['slug']}.json",
+                lambda slug=ref["slug"], s=stage: to_json(site.referendum(election, s, slug)),
+            )
+        for name in tables.table_names(site, election):
+            yield (
+                f"{base}/tables/{name}.csv",
+                lambda n=name, s=stage: tables.to_csv(site.table(election, s, n)),
+            )
+            yield (
+                f"{base}/tables/{name}.parquet",
+                lambda n=name, s=stage: tables.to_parquet(site.table(election, s, n)),
+            )
+    if {"preliminary", "official"} <= set(info["stages"]):
+        yield (
+            f"{pages.API}/elections/{election}/comparison.json",
+            lambda: to_json(site.comparison(election)),
+        )
+    for page in pages.every_page(site):
+        if page.election in (None, election):
+            yield page.path + "index.html", lambda page=page: pages.render(site, page).encode()
+    latest = pages.election_path(election, site.latest_stage(election))
+    yield (
+        pages.election_path(election) + "index.html",
+        lambda: _redirect(pages.relative_url(latest, pages.election_path(election))),
+    )
+
+
+def export_site(
+    site: Site, election: str, out: Path, progress: Callable[[int, int], None] | None = None
+) -> int:
+    """Write ``election``'s site into ``out``; returns the number of files written."""
+    found = list(documents(site, election))
+    out.mkdir(parents=True, exist_ok=True)
+    for done, (path, make) in enumerate(found, 1):
+        target = out / path.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(make())
+        if progress:
+            progress(done, len(found))
+    shutil.copytree(str(files("tallyroom.publish") / "static"), out / "static", dirs_exist_ok=True)
+    return len(found)
+
+
+def _redirect(target: str) -> bytes:
+    """A page that sends the browser on to ``target``."""
+    return (
+        '<!doctype html><meta charset="utf-8">'
+        f'<meta http-equiv="refresh" content="0; url={target}">'
+        f'<link rel="canonical" href="{target}"><a href="{target}">Results</a>'
+    ).encode()

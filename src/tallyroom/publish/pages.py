@@ -1,0 +1,402 @@
+"""The website's pages: where each lives, its JSON twin, and its HTML.
+
+Every page is rendered from the same :class:`~tallyroom.publish.site.Site` views the API
+serves, and every link is relative, so the same HTML works from the live server and as
+static files on any file server (see :mod:`tallyroom.publish.export`).
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from jinja2 import Environment, PackageLoader
+from markupsafe import Markup
+
+from tallyroom.model import Roll, Stage
+from tallyroom.publish import tables
+from tallyroom.publish.charts import (
+    Bar,
+    Hex,
+    Seats,
+    bars_svg,
+    diverging_colour,
+    hemicycle_svg,
+    hex_map_svg,
+)
+from tallyroom.publish.site import Site
+from tallyroom.store import schema as t
+
+_TEMPLATES = Environment(
+    loader=PackageLoader("tallyroom.publish", "templates"),
+    autoescape=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_TEMPLATES.filters["n"] = lambda value: f"{value:,}" if value is not None else "–"
+_TEMPLATES.filters["pct"] = lambda value: f"{value:.1f}" if value is not None else "–"
+
+API = "/api/v1"
+STAGE_NAMES = {
+    Stage.PRELIMINARY: "Election night (preliminary)",
+    Stage.OFFICIAL: "Official count",
+    Stage.RECOUNT: "Recount",
+}
+_MIN_BAR_PERCENT = 0.5  # parties below this share are summed as "Others" in the chart
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the site: its path (ending in ``/``), JSON twin and how to render it."""
+
+    path: str
+    json: str
+    template: str
+    context: Callable[[], dict[str, Any]] = field(compare=False)
+    election: str | None = None
+    stage: Stage | None = None
+    title: str = ""
+
+
+def election_path(election: str, stage: Stage | None = None) -> str:
+    """The site path of an election, or of one stage of it."""
+    return f"/elections/{election}/" + (f"{stage.value}/" if stage else "")
+
+
+def api_path(election: str, stage: Stage | None = None) -> str:
+    """The API path prefix of an election, or of one stage of it."""
+    return f"{API}/elections/{election}" + (f"/{stage.value}" if stage else "")
+
+
+def relative_url(target: str, here: str) -> str:
+    """``target`` (a site path) as a link from the page at ``here`` (a path ending in /)."""
+    relative = posixpath.relpath(target, here)
+    if target.endswith("/"):
+        return "./" if relative == "." else relative + "/"
+    return relative
+
+
+def render(site: Site, page: Page, *, live: bool = False) -> str:
+    """The HTML of ``page``; ``live`` pages follow the store through the event stream."""
+
+    def url(target: str) -> str:
+        return relative_url(target, page.path)
+
+    context = page.context()
+    nav: list[tuple[str, str]] = []
+    stage_links: list[tuple[str, str, bool]] = []
+    progress = None
+    if page.election is not None:
+        info = site.election(page.election)
+        stage = page.stage or site.latest_stage(page.election)
+        base = election_path(page.election, stage)
+        nav = [
+            ("Overview", base),
+            ("Parties", base + "parties/"),
+            ("Electorates", base + "electorates/"),
+            *[
+                (r["name"].removesuffix(" referendum"), base + f"referendums/{r['slug']}/")
+                for r in info["referendums"]
+            ],
+        ]
+        if {"preliminary", "official"} <= set(info["stages"]):
+            nav.append(("Night vs official", election_path(page.election) + "compare/"))
+        nav.append(("Downloads", election_path(page.election) + "downloads/"))
+        if page.stage is not None:
+            stage_links = [
+                (
+                    STAGE_NAMES[s],
+                    page.path.replace(f"/{page.stage.value}/", f"/{s.value}/", 1),
+                    s is page.stage,
+                )
+                for s in site.stages(page.election)
+            ]
+        progress = site.summary(page.election, stage)["progress"]
+        context.setdefault("election_name", info["name"])
+    return _TEMPLATES.get_template(page.template).render(
+        page=page,
+        url=url,
+        nav=nav,
+        stage_links=stage_links,
+        stage_name=STAGE_NAMES.get(page.stage, "") if page.stage else "",
+        progress=progress,
+        live=live,
+        generation=site.generation,
+        events=f"{API}/elections/{page.election}/events" if page.election else "",
+        **context,
+    )
+
+
+def home(site: Site) -> Page:
+    """The list of elections."""
+    return Page(
+        "/",
+        f"{API}/elections.json",
+        "home.html.j2",
+        lambda: {"elections": site.elections()},
+        title="Elections",
+    )
+
+
+def overview(site: Site, election: str, stage: Stage) -> Page:
+    """The national overview: party votes, seats, referendums, count progress."""
+
+    def context() -> dict[str, Any]:
+        data = site.summary(election, stage)
+        palette = site.colours(election)
+        seats = data["seats"]
+        shown = [p for p in data["party_votes"] if p["percent"] >= _MIN_BAR_PERCENT]
+        others = sum(p["percent"] for p in data["party_votes"]) - sum(p["percent"] for p in shown)
+        bars = [
+            Bar(p["party"], p["percent"], palette.get(p["party"], ""), f"{p['percent']:.1f} %")
+            for p in shown
+        ]
+        if others > 0:
+            bars.append(Bar("Others", round(others, 2), "#bbb", f"{others:.1f} %"))
+        holders = [p for p in seats["parties"] if p["total"]]
+        return {
+            "data": data,
+            "palette": palette,
+            "holders": holders,
+            "vote_chart": Markup(bars_svg(bars, title="Party vote (% of valid votes)")),
+            "seat_chart": Markup(
+                hemicycle_svg(
+                    [Seats(p["party"], p["total"], palette.get(p["party"], "")) for p in holders],
+                    title=f"Seats: House of {seats['house_size']}",
+                )
+            ),
+        }
+
+    return Page(
+        election_path(election, stage),
+        api_path(election, stage) + "/summary.json",
+        "overview.html.j2",
+        context,
+        election,
+        stage,
+        "Overview",
+    )
+
+
+def parties(site: Site, election: str, stage: Stage) -> Page:
+    """Every party's votes, seats and members."""
+    return Page(
+        election_path(election, stage) + "parties/",
+        api_path(election, stage) + "/parties.json",
+        "parties.html.j2",
+        lambda: {"data": site.parties(election, stage)},
+        election,
+        stage,
+        "Parties",
+    )
+
+
+def electorates(site: Site, election: str, stage: Stage) -> Page:
+    """Every electorate with its winner."""
+    return Page(
+        election_path(election, stage) + "electorates/",
+        api_path(election, stage) + "/electorates.json",
+        "electorates.html.j2",
+        lambda: {
+            "data": site.electorates(election, stage),
+            "palette": site.colours(election),
+            "rolls": {Roll.GENERAL.value: "General", Roll.MAORI.value: "Māori"},
+        },
+        election,
+        stage,
+        "Electorates",
+    )
+
+
+def electorate(site: Site, election: str, stage: Stage, number: int) -> Page:
+    """One electorate: candidates, party votes, voting places."""
+
+    def context() -> dict[str, Any]:
+        data = site.electorate(election, stage, number)
+        palette = site.colours(election)
+        chart = bars_svg(
+            [
+                Bar(
+                    c["candidate"],
+                    c["percent"],
+                    palette.get(c["party"], ""),
+                    f"{c['percent']:.1f} %",
+                )
+                for c in data["candidates"]
+            ],
+            title="Candidate vote (% of valid votes)",
+        )
+        return {"data": data, "palette": palette, "chart": Markup(chart)}
+
+    return Page(
+        election_path(election, stage) + f"electorates/{number}/",
+        api_path(election, stage) + f"/electorates/{number}.json",
+        "electorate.html.j2",
+        context,
+        election,
+        stage,
+        f"Electorate {number}",
+    )
+
+
+def referendum(site: Site, election: str, stage: Stage, slug: str) -> Page:
+    """A referendum nationally, by electorate on a hex map and in a sortable table."""
+
+    def context() -> dict[str, Any]:
+        data = site.referendum(election, stage, slug)
+        table = data["by_electorate"]
+        option = table["options"][0]
+        with site.engine.connect() as conn:
+            places = {
+                row.number: row
+                for row in conn.execute(
+                    t.electorate.select().where(t.electorate.c.election_id == election)
+                )
+            }
+        cells = [
+            Hex(
+                places[r["number"]].hex_u,
+                places[r["number"]].hex_v,
+                places[r["number"]].code,
+                r["name"],
+                r["exact"],
+                diverging_colour(r["exact"]),
+            )
+            for r in table["rows"]
+            if places[r["number"]].hex_u is not None
+        ]
+        hex_map = None
+        if len(cells) > 1:
+            hex_map = Markup(
+                hex_map_svg(
+                    cells,
+                    title=f"{option} by general electorate",
+                    legend=f"% {option} of all votes counted; purple above 50 %, orange below",
+                )
+            )
+        national = data["national"]
+        bars = [
+            Bar(o, p, "#5e3c99" if i == 0 else "#e66101" if i == 1 else "#bbb", f"{p:.1f} %")
+            for i, (o, p) in enumerate(national["percent_of_total"].items())
+        ]
+        return {
+            "data": data,
+            "table": table,
+            "hex_map": hex_map,
+            "national_chart": Markup(bars_svg(bars, title="Nationally (% of all votes)")),
+        }
+
+    return Page(
+        election_path(election, stage) + f"referendums/{slug}/",
+        api_path(election, stage) + f"/referendums/{slug}.json",
+        "referendum.html.j2",
+        context,
+        election,
+        stage,
+        "Referendum",
+    )
+
+
+def comparison(site: Site, election: str) -> Page:
+    """Election night against the official count."""
+
+    def context() -> dict[str, Any]:
+        data = site.comparison(election)
+        palette = site.colours(election)
+        moved = [p for p in data["parties"] if max(p["percent"]) >= _MIN_BAR_PERCENT]
+        bars = [
+            Bar(
+                p["party"],
+                round(p["percent"][1] - p["percent"][0], 2),
+                palette.get(p["party"], ""),
+                f"{p['percent'][1] - p['percent'][0]:+.1f}",
+            )
+            for p in moved
+        ]
+        return {
+            "data": data,
+            "palette": palette,
+            "chart": Markup(bars_svg(bars, title="Change in party vote share (points)")),
+        }
+
+    return Page(
+        election_path(election) + "compare/",
+        api_path(election) + "/comparison.json",
+        "compare.html.j2",
+        context,
+        election,
+        None,
+        "Election night against the official count",
+    )
+
+
+def downloads(site: Site, election: str) -> Page:
+    """Every table of every stage as CSV and Parquet, and the API documents."""
+    return Page(
+        election_path(election) + "downloads/",
+        api_path(election) + ".json",
+        "downloads.html.j2",
+        lambda: {
+            "tables": tables.table_names(site, election),
+            "stages": site.stages(election),
+            "formats": tables.FORMATS,
+            "api": api_path,
+            "election": election,
+        },
+        election,
+        None,
+        "Downloads",
+    )
+
+
+def every_page(site: Site) -> list[Page]:
+    """Every page of the site, for a static export."""
+    found = [home(site)]
+    for e in site.elections():
+        election = e["id"]
+        info = site.election(election)
+        for stage in site.stages(election):
+            found += [
+                overview(site, election, stage),
+                parties(site, election, stage),
+                electorates(site, election, stage),
+                *[
+                    electorate(site, election, stage, row["number"])
+                    for row in site.electorates(election, stage)["electorates"]
+                ],
+                *[referendum(site, election, stage, r["slug"]) for r in info["referendums"]],
+            ]
+        if {"preliminary", "official"} <= set(info["stages"]):
+            found.append(comparison(site, election))
+        if info["stages"]:
+            found.append(downloads(site, election))
+    return found
+
+
+def not_found(site: Site, path: str, message: str) -> Page:
+    """The page for a path that names nothing in the store."""
+    return Page(
+        path if path.endswith("/") else path.rsplit("/", 1)[0] + "/",
+        f"{API}/elections.json",
+        "error.html.j2",
+        lambda: {"message": message, "elections": site.elections()},
+        title="Not found",
+    )
+
+
+def api_index(schema: dict[str, Any]) -> Page:
+    """A readable list of the API's endpoints, from its OpenAPI schema."""
+    endpoints = [
+        {"path": path, "summary": op.get("summary", ""), "doc": op.get("description", "")}
+        for path, methods in schema["paths"].items()
+        for op in methods.values()
+    ]
+    return Page(
+        f"{API}/",
+        f"{API}/openapi.json",
+        "api.html.j2",
+        lambda: {"endpoints": endpoints, "schema": schema},
+        title="API",
+    )

@@ -1,0 +1,325 @@
+"""The API's documents as Pydantic models: they describe the JSON in the OpenAPI schema.
+
+The API serves the views of :mod:`tallyroom.publish.views` as they are; these models are
+the contract the API tests check every response against. No extra fields are allowed,
+so a view that grows a field must grow its model too.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class _Doc(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Problem(_Doc):
+    """Why a request failed."""
+
+    detail: str
+
+
+class ElectionBrief(_Doc):
+    """An election and the stages of its count that have returns."""
+
+    id: str
+    name: str
+    date: str
+    rules: str
+    stages: list[str]
+
+
+class ReferendumRef(_Doc):
+    """A referendum's slug (for URLs) and name."""
+
+    slug: str
+    name: str
+
+
+class ElectionInfo(ElectionBrief):
+    """An election with its electorates and referendums."""
+
+    electorates: int
+    referendums: list[ReferendumRef]
+
+
+class Progress(_Doc):
+    """How many reporting places have returns at a stage."""
+
+    reported: int
+    expected: int
+    unit: str
+    text: str
+
+
+class PartyVote(_Doc):
+    """A party's votes and share of the valid votes."""
+
+    party: str
+    votes: int
+    percent: float
+
+
+class ElectorateWinner(_Doc):
+    """An electorate's winner, runner-up and majority (``tied`` lists candidates in a tie)."""
+
+    number: int
+    name: str
+    roll: str
+    winner: str | None
+    party: str
+    runner_up: str | None
+    runner_up_party: str
+    majority: int
+    tied: list[str]
+
+
+class RuleSet(_Doc):
+    """The rule set the seats were allocated by."""
+
+    name: str
+    seats: int
+    threshold: str
+    electorate_threshold: int | None
+    method: str
+    overhang: str
+    ties: str
+    description: str
+
+
+class SeatTie(_Doc):
+    """Parties tied for the last seats, and who won by lot if a lot was drawn."""
+
+    parties: list[str]
+    seats: int
+    lot_winners: list[str]
+
+
+class PartySeats(_Doc):
+    """One party's votes and seats in the allocation."""
+
+    party: str
+    votes: int
+    share: float
+    qualified: bool
+    entitlement: int
+    electorate: int
+    list: int
+    total: int
+    overhang: int
+    list_members: list[str] | None
+    list_vacancies: int
+
+
+class Seats(_Doc):
+    """The seat allocation (the JSON of ``tallyroom seats --json``)."""
+
+    seats: dict[str, int]
+    electorate: dict[str, int]
+    list: dict[str, int]
+    house_size: int
+    overhang: int
+    ties: list[SeatTie]
+    vacant: int
+    other_electorates: int
+    rules: RuleSet
+    parties: list[PartySeats]
+
+
+class ReferendumResult(_Doc):
+    """A referendum's national counts, shares (of all votes and of valid votes) and result."""
+
+    contest: str
+    slug: str
+    name: str
+    counts: dict[str, int]
+    informal: int
+    total: int
+    percent_of_total: dict[str, float]
+    percent_of_valid: dict[str, float]
+    result: str | None
+
+
+class Summary(_Doc):
+    """The national picture at one stage."""
+
+    election: str
+    name: str
+    stage: str
+    progress: Progress
+    party_votes: list[PartyVote]
+    valid_party_votes: int
+    informal_party_votes: int
+    electorates: list[ElectorateWinner]
+    seats: Seats
+    referendums: list[ReferendumResult]
+
+
+class Member(_Doc):
+    """An electorate MP."""
+
+    name: str | None
+    electorate: str
+    number: int
+
+
+class PartyRow(_Doc):
+    """A party's votes, seats and MPs."""
+
+    party: str
+    colour: str
+    votes: int
+    percent: float
+    qualified: bool
+    electorate_seats: int
+    list_seats: int
+    total: int
+    electorate_mps: list[Member]
+    list_mps: list[str] | None
+
+
+class Parties(_Doc):
+    """Every party at one stage."""
+
+    election: str
+    stage: str
+    house_size: int
+    parties: list[PartyRow]
+
+
+class ElectorateRow(_Doc):
+    """An electorate's winner and votes (``None`` while uncounted)."""
+
+    number: int
+    name: str
+    roll: str
+    winner: str | None
+    party: str
+    majority: int | None
+    valid: int
+    informal: int
+
+
+class Electorates(_Doc):
+    """Every electorate at one stage."""
+
+    election: str
+    stage: str
+    electorates: list[ElectorateRow]
+
+
+class CandidateVote(_Doc):
+    """A candidate's votes and share in their electorate."""
+
+    candidate: str
+    party: str
+    votes: int
+    percent: float
+
+
+class VotingPlace(_Doc):
+    """Candidate votes counted at one voting place or special-vote batch."""
+
+    place: str
+    kind: str
+    count_type: str
+    valid: int
+    informal: int
+
+
+class ElectorateDetail(_Doc):
+    """One electorate (the JSON of ``tallyroom electorate --json``)."""
+
+    election: str
+    number: int
+    name: str
+    roll: str
+    stage: str
+    candidates: list[CandidateVote]
+    valid: int
+    informal: int
+    winner: str | None
+    runner_up: str | None
+    majority: int | None
+    party_votes: list[PartyVote]
+    voting_places: list[VotingPlace]
+
+
+class ElectorateFigure(_Doc):
+    """A referendum's counts and shares in one general electorate, ranked."""
+
+    number: int
+    name: str
+    counts: dict[str, int]
+    informal: int
+    percent: dict[str, float]
+    result: str | None
+    rank: int
+    exact: float
+
+
+class ReferendumByElectorate(_Doc):
+    """A referendum by general electorate, with the votes each figure counts stated."""
+
+    contest: str
+    name: str
+    basis: str
+    base: str
+    statement: str
+    options: list[str]
+    rows: list[ElectorateFigure]
+
+
+class ReferendumDetail(_Doc):
+    """A referendum nationally and by general electorate."""
+
+    election: str
+    stage: str
+    national: ReferendumResult
+    by_electorate: ReferendumByElectorate
+
+
+class PartyChange(_Doc):
+    """A party at both stages: votes, percent, seats."""
+
+    party: str
+    votes: tuple[int, int]
+    percent: tuple[float, float]
+    seats: tuple[int, int]
+
+
+class Flip(_Doc):
+    """An electorate whose winner changed: (winner, party, majority) before and after."""
+
+    number: int
+    name: str
+    before: tuple[str, str, int]
+    after: tuple[str, str, int]
+
+
+class ReferendumChange(_Doc):
+    """A referendum's first option on ordinary votes alone and on all votes."""
+
+    contest: str
+    name: str
+    option: str
+    ordinary_percent: float
+    all_percent: float
+    ordinary_result: str | None
+    all_result: str | None
+
+
+class Comparison(_Doc):
+    """Election night against the official count (``tallyroom compare --json``)."""
+
+    election: str
+    stages: tuple[str, str]
+    valid_party_votes: tuple[int, int]
+    parties: list[PartyChange]
+    flips: list[Flip]
+    special_votes: int
+    special_share: float
+    referendums: list[ReferendumChange]
+    electors: int | None
+    turnout: tuple[float | None, float | None]

@@ -1,0 +1,168 @@
+"""One store seen as a website: its views, tables and pages, each computed once per change.
+
+The store only ever grows (returns are append-only), so the highest return id is its
+*generation*: while it stays the same every view stays valid. :class:`Site` keeps what it
+has computed until :meth:`Site.refresh` sees a new generation, which is what lets one
+server answer thousands of requests a second on election night.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+import polars as pl
+from sqlalchemy import Engine, func, select
+
+from tallyroom.model import Stage
+from tallyroom.publish import tables, views
+from tallyroom.store import schema as t
+from tallyroom.tally import ElectionTally, NoReturnsError, tally
+
+T = TypeVar("T")
+
+
+def store_generation(engine: Engine) -> int:
+    """The highest return id in the store: it changes whenever a return is added."""
+    with engine.connect() as conn:
+        return conn.execute(select(func.coalesce(func.max(t.vote_return.c.id), 0))).scalar_one()
+
+
+def to_json(data: Any) -> bytes:
+    """Compact UTF-8 JSON, as the API serves it."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+
+
+class Site:
+    """Views of one store, memoised per store generation (safe to share between threads)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.generation = store_generation(engine)
+        self._memo: dict[Hashable, Any] = {}
+        self._locks: dict[Hashable, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def refresh(self) -> bool:
+        """Look for new returns; forget everything computed if there are any."""
+        found = store_generation(self.engine)
+        if found == self.generation:
+            return False
+        with self._guard:
+            self._memo, self._locks = {}, {}
+            self.generation = found
+        return True
+
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()``, once per generation for each ``key`` (failures are not kept)."""
+        memo = self._memo
+        if key in memo:
+            return memo[key]
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in memo:
+                memo[key] = compute()
+            return memo[key]
+
+    def cached(self, key: Hashable) -> Any | None:
+        """What was computed for ``key`` in this generation, if anything."""
+        return self._memo.get(key)
+
+    # -- views -----------------------------------------------------------------------
+
+    def elections(self) -> list[dict[str, Any]]:
+        """Every election in the store."""
+        return self.memo("elections", lambda: views.election_list(self.engine))
+
+    def election(self, election: str) -> dict[str, Any]:
+        """One election's stages, electorates and referendums."""
+        return self.memo(("election", election), lambda: views.election_info(self.engine, election))
+
+    def tally(self, election: str, stage: Stage) -> ElectionTally:
+        """The count of ``election`` at ``stage``."""
+        return self.memo(("tally", election, stage), lambda: tally(self.engine, election, stage))
+
+    def latest_stage(self, election: str) -> Stage:
+        """The furthest stage of the count with returns."""
+        found = self.election(election)["stages"]
+        if not found:
+            raise NoReturnsError(f"election {election!r} has no returns yet")
+        return Stage(found[-1])
+
+    def stages(self, election: str) -> list[Stage]:
+        """The stages of ``election`` with returns, in count order."""
+        return [Stage(s) for s in self.election(election)["stages"]]
+
+    def summary(self, election: str, stage: Stage) -> dict[str, Any]:
+        """The national summary at ``stage``."""
+        return self._view("summary", election, stage, views.summary)
+
+    def parties(self, election: str, stage: Stage) -> dict[str, Any]:
+        """Parties' votes, seats and members."""
+        return self._view("parties", election, stage, views.parties)
+
+    def electorates(self, election: str, stage: Stage) -> dict[str, Any]:
+        """Every electorate's winner."""
+        return self.memo(
+            ("electorates", election, stage),
+            lambda: views.electorate_list(self.tally(election, stage)),
+        )
+
+    def electorate(self, election: str, stage: Stage, number: int) -> dict[str, Any]:
+        """One electorate in detail."""
+        return self.memo(
+            ("electorate", election, stage, number),
+            lambda: views.electorate(self.engine, self.tally(election, stage), number),
+        )
+
+    def seats(self, election: str, stage: Stage) -> dict[str, Any]:
+        """The seat allocation."""
+        return self.memo(
+            ("seats", election, stage), lambda: views.seats(self.tally(election, stage))
+        )
+
+    def referendums(self, election: str, stage: Stage) -> list[dict[str, Any]]:
+        """Every referendum's national result."""
+        return self.memo(
+            ("referendums", election, stage),
+            lambda: views.referendums(self.tally(election, stage)),
+        )
+
+    def referendum(self, election: str, stage: Stage, slug: str) -> dict[str, Any]:
+        """One referendum nationally and by general electorate."""
+        return self.memo(
+            ("referendum", election, stage, slug),
+            lambda: views.referendum(self.engine, self.tally(election, stage), slug),
+        )
+
+    def comparison(self, election: str) -> dict[str, Any]:
+        """Election night against the official count."""
+        return self.memo(("comparison", election), lambda: views.comparison(self.engine, election))
+
+    def colours(self, election: str) -> dict[str, str]:
+        """Party colours."""
+        return self.memo(("colours", election), lambda: views.colours(self.engine, election))
+
+    def table(self, election: str, stage: Stage, name: str) -> pl.DataFrame:
+        """One downloadable table (see :mod:`tallyroom.publish.tables`)."""
+        return self.memo(
+            ("table", election, stage, name), lambda: tables.table(self, election, stage, name)
+        )
+
+    def json(self, key: Hashable, compute: Callable[[], Any]) -> bytes:
+        """The JSON document of a view, serialised once per generation."""
+        return self.memo(("json", key), lambda: to_json(compute()))
+
+    def _view(
+        self,
+        name: str,
+        election: str,
+        stage: Stage,
+        view: Callable[[Engine, ElectionTally], dict[str, Any]],
+    ) -> dict[str, Any]:
+        return self.memo(
+            (name, election, stage), lambda: view(self.engine, self.tally(election, stage))
+        )

@@ -1,0 +1,351 @@
+"""The results website and JSON API (FastAPI): read-only, served from one store.
+
+Every route is a GET. HTML pages live under ``/elections/…`` and each has a JSON twin
+under ``/api/v1/…``; both come from the same :class:`~tallyroom.publish.site.Site`
+views. A background task watches the store for new returns: it drops what was computed
+for the old generation and tells every open event stream, so open pages update live.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import AsyncIterator, Callable, Hashable
+from importlib.resources import files
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Path, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import StreamingResponse
+
+from tallyroom import __version__
+from tallyroom.model import Stage
+from tallyroom.publish import pages, schemas, tables
+from tallyroom.publish.site import Site, to_json
+from tallyroom.publish.views import UnknownElectorateError
+from tallyroom.rules.errors import UnknownChoiceError
+from tallyroom.store.database import open_store
+from tallyroom.tally import NoReturnsError, UnknownElectionError
+
+API = pages.API
+WATCH_SECONDS = 0.25
+"""How often the server looks for new returns."""
+HEARTBEAT_SECONDS = 15.0
+
+_NOT_FOUND = (
+    UnknownElectionError,
+    NoReturnsError,
+    UnknownElectorateError,
+    UnknownChoiceError,
+    tables.UnknownTableError,
+)
+ElectionId = Annotated[str, Path(description="Election id, e.g. nz-2020.", max_length=64)]
+Slug = Annotated[str, Path(description="Referendum slug, e.g. cannabis.", max_length=100)]
+Number = Annotated[int, Path(description="Electorate number.", ge=1, le=10_000)]
+TableName = Annotated[str, Path(description="Table name; see the downloads page.", max_length=100)]
+
+
+class Watcher:
+    """Polls the store for new returns and wakes the event streams when there are some."""
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self.changed = asyncio.Event()
+
+    async def run(self) -> None:
+        """Watch until cancelled."""
+        while True:
+            await asyncio.sleep(WATCH_SECONDS)
+            with contextlib.suppress(Exception):  # a busy or restarting store: try again
+                if await asyncio.to_thread(self.site.refresh):
+                    self.changed.set()
+                    self.changed = asyncio.Event()
+
+    async def wait(self, timeout: float) -> bool:
+        """Wait for the next change; ``False`` if none came within ``timeout`` seconds."""
+        try:
+            await asyncio.wait_for(self.changed.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+
+def create_app(engine: Engine) -> FastAPI:
+    """The web application over ``engine``'s store."""
+    site = Site(engine)
+    watcher = Watcher(site)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(watcher.run())
+        yield
+        task.cancel()
+
+    app = FastAPI(
+        title="tallyroom results API",
+        version=__version__,
+        description="Election results as counted from the store: party votes, electorates, "
+        "seats, referendums and the change from election night to the official count. "
+        "Every HTML page of the site has a JSON twin here.",
+        openapi_url=f"{API}/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.site = site
+    app.mount("/static", StaticFiles(directory=str(files("tallyroom.publish") / "static")))
+
+    @app.exception_handler(LookupError)
+    async def not_found(request: Request, error: LookupError) -> Response:
+        if not isinstance(error, _NOT_FOUND):
+            raise error
+        if request.url.path.startswith(f"{API}/"):
+            return JSONResponse({"detail": str(error)}, status_code=404)
+        missing = pages.not_found(site, request.url.path, str(error))
+        html = await run_in_threadpool(pages.render, site, missing)
+        return HTMLResponse(html, status_code=404)
+
+    async def serve(key: Hashable, compute: Callable[[], bytes], media_type: str) -> Response:
+        generation = site.generation
+        body = site.cached(("body", key))
+        if body is None:
+            body = await run_in_threadpool(site.memo, ("body", key), compute)
+        return Response(
+            body, media_type=media_type, headers={"ETag": f'W/"{generation}"', **_NO_STORE}
+        )
+
+    async def serve_json(key: Hashable, view: Callable[[], Any]) -> Response:
+        return await serve(("json", *key), lambda: to_json(view()), "application/json")
+
+    def api_get(path: str, model: Any, summary: str) -> Callable:
+        return app.get(
+            path,
+            summary=summary,
+            response_class=Response,
+            responses={200: {"model": model}, 404: {"model": schemas.Problem}},
+            tags=["results"],
+        )
+
+    @api_get(f"{API}/elections.json", list[schemas.ElectionBrief], "Elections in the store")
+    async def elections() -> Response:
+        """Every election with the stages counted."""
+        return await serve_json(("elections",), site.elections)
+
+    @api_get(f"{API}/elections/{{election}}.json", schemas.ElectionInfo, "One election")
+    async def election(election: ElectionId) -> Response:
+        """An election's stages, electorate count and referendums."""
+        return await serve_json(("election", election), lambda: site.election(election))
+
+    @api_get(f"{API}/elections/{{election}}/{{stage}}/summary.json", schemas.Summary, "Summary")
+    async def summary(election: ElectionId, stage: Stage) -> Response:
+        """Party votes and shares, electorate winners, seats, referendums and count progress
+        at one stage: the figures of `tallyroom results --json`."""
+        return await serve_json(("summary", election, stage), lambda: site.summary(election, stage))
+
+    @api_get(f"{API}/elections/{{election}}/{{stage}}/parties.json", schemas.Parties, "Parties")
+    async def parties(election: ElectionId, stage: Stage) -> Response:
+        """Each party's votes, seats, electorate MPs and list MPs."""
+        return await serve_json(("parties", election, stage), lambda: site.parties(election, stage))
+
+    @api_get(
+        f"{API}/elections/{{election}}/{{stage}}/electorates.json",
+        schemas.Electorates,
+        "Electorates",
+    )
+    async def electorates(election: ElectionId, stage: Stage) -> Response:
+        """Every electorate's winner and majority."""
+        return await serve_json(
+            ("electorates", election, stage), lambda: site.electorates(election, stage)
+        )
+
+    @api_get(
+        f"{API}/elections/{{election}}/{{stage}}/electorates/{{number}}.json",
+        schemas.ElectorateDetail,
+        "One electorate",
+    )
+    async def electorate(election: ElectionId, stage: Stage, number: Number) -> Response:
+        """Candidates, votes, majority, party votes and voting places: the figures of
+        `tallyroom electorate --json`."""
+        return await serve_json(
+            ("electorate", election, stage, number),
+            lambda: site.electorate(election, stage, number),
+        )
+
+    @api_get(f"{API}/elections/{{election}}/{{stage}}/seats.json", schemas.Seats, "Seats")
+    async def seats(election: ElectionId, stage: Stage) -> Response:
+        """The seat allocation: the JSON of `tallyroom seats --json`."""
+        return await serve_json(("seats", election, stage), lambda: site.seats(election, stage))
+
+    @api_get(
+        f"{API}/elections/{{election}}/{{stage}}/referendums.json",
+        list[schemas.ReferendumResult],
+        "Referendums",
+    )
+    async def referendums(election: ElectionId, stage: Stage) -> Response:
+        """Every referendum's national counts, shares and result."""
+        return await serve_json(
+            ("referendums", election, stage), lambda: site.referendums(election, stage)
+        )
+
+    @api_get(
+        f"{API}/elections/{{election}}/{{stage}}/referendums/{{slug}}.json",
+        schemas.ReferendumDetail,
+        "One referendum by electorate",
+    )
+    async def referendum(election: ElectionId, stage: Stage, slug: Slug) -> Response:
+        """A referendum nationally and by general electorate, with the vote basis stated:
+        the by-electorate figures of `tallyroom referendum --json`."""
+        return await serve_json(
+            ("referendum", election, stage, slug),
+            lambda: site.referendum(election, stage, slug),
+        )
+
+    @api_get(
+        f"{API}/elections/{{election}}/comparison.json",
+        schemas.Comparison,
+        "Election night against the official count",
+    )
+    async def comparison(election: ElectionId) -> Response:
+        """Shares, seats and winners at the preliminary and official counts: the figures of
+        `tallyroom compare --json`."""
+        return await serve_json(("comparison", election), lambda: site.comparison(election))
+
+    @app.get(
+        f"{API}/elections/{{election}}/{{stage}}/tables/{{name}}.csv",
+        tags=["downloads"],
+        response_class=Response,
+        responses={200: {"content": {"text/csv": {}}}, 404: {"model": schemas.Problem}},
+    )
+    async def table_csv(election: ElectionId, stage: Stage, name: TableName) -> Response:
+        """A table as CSV, formula-like cells neutralised."""
+        response = await serve(
+            ("csv", election, stage, name),
+            lambda: tables.to_csv(site.table(election, stage, name)),
+            "text/csv; charset=utf-8",
+        )
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="{election}-{stage}-{name}.csv"'
+        )
+        return response
+
+    @app.get(
+        f"{API}/elections/{{election}}/{{stage}}/tables/{{name}}.parquet",
+        tags=["downloads"],
+        response_class=Response,
+        responses={
+            200: {"content": {"application/vnd.apache.parquet": {}}},
+            404: {"model": schemas.Problem},
+        },
+    )
+    async def table_parquet(election: ElectionId, stage: Stage, name: TableName) -> Response:
+        """A table as Parquet."""
+        response = await serve(
+            ("parquet", election, stage, name),
+            lambda: tables.to_parquet(site.table(election, stage, name)),
+            "application/vnd.apache.parquet",
+        )
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="{election}-{stage}-{name}.parquet"'
+        )
+        return response
+
+    @app.get(
+        f"{API}/elections/{{election}}/events",
+        tags=["live"],
+        response_class=Response,
+        responses={200: {"content": {"text/event-stream": {}}}, 404: {"model": schemas.Problem}},
+    )
+    async def events(election: ElectionId) -> Response:
+        """Server-sent events: a `count` event now and whenever new returns arrive, with the
+        store generation and the count progress at each stage."""
+        await run_in_threadpool(site.election, election)  # 404 for an unknown election
+
+        async def stream() -> AsyncIterator[str]:
+            while True:
+                data = await run_in_threadpool(_progress, site, election)
+                yield f"event: count\ndata: {to_json(data).decode()}\n\n"
+                while not await watcher.wait(HEARTBEAT_SECONDS):
+                    yield ": still here\n\n"
+
+        return StreamingResponse(stream(), media_type="text/event-stream", headers=_NO_STORE)
+
+    @app.get("/healthz", tags=["service"])
+    async def healthz() -> dict[str, str]:
+        """Liveness: the server answers (no store access)."""
+        return {"status": "ok"}
+
+    async def page(factory: Callable[..., pages.Page], *args: Any) -> HTMLResponse:
+        made = await serve(
+            ("page", factory.__name__, *args),
+            lambda: pages.render(site, factory(site, *args), live=True).encode(),
+            "text/html",
+        )
+        return HTMLResponse(made.body, headers=dict(made.headers))
+
+    @app.get("/", include_in_schema=False)
+    async def home() -> HTMLResponse:
+        return await page(pages.home)
+
+    @app.get(f"{API}/", include_in_schema=False)
+    async def api_index() -> HTMLResponse:
+        return HTMLResponse(pages.render(site, pages.api_index(app.openapi())))
+
+    @app.get("/elections/{election}/", include_in_schema=False)
+    async def latest(election: ElectionId) -> RedirectResponse:
+        stage = await run_in_threadpool(site.latest_stage, election)
+        return RedirectResponse(pages.election_path(election, stage))
+
+    @app.get("/elections/{election}/compare/", include_in_schema=False)
+    async def compare_page(election: ElectionId) -> HTMLResponse:
+        return await page(pages.comparison, election)
+
+    @app.get("/elections/{election}/downloads/", include_in_schema=False)
+    async def downloads_page(election: ElectionId) -> HTMLResponse:
+        return await page(pages.downloads, election)
+
+    @app.get("/elections/{election}/{stage}/", include_in_schema=False)
+    async def overview_page(election: ElectionId, stage: Stage) -> HTMLResponse:
+        return await page(pages.overview, election, stage)
+
+    @app.get("/elections/{election}/{stage}/parties/", include_in_schema=False)
+    async def parties_page(election: ElectionId, stage: Stage) -> HTMLResponse:
+        return await page(pages.parties, election, stage)
+
+    @app.get("/elections/{election}/{stage}/electorates/", include_in_schema=False)
+    async def electorates_page(election: ElectionId, stage: Stage) -> HTMLResponse:
+        return await page(pages.electorates, election, stage)
+
+    @app.get("/elections/{election}/{stage}/electorates/{number}/", include_in_schema=False)
+    async def electorate_page(election: ElectionId, stage: Stage, number: Number) -> HTMLResponse:
+        return await page(pages.electorate, election, stage, number)
+
+    @app.get("/elections/{election}/{stage}/referendums/{slug}/", include_in_schema=False)
+    async def referendum_page(election: ElectionId, stage: Stage, slug: Slug) -> HTMLResponse:
+        return await page(pages.referendum, election, stage, slug)
+
+    return app
+
+
+_NO_STORE = {"Cache-Control": "no-cache"}
+
+
+def _attachment(election: str, stage: Stage, name: str, suffix: str) -> str:
+    """A Content-Disposition that saves a download under a descriptive name."""
+    return f'attachment; filename="{election}-{stage.value}-{name}.{suffix}"'
+
+
+def _progress(site: Site, election: str) -> dict[str, Any]:
+    """What an event carries: the store generation and the progress at each stage."""
+    return {
+        "generation": site.generation,
+        "progress": {s.value: site.summary(election, s)["progress"] for s in site.stages(election)},
+    }
+
+
+def app_from_environment() -> FastAPI:
+    """The app over the store named by ``TALLYROOM_DB`` (for ``uvicorn --factory``)."""
+    return create_app(open_store(os.environ.get("TALLYROOM_DB")))
