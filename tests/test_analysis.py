@@ -194,8 +194,9 @@ def test_special_votes_2017_party_vote_from_history(shared_data: Path, tmp_path:
     import gzip
     from collections import Counter
 
-    from storehelp import import_files
     from tallyroom.analysis.specials import special_split
+
+    from storehelp import import_files
 
     path = shared_data / "nz" / "history" / "voting-place-results-2002-2017.csv.gz"
     engine = open_store(f"sqlite:///{tmp_path / 'h.db'}")

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from storehelp import fingerprint, import_files
 from tallyroom.ingest.errors import IngestError
 from tallyroom.store.database import open_store
+
+from storehelp import fingerprint, import_files
 
 OFFICIAL = ("nz", "official", "2020")
 SAMPLE = [1, 2, 66]  # a general electorate with independents, another, a Māori electorate

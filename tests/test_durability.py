@@ -14,10 +14,11 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from storehelp import fingerprint, import_files
 from tallyroom.model import Stage
 from tallyroom.store.database import open_store
 from tallyroom.tally import tally
+
+from storehelp import fingerprint, import_files
 
 TALLYROOM = str(Path(sys.executable).with_name("tallyroom"))
 

@@ -2,36 +2,20 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from conftest import REPO
 from tallyroom.countlist import parse_counts
 from tallyroom.rules.mmp import allocate_mmp
 
+from official2020 import party_vote_totals
 from tidy2020 import read_stage
 
 EXAMPLES = REPO / "examples"
 
 
-def official_combined_totals(shared_data: Path) -> dict[str, int]:
-    """Party columns of the 'Combined Totals' row of the official party-vote table."""
-    path = (
-        shared_data / "nz" / "official" / "2020" / "votes-for-registered-parties-by-electorate.csv"
-    )
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.reader(handle))
-    header = rows[1]
-    totals = next(row for row in rows if row[0] == "Combined Totals")
-    return {
-        name: int(value)
-        for name, value in zip(header[1:], totals[1:], strict=True)
-        if "Total" not in name and "Informal" not in name
-    }
-
-
 def test_party_votes_example_is_the_official_combined_totals(shared_data: Path) -> None:
-    official = official_combined_totals(shared_data)
+    official = party_vote_totals(shared_data)
     example = parse_counts(f"@{EXAMPLES / 'nz2020-party-votes.csv'}", "example")
     assert example == official
     assert sum(example.values()) == 2_886_420  # the table's own 'Total Valid Party Votes'

@@ -12,13 +12,13 @@ import gzip
 from collections import Counter, defaultdict
 from pathlib import Path
 
-import openpyxl
 import pytest
 
 from tallyroom.rules.fpp import decide_electorate
 from tallyroom.rules.mmp import allocate_mmp
 from tallyroom.rules.referendum import Base, decide_referendum
 
+from official2020 import referendum_totals
 from tidy2020 import read_stage
 
 LAB, NAT, GRN, ACT, MRI = (
@@ -67,20 +67,15 @@ def test_2020_northland_changed_hands(shared_data: Path) -> None:
 
 def test_2020_referendums_national_result(shared_data: Path) -> None:
     """The workbook's own total rows give the published national results."""
-    book = openpyxl.load_workbook(
-        shared_data / "nz" / "2020" / "referendum-results-by-electorate.xlsx", read_only=True
+    found = referendum_totals(shared_data)
+    life_counts, cannabis_counts = found["end-of-life-choice"], found["cannabis"]
+    life = decide_referendum(
+        {"yes": life_counts["yes"], "no": life_counts["no"]}, life_counts["informal"]
     )
-    totals = Counter()
-    for sheet in book.worksheets:
-        rows = [r for r in sheet.iter_rows(values_only=True) if isinstance(r[2], int)]
-        *areas, total_row = rows
-        assert str(total_row[1]).endswith("Totals")
-        for column in range(2, 9):  # each column's rows add up to its total row
-            assert sum(r[column] for r in areas) == total_row[column]
-        totals.update({c: total_row[c] for c in range(2, 9)})
-    life = decide_referendum({"yes": totals[2], "no": totals[3]}, totals[4])
-    cannabis = decide_referendum({"yes": totals[5], "no": totals[6]}, totals[7])
-    assert cannabis.total == totals[8] == 2_908_071
+    cannabis = decide_referendum(
+        {"yes": cannabis_counts["yes"], "no": cannabis_counts["no"]}, cannabis_counts["informal"]
+    )
+    assert cannabis.total == cannabis_counts["total"] == 2_908_071
     assert (cannabis.percent("yes"), cannabis.percent("no")) == (48.4, 50.7)
     assert cannabis.result == "no"
     assert life.percent("yes") == 65.1 and life.result == "yes"

@@ -12,12 +12,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
-from storehelp import fingerprint, import_files
 from tallyroom.model import Stage
 from tallyroom.store import schema as t
 from tallyroom.store.database import open_store
 from tallyroom.store.ingest import ReplaceRequiredError, StoreError
 from tallyroom.tally import tally
+
+from storehelp import fingerprint, import_files
 
 TALLYROOM = str(Path(sys.executable).with_name("tallyroom"))
 OFFICIAL_SEATS = {"Labour Party": 65, "National Party": 33, "Green Party": 10,

@@ -43,10 +43,19 @@ _NOT_FOUND = (
     UnknownChoiceError,
     tables.UnknownTableError,
 )
-ElectionId = Annotated[str, Path(description="Election id, e.g. nz-2020.", max_length=64)]
-Slug = Annotated[str, Path(description="Referendum slug, e.g. cannabis.", max_length=100)]
-Number = Annotated[int, Path(description="Electorate number.", ge=1, le=10_000)]
-TableName = Annotated[str, Path(description="Table name; see the downloads page.", max_length=100)]
+ElectionId = Annotated[
+    str, Path(description="Election id, e.g. nz-2020.", max_length=64, examples=["nz-2020"])
+]
+Slug = Annotated[
+    str, Path(description="Referendum slug, e.g. cannabis.", max_length=100, examples=["cannabis"])
+]
+Number = Annotated[int, Path(description="Electorate number.", ge=1, le=10_000, examples=[47])]
+TableName = Annotated[
+    str,
+    Path(
+        description="Table name; see the downloads page.", max_length=100, examples=["candidates"]
+    ),
+]
 
 
 class Watcher:
