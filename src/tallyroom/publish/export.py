@@ -42,12 +42,12 @@ def documents(site: Site, election: str) -> Iterator[tuple[str, Callable[[], byt
                 f"{base}/electorates/{number}.json",
                 lambda n=number, s=stage: to_json(site.electorate(election, s, n)),
             )
-        for ref in info["referendums"]:
+        for ref in site.referendums(election, stage):
             yield (
                 f"{base}/referendums/{ref['slug']}.json",
                 lambda slug=ref["slug"], s=stage: to_json(site.referendum(election, s, slug)),
             )
-        for name in tables.table_names(site, election):
+        for name in tables.table_names(site, election, stage):
             yield (
                 f"{base}/tables/{name}.csv",
                 lambda n=name, s=stage: tables.to_csv(site.table(election, s, n)),

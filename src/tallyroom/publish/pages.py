@@ -16,7 +16,7 @@ from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
 from tallyroom.model import Roll, Stage
-from tallyroom.publish import tables
+from tallyroom.publish import tables, views
 from tallyroom.publish.charts import (
     Bar,
     Hex,
@@ -27,7 +27,6 @@ from tallyroom.publish.charts import (
     hex_map_svg,
 )
 from tallyroom.publish.site import Site
-from tallyroom.store import schema as t
 
 _TEMPLATES = Environment(
     loader=PackageLoader("tallyroom.publish", "templates"),
@@ -58,6 +57,8 @@ class Page:
     election: str | None = None
     stage: Stage | None = None
     title: str = ""
+    shown_at: Callable[[Stage], bool] = field(default=lambda _stage: True, compare=False)
+    """whether the same page exists at another stage (for the stage switch)"""
 
 
 def election_path(election: str, stage: Stage | None = None) -> str:
@@ -98,7 +99,7 @@ def render(site: Site, page: Page, *, live: bool = False) -> str:
             ("Electorates", base + "electorates/"),
             *[
                 (r["name"].removesuffix(" referendum"), base + f"referendums/{r['slug']}/")
-                for r in info["referendums"]
+                for r in site.referendums(page.election, stage)
             ],
         ]
         if {"preliminary", "official"} <= set(info["stages"]):
@@ -112,6 +113,7 @@ def render(site: Site, page: Page, *, live: bool = False) -> str:
                     s is page.stage,
                 )
                 for s in site.stages(page.election)
+                if page.shown_at(s)
             ]
         progress = site.summary(page.election, stage)["progress"]
         context.setdefault("election_name", info["name"])
@@ -248,13 +250,7 @@ def referendum(site: Site, election: str, stage: Stage, slug: str) -> Page:
         data = site.referendum(election, stage, slug)
         table = data["by_electorate"]
         option = table["options"][0]
-        with site.engine.connect() as conn:
-            places = {
-                row.number: row
-                for row in conn.execute(
-                    t.electorate.select().where(t.electorate.c.election_id == election)
-                )
-            }
+        places = views.electorate_rows(site.engine, election)
         cells = [
             Hex(
                 places[r["number"]].hex_u,
@@ -296,6 +292,7 @@ def referendum(site: Site, election: str, stage: Stage, slug: str) -> Page:
         election,
         stage,
         "Referendum",
+        lambda other: slug in {r["slug"] for r in site.referendums(election, other)},
     )
 
 
@@ -339,7 +336,14 @@ def downloads(site: Site, election: str) -> Page:
         api_path(election) + ".json",
         "downloads.html.j2",
         lambda: {
-            "tables": tables.table_names(site, election),
+            "tables": {
+                stage: tables.table_names(site, election, stage) for stage in site.stages(election)
+            },
+            "descriptions": {
+                name: text
+                for stage in site.stages(election)
+                for name, text in tables.table_names(site, election, stage).items()
+            },
             "stages": site.stages(election),
             "formats": tables.FORMATS,
             "api": api_path,
@@ -366,7 +370,10 @@ def every_page(site: Site) -> list[Page]:
                     electorate(site, election, stage, row["number"])
                     for row in site.electorates(election, stage)["electorates"]
                 ],
-                *[referendum(site, election, stage, r["slug"]) for r in info["referendums"]],
+                *[
+                    referendum(site, election, stage, r["slug"])
+                    for r in site.referendums(election, stage)
+                ],
             ]
         if {"preliminary", "official"} <= set(info["stages"]):
             found.append(comparison(site, election))

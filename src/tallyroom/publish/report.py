@@ -14,13 +14,14 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from tallyroom.analysis.compare import compare
 from tallyroom.analysis.crosstab import correlations, crosstab
 from tallyroom.analysis.indices import indices
 from tallyroom.analysis.referendum import by_electorate
 from tallyroom.model import Stage
+from tallyroom.publish import views
 from tallyroom.publish.charts import (
     Hex,
     Point,
@@ -31,7 +32,6 @@ from tallyroom.publish.charts import (
     scatter_svg,
 )
 from tallyroom.rules.referendum import Base, decide_referendum
-from tallyroom.store import schema as t
 from tallyroom.tally import stages, tally
 
 _TEMPLATES = Environment(loader=PackageLoader("tallyroom.publish", "templates"), autoescape=True)
@@ -67,18 +67,8 @@ def report_context(engine: Engine, election: str) -> dict[str, Any]:
     counted = stages(engine, election)
     final = tally(engine, election, counted[-1])
     result = final.seats()
-    with engine.connect() as conn:
-        colours = dict(
-            conn.execute(
-                select(t.party.c.name, t.party.c.colour).where(t.party.c.election_id == election)
-            ).all()
-        )
-        places = {
-            row.number: row
-            for row in conn.execute(
-                select(t.electorate).where(t.electorate.c.election_id == election)
-            )
-        }
+    colours = views.colours(engine, election)
+    places = views.electorate_rows(engine, election)
     holders = [p for p in result.parties if p.total]
     charts = {
         "seats": Chart(

@@ -34,10 +34,10 @@ class UnknownTableError(LookupError):
     """No downloadable table by that name."""
 
 
-def table_names(site: Site, election: str) -> dict[str, str]:
-    """Every table of ``election`` with its description."""
+def table_names(site: Site, election: str, stage: Stage) -> dict[str, str]:
+    """Every table of ``election`` at ``stage`` with its description."""
     names = dict(DESCRIPTIONS)
-    for ref in site.election(election)["referendums"]:
+    for ref in site.referendums(election, stage):
         names[f"referendum-{ref['slug']}"] = (
             f"{ref['name']}: votes and shares per general electorate (ordinary votes by area)."
         )
@@ -46,9 +46,9 @@ def table_names(site: Site, election: str) -> dict[str, str]:
 
 def table(site: Site, election: str, stage: Stage, name: str) -> pl.DataFrame:
     """The table ``name`` of ``election`` at ``stage``."""
-    if name not in table_names(site, election):
+    if name not in table_names(site, election, stage):
         raise UnknownTableError(
-            f"no table {name!r}; tables: {', '.join(table_names(site, election))}"
+            f"no table {name!r}; tables: {', '.join(table_names(site, election, stage))}"
         )
     if name.startswith("referendum-"):
         return _referendum(site, election, stage, name.removeprefix("referendum-"))

@@ -6,6 +6,7 @@ are, and the CLI prints them with ``--json``, so the three can never disagree.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict
 from typing import Any
 
@@ -25,6 +26,8 @@ from tallyroom.tally import (
     tally,
     voting_places,
 )
+
+_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}")
 
 
 class UnknownElectorateError(LookupError):
@@ -85,13 +88,24 @@ def election_info(engine: Engine, election: str) -> dict[str, Any]:
 
 
 def colours(engine: Engine, election: str) -> dict[str, str]:
-    """Each party's colour (empty where the source gives none)."""
+    """Each party's colour as ``#rgb`` or ``#rrggbb``; empty where the source gives none
+    or gives something else (so a colour can never carry markup or CSS into a page)."""
     with engine.connect() as conn:
-        return dict(
-            conn.execute(
-                select(t.party.c.name, t.party.c.colour).where(t.party.c.election_id == election)
-            ).all()
-        )
+        rows = conn.execute(
+            select(t.party.c.name, t.party.c.colour).where(t.party.c.election_id == election)
+        ).all()
+    return {name: colour if _COLOUR.fullmatch(colour) else "" for name, colour in rows}
+
+
+def electorate_rows(engine: Engine, election: str) -> dict[int, Any]:
+    """Each electorate's stored row (code, roll, map position, enrolment) by number."""
+    with engine.connect() as conn:
+        return {
+            row.number: row
+            for row in conn.execute(
+                select(t.electorate).where(t.electorate.c.election_id == election)
+            )
+        }
 
 
 def progress(engine: Engine, election: str, stage: Stage) -> dict[str, Any]:

@@ -49,7 +49,7 @@ ElectionId = Annotated[
 Slug = Annotated[
     str, Path(description="Referendum slug, e.g. cannabis.", max_length=100, examples=["cannabis"])
 ]
-Number = Annotated[int, Path(description="Electorate number.", ge=1, le=10_000, examples=[47])]
+Number = Annotated[int, Path(description="Electorate number.", ge=1, le=10_000, examples=[32])]
 TableName = Annotated[
     str,
     Path(
@@ -108,15 +108,15 @@ def create_app(engine: Engine) -> FastAPI:
     app.state.site = site
     app.mount("/static", StaticFiles(directory=str(files("tallyroom.publish") / "static")))
 
-    @app.exception_handler(LookupError)
-    async def not_found(request: Request, error: LookupError) -> Response:
-        if not isinstance(error, _NOT_FOUND):
-            raise error
+    async def not_found(request: Request, error: Exception) -> Response:
         if request.url.path.startswith(f"{API}/"):
             return JSONResponse({"detail": str(error)}, status_code=404)
         missing = pages.not_found(site, request.url.path, str(error))
         html = await run_in_threadpool(pages.render, site, missing)
         return HTMLResponse(html, status_code=404)
+
+    for failure in _NOT_FOUND:
+        app.add_exception_handler(failure, not_found)
 
     async def serve(key: Hashable, compute: Callable[[], bytes], media_type: str) -> Response:
         generation = site.generation

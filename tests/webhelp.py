@@ -1,0 +1,122 @@
+"""Helpers for the website tests: stores with the 2020 election, whole or in part, a store
+with hostile text in every field, and a real server process on a free port."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+
+from tallyroom.datasets import bundled_path, load_bundled
+from tallyroom.ingest import tidy
+from tallyroom.ingest.options import ReadOptions
+from tallyroom.model import (
+    Choice,
+    Contest,
+    ContestKind,
+    CountType,
+    Dataset,
+    Election,
+    Electorate,
+    Party,
+    Return,
+    Stage,
+    Unit,
+    UnitKind,
+)
+from tallyroom.store.database import open_store
+from tallyroom.store.ingest import SourceFile, ingest
+
+TALLYROOM = str(Path(sys.executable).with_name("tallyroom"))
+SCRIPT = '<script>alert("candidate")</script>'
+FORMULA = '=HYPERLINK("http://example.invalid","click me")'
+TAG = "<img src=x onerror=alert(1)>"
+
+
+def nz2020_store(url: str) -> str:
+    """Load the bundled 2020 election into the store at ``url``; returns ``url``."""
+    load_bundled(open_store(url), "nz-2020")
+    return url
+
+
+def nz2020_returns(keep: Callable[[Return], bool]) -> list[Dataset]:
+    """The bundled 2020 datasets with only the returns ``keep`` accepts."""
+    datasets = tidy.read([bundled_path("nz-2020")], ReadOptions())
+    return [replace(d, returns=[r for r in d.returns if keep(r)]) for d in datasets]
+
+
+def store_returns(url: str, datasets: list[Dataset], name: str) -> None:
+    """Store ``datasets`` as a source called ``name`` (one transaction)."""
+    ingest(open_store(url), datasets, SourceFile("tidy", name, name))
+
+
+def hostile_store(url: str) -> str:
+    """A small election whose names are markup, script and spreadsheet formulas."""
+    election = Election("hostile", f"{TAG} election", "2026-01-01")
+    parties = [Party(FORMULA, colour='red" onmouseover="alert(1)'), Party("Plain Party", colour="#123")]
+    electorates = [Electorate(1, TAG, code="H1", hex_u=0, hex_v=0),
+                   Electorate(2, "Plainfield", code="P2", hex_u=2, hex_v=0)]  # fmt: skip
+    units = [Unit(f"electorate:{n}", UnitKind.ELECTORATE, e.name, n)
+             for n, e in enumerate(electorates, 1)]  # fmt: skip
+    contests = [Contest("party", ContestKind.PARTY, "Party vote")] + [
+        Contest(f"candidate:{n}", ContestKind.CANDIDATE, f"Electorate {n}", n) for n in (1, 2)
+    ]
+    choices = [Choice("party", p.name, p.name) for p in parties] + [
+        Choice(f"candidate:{n}", name, party)
+        for n in (1, 2)
+        for name, party in ((SCRIPT, FORMULA), (f"-{n} SUM(A1)", "Plain Party"))
+    ]
+    returns = [
+        Return("party", f"electorate:{n}", Stage.OFFICIAL, CountType.ALL,
+               {FORMULA: 600 + n, "Plain Party": 400}, 3)
+        for n in (1, 2)
+    ] + [
+        Return(f"candidate:{n}", f"electorate:{n}", Stage.OFFICIAL, CountType.ALL,
+               {SCRIPT: 500, f"-{n} SUM(A1)": 480 + 40 * n}, 2)
+        for n in (1, 2)
+    ]  # fmt: skip
+    dataset = Dataset(election, electorates, parties, units, contests, choices, returns)
+    ingest(open_store(url), [dataset], SourceFile("test", "hostile", "hostile"))
+    return url
+
+
+def free_port() -> int:
+    """A TCP port nobody is listening on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def serving(*args: str) -> Iterator[str]:
+    """Run ``tallyroom ARGS --port P`` until the block ends; yields its base URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [TALLYROOM, *args, "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            if process.poll() is not None:
+                raise RuntimeError(f"server exited: {process.stdout.read() if process.stdout else ''}")
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("server did not answer within 20 s")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
