@@ -86,6 +86,7 @@ def test_official_summary_is_the_publication(client: TestClient, shared_data: Pa
     assert summary["progress"] == {"reported": 72, "expected": 72, "unit": "electorates",
                                    "text": "72 of 72 electorates counted"}  # fmt: skip
     final = read_stage(shared_data, "official")
+
     def surname(name: str) -> set[str]:  # the files spell some names in full, some not
         return set(name.split(",")[0].replace("-", " ").split())
 
@@ -126,7 +127,9 @@ def test_referendum_by_electorate_states_its_basis(client: TestClient) -> None:
     assert len(by_name) == 65
     assert round(by_name["Wellington Central"]["exact"]) == 72
     assert round(by_name["Botany"]["exact"]) == 31
-    assert table["rows"][0]["name"] == "Wellington Central" and table["rows"][-1]["name"] == "Botany"
+    assert (
+        table["rows"][0]["name"] == "Wellington Central" and table["rows"][-1]["name"] == "Botany"
+    )
 
 
 # --- the API equals the CLI -----------------------------------------------------------
@@ -228,7 +231,9 @@ def test_downloads_are_the_same_figures(client: TestClient) -> None:
         'attachment; filename="nz-2020-official-party-votes.csv"'
     )
     csv = pl.read_csv(io.BytesIO(response.content))
-    parquet = pl.read_parquet(io.BytesIO(client.get(f"{API}/official/tables/party-votes.parquet").content))
+    parquet = pl.read_parquet(
+        io.BytesIO(client.get(f"{API}/official/tables/party-votes.parquet").content)
+    )
     assert csv.equals(parquet)
     summary = get_json(client, f"{API}/official/summary.json")
     assert dict(zip(csv["party"], csv["votes"], strict=True)) == {
@@ -237,11 +242,15 @@ def test_downloads_are_the_same_figures(client: TestClient) -> None:
     assert dict(zip(csv["party"], csv["seats"], strict=True)) == {
         p["party"]: p["total"] for p in summary["seats"]["parties"]
     }
-    candidates = pl.read_csv(io.BytesIO(client.get(f"{API}/official/tables/candidates.csv").content))
+    candidates = pl.read_csv(
+        io.BytesIO(client.get(f"{API}/official/tables/candidates.csv").content)
+    )
     assert candidates["votes"].sum() == sum(
         get_json(client, f"{API}/official/electorates/{n}.json")["valid"] for n in range(1, 73)
     )
-    cannabis = pl.read_csv(io.BytesIO(client.get(f"{API}/official/tables/referendum-cannabis.csv").content))
+    cannabis = pl.read_csv(
+        io.BytesIO(client.get(f"{API}/official/tables/referendum-cannabis.csv").content)
+    )
     assert cannabis.height == 65
 
 
@@ -287,7 +296,11 @@ def test_no_route_writes(client: TestClient, nz2020: str) -> None:
         assert set(getattr(route, "methods", None) or {"GET"}) <= {"GET", "HEAD"}, route
     before = fingerprint(open_store(nz2020))
     for method in ("POST", "PUT", "PATCH", "DELETE"):
-        for path in ("/api/v1/elections.json", f"{API}/official/summary.json", "/elections/nz-2020/official/"):
+        for path in (
+            "/api/v1/elections.json",
+            f"{API}/official/summary.json",
+            "/elections/nz-2020/official/",
+        ):
             assert client.request(method, path).status_code == 405
     assert fingerprint(open_store(nz2020)) == before
 

@@ -60,7 +60,10 @@ def store_returns(url: str, datasets: list[Dataset], name: str) -> None:
 def hostile_store(url: str) -> str:
     """A small election whose names are markup, script and spreadsheet formulas."""
     election = Election("hostile", f"{TAG} election", "2026-01-01")
-    parties = [Party(FORMULA, colour='red" onmouseover="alert(1)'), Party("Plain Party", colour="#123")]
+    parties = [
+        Party(FORMULA, colour='red" onmouseover="alert(1)'),
+        Party("Plain Party", colour="#123"),
+    ]
     electorates = [Electorate(1, TAG, code="H1", hex_u=0, hex_v=0),
                    Electorate(2, "Plainfield", code="P2", hex_u=2, hex_v=0)]  # fmt: skip
     units = [Unit(f"electorate:{n}", UnitKind.ELECTORATE, e.name, n)
@@ -108,7 +111,9 @@ def serving(*args: str) -> Iterator[str]:
     try:
         for _ in range(200):
             if process.poll() is not None:
-                raise RuntimeError(f"server exited: {process.stdout.read() if process.stdout else ''}")
+                raise RuntimeError(
+                    f"server exited: {process.stdout.read() if process.stdout else ''}"
+                )
             try:
                 if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
                     break

@@ -45,6 +45,7 @@ def serve(
         port=port,
         workers=workers,
         log_level="warning",
+        timeout_graceful_shutdown=2,  # open event streams never end by themselves
     )
 
 

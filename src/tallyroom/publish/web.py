@@ -268,7 +268,7 @@ def create_app(engine: Engine) -> FastAPI:
         response_class=Response,
         responses={200: {"content": {"text/event-stream": {}}}, 404: {"model": schemas.Problem}},
     )
-    async def events(election: ElectionId) -> Response:
+    async def events(election: ElectionId, request: Request) -> Response:
         """Server-sent events: a `count` event now and whenever new returns arrive, with the
         store generation and the count progress at each stage."""
         await run_in_threadpool(site.election, election)  # 404 for an unknown election
@@ -278,6 +278,8 @@ def create_app(engine: Engine) -> FastAPI:
                 data = await run_in_threadpool(_progress, site, election)
                 yield f"event: count\ndata: {to_json(data).decode()}\n\n"
                 while not await watcher.wait(HEARTBEAT_SECONDS):
+                    if await request.is_disconnected():
+                        return
                     yield ": still here\n\n"
 
         return StreamingResponse(stream(), media_type="text/event-stream", headers=_NO_STORE)

@@ -1,0 +1,218 @@
+"""The results website in headless Chromium (Debian's), served by `tallyroom serve`.
+
+Every page type loads without console errors; the overview shows the published seats and
+referendum results; a return stored while a page is open appears on it without a reload;
+tables sort from the keyboard; pages fit a phone; hostile names never run; the static
+export works from a plain file server. Screenshots go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from conftest import REPO
+from tallyroom.model import Stage
+from webhelp import (
+    SCRIPT,
+    TALLYROOM,
+    free_port,
+    hostile_store,
+    nz2020_returns,
+    nz2020_store,
+    serving,
+    store_returns,
+)
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = REPO / "test-artifacts"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--no-first-run", "--disable-sync"]  # fmt: skip
+BASE = "/elections/nz-2020"
+PAGE_TYPES = {
+    "overview": f"{BASE}/official/",
+    "overview-preliminary": f"{BASE}/preliminary/",
+    "parties": f"{BASE}/official/parties/",
+    "electorates": f"{BASE}/official/electorates/",
+    "electorate": f"{BASE}/official/electorates/32/",
+    "referendum": f"{BASE}/official/referendums/cannabis/",
+    "comparison": f"{BASE}/compare/",
+    "downloads": f"{BASE}/downloads/",
+    "elections": "/",
+    "api": "/api/v1/",
+}
+SCREENSHOTS = {"overview", "electorate", "referendum", "comparison"}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's chromium is not installed: run tools/test.sh, which installs it")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def nz2020_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return nz2020_store(f"sqlite:///{tmp_path_factory.mktemp('site') / 'nz2020.db'}")
+
+
+@pytest.fixture(scope="module")
+def nz2020_site(nz2020_db: str) -> Iterator[str]:
+    with serving("serve", "--db", nz2020_db) as base:
+        yield base
+
+
+def watched(browser: Browser, width: int = 1100) -> tuple[Page, list[str]]:
+    """A new page that records console errors and uncaught exceptions."""
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return page, errors
+
+
+@pytest.mark.parametrize("name", PAGE_TYPES)
+def test_every_page_type_loads_cleanly(browser: Browser, nz2020_site: str, name: str) -> None:
+    page, errors = watched(browser)
+    response = page.goto(nz2020_site + PAGE_TYPES[name])
+    assert response is not None and response.status == 200
+    page.wait_for_load_state("networkidle")
+    if name in SCREENSHOTS:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"site-{name}.png"), full_page=True)
+    assert page.locator("h1").count() == 1
+    page.close()
+    assert errors == []
+
+
+def test_overview_shows_the_published_results(browser: Browser, nz2020_site: str) -> None:
+    page, errors = watched(browser)
+    page.goto(nz2020_site + f"{BASE}/official/")
+    headline = page.locator("#headline").inner_text()
+    assert headline.startswith("House of 120: Labour Party 65, National Party 33, Green Party 10")
+    cards = page.locator(".card").all_inner_texts()
+    cannabis = next(c for c in cards if c.startswith("Cannabis"))
+    assert "48.4 % Yes" in cannabis and "50.7 % No" in cannabis and "2,908,071" in cannabis
+    page.get_by_role("link", name="Election night (preliminary)").click()
+    expect(page.locator("#headline")).to_contain_text("Labour Party 64, National Party 35")
+    assert page.url.endswith(f"{BASE}/preliminary/")
+    assert page.locator("#progress").inner_text().startswith("72 of 72 electorates counted")
+    assert page.locator("#seats-h ~ .grid svg circle").count() == 120
+    page.close()
+    assert errors == []
+
+
+def test_tables_sort_from_the_keyboard(browser: Browser, nz2020_site: str) -> None:
+    page, errors = watched(browser)
+    page.goto(nz2020_site + f"{BASE}/official/electorates/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to the results"
+    header = page.get_by_role("button", name="Majority")
+    header.focus()
+    page.keyboard.press("Enter")
+    ascending = page.locator("#electorates tbody tr td:nth-child(6)").all_inner_texts()
+    page.keyboard.press("Enter")
+    descending = page.locator("#electorates tbody tr td:nth-child(6)").all_inner_texts()
+    numbers = [int(v.replace(",", "")) for v in ascending]
+    assert numbers == sorted(numbers) and descending == ascending[::-1]
+    assert page.locator("th[aria-sort=descending]").inner_text().startswith("Majority")
+    page.close()
+    assert errors == []
+
+
+@pytest.mark.parametrize("name", ["overview", "electorates", "referendum", "comparison"])
+def test_pages_fit_a_phone(browser: Browser, nz2020_site: str, name: str) -> None:
+    page, errors = watched(browser, width=390)
+    page.goto(nz2020_site + PAGE_TYPES[name])
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.close()
+    assert errors == []
+
+
+def test_a_new_return_appears_on_an_open_page(browser: Browser, tmp_path: Path) -> None:
+    """Election night: 71 of 72 electorates are in; the last one arrives while we watch."""
+    url = f"sqlite:///{tmp_path / 'night.db'}"
+    last = "electorate:72"
+    store_returns(url, nz2020_returns(lambda r: r.stage is Stage.PRELIMINARY and r.unit != last),
+                  "first 71")  # fmt: skip
+    with serving("serve", "--db", url) as base:
+        page, errors = watched(browser)
+        page.goto(base + f"{BASE}/preliminary/")
+        expect(page.locator("#progress")).to_contain_text("71 of 72 electorates counted")
+        before = page.locator("#headline").inner_text()
+        page.evaluate("window.stillTheSamePage = true")
+        page.wait_for_timeout(500)  # the event stream is open
+        store_returns(url, nz2020_returns(lambda r: r.stage is Stage.PRELIMINARY and r.unit == last),
+                      "the last one")  # fmt: skip
+        stored = time.monotonic()
+        expect(page.locator("#progress")).to_contain_text("72 of 72 electorates counted",
+                                                          timeout=2000)  # fmt: skip
+        shown = time.monotonic() - stored
+        expect(page.locator("#headline")).to_contain_text("Labour Party 64, National Party 35")
+        assert page.evaluate("window.stillTheSamePage") is True  # updated, not reloaded
+        assert before != page.locator("#headline").inner_text() or "64" in before
+        page.close()
+    print(f"new return shown {shown:.2f} s after the commit")
+    assert errors == []
+
+
+def test_hostile_names_never_run(browser: Browser, tmp_path: Path) -> None:
+    url = hostile_store(f"sqlite:///{tmp_path / 'hostile.db'}")
+    dialogs: list[str] = []
+    with serving("serve", "--db", url) as base:
+        page, errors = watched(browser)
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        for path in ["/elections/hostile/official/", "/elections/hostile/official/parties/",
+                     "/elections/hostile/official/electorates/",
+                     "/elections/hostile/official/electorates/1/"]:  # fmt: skip
+            page.goto(base + path)
+            page.wait_for_load_state("networkidle")
+        expect(page.get_by_text(SCRIPT).first).to_be_visible()
+        page.close()
+    assert dialogs == [] and errors == []
+
+
+def test_static_export_works_from_a_file_server(browser: Browser, nz2020_db: str,
+                                                nz2020_site: str, tmp_path: Path) -> None:  # fmt: skip
+    out = tmp_path / "site"
+    done = subprocess.run([TALLYROOM, "export-site", "nz-2020", str(out), "--db", nz2020_db],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    assert "files written" in done.stdout
+    served = httpx.get(nz2020_site + "/api/v1/elections/nz-2020/official/summary.json").content
+    assert (out / "api/v1/elections/nz-2020/official/summary.json").read_bytes() == served
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "-d", str(out),
+                               "--bind", "127.0.0.1"], stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                httpx.get(base + "/", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        page, errors = watched(browser)
+        page.goto(base + "/elections/nz-2020/")
+        expect(page.locator("#headline")).to_contain_text("Labour Party 65, National Party 33")
+        page.get_by_role("link", name="Electorates").first.click()
+        page.get_by_role("link", name="Northland").click()
+        expect(page.locator("h1")).to_contain_text("Northland")
+        assert errors == []
+        # a JSON document: Chromium asks the file server for /favicon.ico, which is not ours
+        page.get_by_role("link", name="JSON").first.click()
+        assert json.loads(page.locator("body").inner_text())["name"] == "Northland"
+        page.close()
+    finally:
+        server.terminate()
+        server.wait()
