@@ -82,7 +82,11 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty store: a SQLite file, or a new database on the PostgreSQL cluster."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'store.db'}"
-    base = request.getfixturevalue("postgres_server")
+    return new_postgres_database(request.getfixturevalue("postgres_server"))
+
+
+def new_postgres_database(base: str) -> str:
+    """A new, empty database on the cluster at ``base``; returns its URL."""
     name = f"test_{next(_DATABASE_NUMBERS)}"
     engine = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:

@@ -20,13 +20,14 @@ import schemathesis
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from conftest import new_postgres_database
 from tallyroom.cli import app as cli
 from tallyroom.publish.web import create_app
 from tallyroom.store.database import open_store
 from webhelp import FORMULA, SCRIPT, TAG, hostile_store, nz2020_store
 
 from official2020 import party_vote_totals, referendum_totals
-from storehelp import fingerprint
+from storehelp import fingerprint, import_files
 from tidy2020 import read_stage
 
 API = "/api/v1/elections/nz-2020"
@@ -359,3 +360,40 @@ def test_api_conforms_to_its_schema(client: TestClient) -> None:
     for path, statuses in checked.items():
         assert 200 in statuses, path  # the examples reach real data
         assert statuses <= {200, 404, 422}, (path, statuses)
+
+
+# --- voting-place returns and PostgreSQL ------------------------------------------------
+
+
+def test_voting_places_from_the_official_files(client: TestClient, shared_data: Path,
+                                               tmp_path: Path) -> None:  # fmt: skip
+    """With the Electoral Commission's voting-place files in the store, an electorate page
+    lists advance, election-day and special rows that add up to its total."""
+    url = f"sqlite:///{tmp_path / 'official.db'}"
+    import_files(open_store(url), "nz-official", [shared_data / "nz" / "official" / "2020"])
+    with TestClient(create_app(open_store(url))) as detailed:
+        summary = get_json(detailed, f"{API}/official/summary.json")
+        assert summary["progress"]["unit"] == "voting places"
+        assert summary["progress"]["reported"] == summary["progress"]["expected"] > 6000
+        northland = get_json(detailed, f"{API}/official/electorates/32.json")
+        kinds = {p["count_type"] for p in northland["voting_places"]}
+        assert {"advance", "election-day", "special-before", "special-on", "overseas"} <= kinds
+        assert sum(p["valid"] for p in northland["voting_places"]) == northland["valid"]
+        assert sum(p["informal"] for p in northland["voting_places"]) == northland["informal"]
+        html = detailed.get("/elections/nz-2020/official/electorates/32/").text
+        assert html.count('<td class="text">advance</td>') == sum(
+            p["count_type"] == "advance" for p in northland["voting_places"]
+        )
+    # the voting-place files and the bundled electorate-level dataset agree
+    bundled = get_json(client, f"{API}/official/electorates/32.json")
+    assert (bundled["valid"], bundled["informal"]) == (northland["valid"], northland["informal"])
+    assert bundled["candidates"] == northland["candidates"]
+
+
+def test_same_documents_from_postgresql(client: TestClient, postgres_server: str) -> None:
+    url = nz2020_store(new_postgres_database(postgres_server))
+    with TestClient(create_app(open_store(url))) as on_postgres:
+        for path in [f"{API}/official/summary.json", f"{API}/preliminary/parties.json",
+                     f"{API}/official/referendums/cannabis.json", f"{API}/comparison.json",
+                     f"{API}/official/electorates/32.json"]:  # fmt: skip
+            assert on_postgres.get(path).content == client.get(path).content, path

@@ -245,7 +245,7 @@ class Bar:
 def bars_svg(bars: Sequence[Bar], *, title: str, width: int = 560) -> str:
     """Horizontal bars, one per row, labelled on the left; negative values extend left of
     a zero line (for changes)."""
-    row, top, label_width, text_width = 24, 34, 170, 64
+    row, top, label_width, text_width = 24, 34, 200, 64
     low = min(0.0, *(b.value for b in bars)) if bars else 0.0
     high = max(0.0, *(b.value for b in bars)) if bars else 1.0
     span = (high - low) or 1.0
