@@ -216,3 +216,19 @@ def test_static_export_works_from_a_file_server(browser: Browser, nz2020_db: str
     finally:
         server.terminate()
         server.wait()
+
+
+def test_demo_command_loads_once_and_serves(tmp_path: Path) -> None:
+    """The README's demo: `tallyroom demo` loads the bundled election and serves it; run
+    again, it reuses the store."""
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    for _ in range(2):
+        with serving("demo", "--db", url) as base:
+            page = httpx.get(base + "/elections/nz-2020/", follow_redirects=True)
+            assert page.status_code == 200 and str(page.url).endswith(
+                "/elections/nz-2020/official/"
+            )
+            assert "House of 120:" in page.text and "Labour Party <strong>65</strong>" in page.text
+            elections = httpx.get(base + "/api/v1/elections.json").json()
+            assert [e["id"] for e in elections] == ["nz-2020"]
+            assert elections[0]["stages"] == ["preliminary", "official"]
