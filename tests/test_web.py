@@ -397,3 +397,13 @@ def test_same_documents_from_postgresql(client: TestClient, postgres_server: str
                      f"{API}/official/referendums/cannabis.json", f"{API}/comparison.json",
                      f"{API}/official/electorates/32.json"]:  # fmt: skip
             assert on_postgres.get(path).content == client.get(path).content, path
+
+
+def test_unchanged_documents_answer_304(client: TestClient) -> None:
+    path = f"{API}/official/summary.json"
+    first = client.get(path)
+    tag = first.headers["etag"]
+    assert first.headers["cache-control"] == "no-cache"
+    again = client.get(path, headers={"If-None-Match": tag})
+    assert again.status_code == 304 and again.content == b""
+    assert client.get(path, headers={"If-None-Match": 'W/"0"'}).status_code == 200

@@ -152,10 +152,6 @@ class Site:
             ("table", election, stage, name), lambda: tables.table(self, election, stage, name)
         )
 
-    def json(self, key: Hashable, compute: Callable[[], Any]) -> bytes:
-        """The JSON document of a view, serialised once per generation."""
-        return self.memo(("json", key), lambda: to_json(compute()))
-
     def _view(
         self,
         name: str,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 from collections.abc import AsyncIterator, Callable, Hashable
 from importlib.resources import files
@@ -21,6 +22,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tallyroom import __version__
 from tallyroom.model import Stage
@@ -69,10 +71,14 @@ class Watcher:
         """Watch until cancelled."""
         while True:
             await asyncio.sleep(WATCH_SECONDS)
-            with contextlib.suppress(Exception):  # a busy or restarting store: try again
-                if await asyncio.to_thread(self.site.refresh):
-                    self.changed.set()
-                    self.changed = asyncio.Event()
+            try:
+                changed = await asyncio.to_thread(self.site.refresh)
+            except Exception as error:  # a busy or restarting store: say so, try again
+                _LOG.warning("cannot read the store's generation: %s", error)
+                continue
+            if changed:
+                self.changed.set()
+                self.changed = asyncio.Event()
 
     async def wait(self, timeout: float) -> bool:
         """Wait for the next change; ``False`` if none came within ``timeout`` seconds."""
@@ -81,6 +87,24 @@ class Watcher:
         except TimeoutError:
             return False
         return True
+
+
+class NotModified:
+    """ASGI middleware: answer 304 to a GET whose If-None-Match is the store's generation,
+    before any route runs (every document changes exactly when the store does)."""
+
+    def __init__(self, app: ASGIApp, site: Site) -> None:
+        self.app = app
+        self.site = site
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            tag = _etag(self.site)
+            if (b"if-none-match", tag.encode()) in scope["headers"]:
+                response = Response(status_code=304, headers={"ETag": tag, **_NO_STORE})
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def create_app(engine: Engine) -> FastAPI:
@@ -118,14 +142,14 @@ def create_app(engine: Engine) -> FastAPI:
     for failure in _NOT_FOUND:
         app.add_exception_handler(failure, not_found)
 
+    app.add_middleware(NotModified, site=site)
+
     async def serve(key: Hashable, compute: Callable[[], bytes], media_type: str) -> Response:
-        generation = site.generation
+        tag = _etag(site)
         body = site.cached(("body", key))
         if body is None:
             body = await run_in_threadpool(site.memo, ("body", key), compute)
-        return Response(
-            body, media_type=media_type, headers={"ETag": f'W/"{generation}"', **_NO_STORE}
-        )
+        return Response(body, media_type=media_type, headers={"ETag": tag, **_NO_STORE})
 
     async def serve_json(key: Hashable, view: Callable[[], Any]) -> Response:
         return await serve(("json", *key), lambda: to_json(view()), "application/json")
@@ -342,6 +366,12 @@ def create_app(engine: Engine) -> FastAPI:
 
 
 _NO_STORE = {"Cache-Control": "no-cache"}
+_LOG = logging.getLogger(__name__)
+
+
+def _etag(site: Site) -> str:
+    """The validator of every document: they all change exactly when the store does."""
+    return f'W/"{site.generation}"'
 
 
 def _attachment(election: str, stage: Stage, name: str, suffix: str) -> str:
