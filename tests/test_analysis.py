@@ -17,7 +17,8 @@ from tallyroom.model import Stage
 from tallyroom.rules.referendum import Base
 from tallyroom.store.database import open_store
 from tallyroom.tally import tally
-from test_examples import official_combined_totals
+
+from official2020 import party_vote_totals
 
 TALLYROOM = str(Path(sys.executable).with_name("tallyroom"))
 PUBLISHED_2020 = {"Labour Party": 65, "National Party": 33, "Green Party": 10,
@@ -79,7 +80,7 @@ def test_cannabis_counts_of_electorates_in_favour(store: str) -> None:
 
 
 def test_indices_2020_against_an_independent_computation(store: str, shared_data: Path) -> None:
-    votes = official_combined_totals(shared_data)
+    votes = party_vote_totals(shared_data)
     total_votes = sum(votes.values())
     v = {p: n / total_votes for p, n in votes.items()}
     s = {p: PUBLISHED_2020.get(p, 0) / 120 for p in votes}
