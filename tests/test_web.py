@@ -291,11 +291,18 @@ def test_csv_downloads_neutralise_formulas(hostile: TestClient) -> None:
     assert FORMULA in set(raw["party"])  # Parquet keeps the data as it is
 
 
-def test_no_route_writes(client: TestClient, nz2020: str) -> None:
-    app = client.app
-    for route in app.routes:
-        assert set(getattr(route, "methods", None) or {"GET"}) <= {"GET", "HEAD"}, route
-    before = fingerprint(open_store(nz2020))
+WRITES = {"/api/v1/elections/{election}/returns", "/api/v1/elections/{election}/stages/{stage}"}
+
+
+def test_only_authenticated_routes_write(client: TestClient, nz2020: str) -> None:
+    """Every route reads but the two of the returns API, which need a token."""
+    for route in client.app.routes:
+        methods = set(getattr(route, "methods", None) or {"GET"})
+        if getattr(route, "path", "") in WRITES:
+            assert methods == {"POST"}
+        else:
+            assert methods <= {"GET", "HEAD"}, route
+    before = _results(open_store(nz2020))
     for method in ("POST", "PUT", "PATCH", "DELETE"):
         for path in (
             "/api/v1/elections.json",
@@ -303,7 +310,16 @@ def test_no_route_writes(client: TestClient, nz2020: str) -> None:
             "/elections/nz-2020/official/",
         ):
             assert client.request(method, path).status_code == 405
-    assert fingerprint(open_store(nz2020)) == before
+    for path in (f"{API}/returns", f"{API}/stages/official"):
+        refused = client.post(path, json={"status": "closed"})
+        assert refused.status_code == 401 and refused.headers["www-authenticate"] == "Bearer"
+    assert _results(open_store(nz2020)) == before
+
+
+def _results(engine) -> dict[str, int]:
+    """The store's fingerprint without the audit log (which records refusals)."""
+    found = fingerprint(engine)
+    return {k: v for k, v in found.items() if not k.startswith("audit")}
 
 
 # --- the OpenAPI schema ---------------------------------------------------------------
@@ -325,7 +341,8 @@ def test_openapi_lists_every_endpoint(client: TestClient) -> None:
                  "/api/v1/elections/{election}/{stage}/tables/{name}.parquet",
                  "/api/v1/elections/{election}/events"]:  # fmt: skip
         assert path in paths
-    assert all(set(methods) == {"get"} for methods in schema["paths"].values())
+    for path, methods in schema["paths"].items():
+        assert set(methods) == ({"post"} if path in WRITES else {"get"}), path
 
 
 def _checker(statuses: set[int]):
@@ -344,8 +361,8 @@ def test_api_conforms_to_its_schema(client: TestClient) -> None:
     checked = {}
     for found in schema.get_all_operations():
         operation = found.ok()
-        if operation.path.endswith("/events"):  # an endless stream: the browser tests check it
-            continue
+        if operation.path.endswith("/events") or operation.path in WRITES:
+            continue  # an endless stream (the browser tests read it); writes: test_intake
         statuses: set[int] = set()
         call = _checker(statuses)
 

@@ -238,6 +238,30 @@ class Dataset:
             pl.concat([table.counts, listed.counts], how="vertical_relaxed"),
         )
 
+    def all_returns(self) -> list[Return]:
+        """Every return as a :class:`Return`, the table's included (for replaying them)."""
+        if self.table is None:
+            return list(self.returns)
+        table = self.table.collected()
+        counts: dict[tuple, dict[str, int]] = {}
+        for *key, choice, votes in table.counts.select(*RETURN_KEY, "choice", "votes").rows():
+            counts.setdefault(tuple(key), {})[choice] = votes
+        from_table = [
+            Return(
+                contest,
+                unit,
+                Stage(stage),
+                CountType(count_type),
+                counts.get((contest, unit, stage, count_type), {}),
+                informal,
+                where,
+            )
+            for contest, unit, stage, count_type, informal, where in table.returns.select(
+                *RETURN_KEY, "informal", "where"
+            ).rows()
+        ]
+        return from_table + list(self.returns)
+
     def return_count(self) -> int | None:
         """How many returns the dataset holds, or ``None`` while its table is still lazy."""
         if self.table is None:

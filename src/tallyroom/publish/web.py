@@ -1,6 +1,7 @@
-"""The results website and JSON API (FastAPI): read-only, served from one store.
+"""The results website and JSON API (FastAPI), served from one store.
 
-Every route is a GET. HTML pages live under ``/elections/…`` and each has a JSON twin
+Every route reads, except the authenticated writes of :mod:`tallyroom.publish.intake`
+(returns and stages). HTML pages live under ``/elections/…`` and each has a JSON twin
 under ``/api/v1/…``; both come from the same :class:`~tallyroom.publish.site.Site`
 views. A background task watches the store for new returns: it drops what was computed
 for the old generation and tells every open event stream, so open pages update live.
@@ -27,6 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from tallyroom import __version__
 from tallyroom.model import Stage
 from tallyroom.publish import pages, schemas, tables
+from tallyroom.publish.intake import add_write_routes
 from tallyroom.publish.site import Site, to_json
 from tallyroom.publish.views import UnknownElectorateError
 from tallyroom.rules.errors import UnknownChoiceError
@@ -34,8 +36,9 @@ from tallyroom.store.database import open_store
 from tallyroom.tally import NoReturnsError, UnknownElectionError
 
 API = pages.API
-WATCH_SECONDS = 0.25
-"""How often the server looks for new returns."""
+WATCH_SECONDS = 0.1
+"""How often the server looks for returns written by others (its own writes it sees at
+once)."""
 HEARTBEAT_SECONDS = 15.0
 
 _NOT_FOUND = (
@@ -71,14 +74,18 @@ class Watcher:
         """Watch until cancelled."""
         while True:
             await asyncio.sleep(WATCH_SECONDS)
-            try:
-                changed = await asyncio.to_thread(self.site.refresh)
-            except Exception as error:  # a busy or restarting store: say so, try again
-                _LOG.warning("cannot read the store's generation: %s", error)
-                continue
-            if changed:
-                self.changed.set()
-                self.changed = asyncio.Event()
+            await self.check()
+
+    async def check(self) -> None:
+        """Look at the store now; wake the event streams if it changed."""
+        try:
+            changed = await asyncio.to_thread(self.site.refresh)
+        except Exception as error:  # a busy or restarting store: say so, try again later
+            _LOG.warning("cannot read the store's generation: %s", error)
+            return
+        if changed:
+            self.changed.set()
+            self.changed = asyncio.Event()
 
     async def wait(self, timeout: float) -> bool:
         """Wait for the next change; ``False`` if none came within ``timeout`` seconds."""
@@ -143,6 +150,7 @@ def create_app(engine: Engine) -> FastAPI:
         app.add_exception_handler(failure, not_found)
 
     app.add_middleware(NotModified, site=site)
+    add_write_routes(app, engine, watcher.check, API)
 
     async def serve(key: Hashable, compute: Callable[[], bytes], media_type: str) -> Response:
         tag = _etag(site)

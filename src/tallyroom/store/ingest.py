@@ -24,9 +24,12 @@ import polars as pl
 from sqlalchemy import Connection, Engine, Table, and_, func, insert, select
 
 from tallyroom.model import RETURN_KEY, Dataset, ReturnTable
+from tallyroom.store import audit
 from tallyroom.store import schema as t
 from tallyroom.store.bulk import insert_rows, reserve_ids
 
+OPERATOR = "operator (command line)"
+"""Who the audit log names for imports: whoever runs ``tallyroom`` on the store."""
 _CHUNK = 20_000
 _RETURN_COLUMNS = (
     "id",
@@ -103,6 +106,7 @@ def ingest(
     totals = {"new": 0, "replaced": 0, "unchanged": 0}
     skipped = 0
     with engine.begin() as conn, ThreadPoolExecutor(max_workers=1) as helper:
+        head = audit.lock(conn)  # imports and API writes commit one at a time, in log order
         # compute the next dataset's returns while this one is written
         upcoming = [helper.submit(d.return_table) for d in datasets[:1]]
         for index, dataset in enumerate(datasets):
@@ -112,10 +116,30 @@ def ingest(
             done = _ingest_one(conn, dataset, table, source, replace, reason, progress)
             if done is None:
                 skipped += 1
-            else:
-                totals = {k: totals[k] + done[k] for k in totals}
+                continue
+            totals = {k: totals[k] + done[k] for k in totals}
+            what = {
+                "format": source.format,
+                "files": source.name,
+                "sha256": source.content_hash,
+                "reason": reason,
+                **done,
+            }
+            head = audit.append(
+                conn,
+                audit.Entry(OPERATOR, "import", "accepted", 0, dataset.election.id, None, what),
+                head,
+            )
     elections = ", ".join(d.election.id for d in datasets)
     return IngestReport(elections, already_imported=skipped == len(datasets), **totals)
+
+
+def define(engine: Engine, datasets: Sequence[Dataset]) -> None:
+    """Store the elections, parties, electorates, units, contests and choices of
+    ``datasets`` (not their returns), adding only what is missing; one transaction."""
+    with engine.begin() as conn:
+        for dataset in datasets:
+            _define(conn, dataset)
 
 
 def _ingest_one(

@@ -15,6 +15,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     UniqueConstraint,
 )
 
@@ -122,3 +123,54 @@ vote_count = Table(
 )
 
 Index("vote_return_stage", vote_return.c.stage, vote_return.c.contest_id)
+
+# --- election-night operations: who may write, which stages take returns, the audit log
+
+app_user = Table(
+    "app_user",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("role", String(32), nullable=False),
+    Column("electorate", Integer),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+"""People and systems that may write; only a SHA-256 of each token is kept."""
+
+stage_status = Table(
+    "stage_status",
+    metadata,
+    Column("election_id", String(64), ForeignKey("election.id"), primary_key=True),
+    Column("stage", String(16), primary_key=True),
+    Column("status", String(16), nullable=False),
+)
+"""A stage with no row here is open for returns."""
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("at", String(40), nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("election_id", String(64)),
+    Column("electorate", Integer),
+    Column("detail", Text, nullable=False),
+    Column("previous", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+"""Every write accepted or refused. Each row's hash covers its fields and the previous
+row's hash, so an edited or deleted row breaks the chain."""
+
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("last_id", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+"""One row: the id and hash of the newest audit row. Writers lock it, which puts audit
+rows (and the writes they record) in one order."""

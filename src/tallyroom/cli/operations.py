@@ -1,0 +1,220 @@
+"""Election-night commands: users and tokens, the audit log, stages, and replaying a
+real election through the returns API."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from tallyroom.cli.app import DbOption, JsonOption, app, console, guarded
+from tallyroom.datasets import BUNDLED, bundled_path
+from tallyroom.ingest import tidy
+from tallyroom.ingest.errors import IngestFormatError
+from tallyroom.ingest.formats import format_named
+from tallyroom.ingest.options import ReadOptions
+from tallyroom.model import Return, Stage
+from tallyroom.replay import ReplayError, in_count_order, send_returns
+from tallyroom.store import audit
+from tallyroom.store.database import open_store
+from tallyroom.store.ingest import OPERATOR, define
+from tallyroom.store.submit import SubmissionError, set_stage
+from tallyroom.store.users import Role, User, UserError, add_user, list_users
+
+users = typer.Typer(help="Users who may write returns, and their tokens.", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained log of every write.", no_args_is_help=True)
+app.add_typer(users, name="users")
+app.add_typer(audit_app, name="audit")
+
+
+@users.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="Who the user is, e.g. 'Northland RO'.")],
+    role: Annotated[Role, typer.Option(help="admin or returning-officer.")],
+    electorate: Annotated[
+        int | None, typer.Option(help="The returning officer's electorate number.", min=1)
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Add a user and print their token: once, as it is stored only as a hash."""
+    try:
+        token = add_user(open_store(db), name, role, electorate)
+    except UserError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    where = f" for electorate {electorate}" if electorate else ""
+    console.print(f"Added {name} ({role}{where}). Token (shown once, keep it safe):")
+    typer.echo(token)
+
+
+@users.command("list")
+def users_list(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """List the users and their roles (never their tokens)."""
+    found = list_users(guarded(lambda: open_store(db)))
+    if as_json:
+        typer.echo(json.dumps([u.__dict__ for u in found], indent=2))
+        return
+    table = Table(title="Users")
+    for header in ("Name", "Role", "Electorate"):
+        table.add_column(header)
+    for u in found:
+        table.add_row(u.name, u.role, str(u.electorate or ""))
+    console.print(table if found else "No users yet: tallyroom users add NAME --role admin")
+
+
+@audit_app.command("verify")
+def audit_verify(db: DbOption = None) -> None:
+    """Recompute the audit chain; exit 1 if any row was edited or deleted."""
+    result = audit.verify(guarded(lambda: open_store(db)))
+    if result.intact:
+        console.print(f"The audit log is intact: {result.rows:,} rows, head {result.head[:16]}…")
+        return
+    for problem in result.problems:
+        typer.echo(f"BROKEN: {problem}", err=True)
+    raise typer.Exit(1)
+
+
+@audit_app.command("show")
+def audit_show(
+    election: Annotated[str, typer.Argument(help="Election id, e.g. nz-2020.")],
+    electorate: Annotated[int | None, typer.Option(help="Only this electorate.")] = None,
+    last: Annotated[int, typer.Option(help="Show the last N entries.", min=1)] = 50,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the writes to an election: who, when, what, outcome and why."""
+    rows = audit.entries(guarded(lambda: open_store(db)), election, electorate)[-last:]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        return
+    table = Table(
+        title=f"Audit log of {election}" + (f", electorate {electorate}" if electorate else "")
+    )
+    for header in ("#", "When (UTC)", "Who", "Action", "Outcome", "What"):
+        table.add_column(header)
+    for row in rows:
+        detail = row["detail"]
+        what = detail.get("why") or (
+            f"{detail.get('contest')} @ {detail.get('unit')} {detail.get('stage')} "
+            f"{detail.get('count_type')} v{detail.get('version')}"
+            + (f" — {detail['reason']}" if detail.get("reason") else "")
+            if "contest" in detail
+            else json.dumps(detail, ensure_ascii=False)
+        )
+        table.add_row(
+            str(row["id"]),
+            row["at"][:19],
+            row["actor"],
+            row["action"],
+            f"{row['outcome']} ({row['status']})",
+            what,
+        )
+    console.print(table if rows else f"No writes to {election} yet.")
+
+
+@app.command("stage")
+def stage_command(
+    election: Annotated[str, typer.Argument(help="Election id, e.g. nz-2020.")],
+    stage: Annotated[Stage, typer.Argument(help="preliminary, official or recount.")],
+    status: Annotated[str, typer.Argument(help="open or closed.")],
+    db: DbOption = None,
+) -> None:
+    """Open or close a stage of the count for returns (as the store's operator; audited)."""
+    if status not in ("open", "closed"):
+        typer.echo("error: status: give open or closed", err=True)
+        raise typer.Exit(2)
+    try:
+        set_stage(open_store(db), User(OPERATOR, Role.ADMIN), election, stage, status)
+    except SubmissionError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    console.print(f"The {stage} stage of {election} is {status}.")
+
+
+@app.command("replay")
+def replay_command(
+    election: Annotated[str, typer.Argument(help="Election id, e.g. nz-2020.")],
+    source: Annotated[
+        str,
+        typer.Option(
+            "--from",
+            help="A bundled election (nz-2020) or FORMAT:PATH, e.g. "
+            "nz-official:../shared/data/nz/official/2020 for voting-place returns.",
+        ),
+    ],
+    url: Annotated[str, typer.Option(help="The tallyroom server to send returns to.")] = (
+        "http://127.0.0.1:8000"
+    ),
+    token: Annotated[
+        str, typer.Option(envvar="TALLYROOM_TOKEN", help="An admin's token ($TALLYROOM_TOKEN).")
+    ] = "",
+    speed: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            help="Times faster than real time: 60 plays election night's five hours in five "
+            "minutes; 0 sends every return at once.",
+        ),
+    ] = 60.0,
+    db: DbOption = None,
+) -> None:
+    """Replay a real election through the returns API, unit by unit: election night's
+    ordinary votes, then the official count, then special votes. Watch it on the site.
+
+    The election's parties, electorates and contests are first defined in the server's
+    store (--db, the same store the server uses); the returns then go through the API as
+    an admin would send them. Interrupted, it resumes where it stopped.
+    """
+    if not token:
+        typer.echo(
+            "error: --token: give an admin's token (tallyroom users add NAME --role admin)",
+            err=True,
+        )
+        raise typer.Exit(2)
+
+    def read() -> list:
+        datasets = _replay_source(source)
+        if election not in {d.election.id for d in datasets}:
+            found = ", ".join(sorted({d.election.id for d in datasets}))
+            raise IngestFormatError(f"--from {source} holds {found}, not {election}")
+        chosen = [d for d in datasets if d.election.id == election]
+        define(open_store(db), chosen)
+        return in_count_order(chosen)
+
+    returns = guarded(read)
+    console.print(f"Replaying {len(returns):,} returns of {election} to {url} at {speed:g}× speed")
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    ) as bar:
+        task = bar.add_task("sending", total=len(returns))
+
+        def sent(r: Return, _status: int) -> None:
+            bar.update(task, advance=1, description=f"{r.stage} {r.unit:<16.16}")
+
+        try:
+            report = send_returns(returns, election, url, token, speed, sent)
+        except (ReplayError, httpx.HTTPError) as error:
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(2) from None
+    console.print(f"Done: {report.stored:,} returns stored, {report.already:,} already there.")
+
+
+def _replay_source(source: str) -> list:
+    """The datasets a --from value names."""
+    if source in BUNDLED:
+        return tidy.read([bundled_path(source)], ReadOptions())
+    format_name, _, path = source.partition(":")
+    if not path:
+        raise IngestFormatError(
+            f"--from {source!r}: give a bundled election ({', '.join(BUNDLED)}) or FORMAT:PATH"
+        )
+    return format_named(format_name).read([Path(path)], ReadOptions())

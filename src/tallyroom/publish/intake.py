@@ -1,0 +1,208 @@
+"""The write side of the API: returning officers submit returns, admins open and close
+stages. Every request needs a bearer token; every outcome is in the audit log.
+
+A 2xx is sent only after the write has committed; the site is then told at once, so open
+pages and event streams show the new figures without waiting for the store watcher.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, Literal
+
+from fastapi import BackgroundTasks, Depends, FastAPI, Header, Path, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+
+from tallyroom.model import CountType, Stage
+from tallyroom.store.submit import (
+    ACTION,
+    Submission,
+    SubmissionError,
+    refuse,
+    set_stage,
+    submit,
+)
+from tallyroom.store.users import User, authenticate
+
+Count = Annotated[int, Field(strict=True, ge=0, le=100_000_000)]
+Name = Annotated[str, Field(min_length=1, max_length=300)]
+ElectionId = Annotated[str, Path(max_length=64, examples=["nz-2020"])]
+
+
+class ReturnIn(BaseModel):
+    """A return: counts per choice for one contest at one reporting unit and stage."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    contest: Name = Field(examples=["candidate:32"])
+    unit: Name = Field(examples=["electorate:32"])
+    stage: Stage
+    count_type: CountType
+    counts: dict[Name, Count] = Field(max_length=2000)
+    informal: Count = 0
+    total: Count | None = Field(None, description="Counts plus informal, if stated (checked).")
+    supersedes: Annotated[int, Field(strict=True, ge=1)] | None = Field(
+        None, description="Id of the stored return this one corrects (its latest version)."
+    )
+    reason: str = Field("", max_length=1000, description="Why a correction is made.")
+
+
+class ReturnOut(BaseModel):
+    """The stored return a submission resolved to."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    return_id: int
+    version: int
+    supersedes: int | None
+    created: bool
+
+
+class StageIn(BaseModel):
+    """Whether a stage takes returns."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["open", "closed"]
+
+
+class Refused(BaseModel):
+    """Why a write was refused."""
+
+    detail: str | list[Any]
+
+
+_REFUSALS = {status: {"model": Refused} for status in (401, 403, 404, 409, 422)}
+
+
+def add_write_routes(
+    app: FastAPI, engine: Engine, changed: Callable[[], Awaitable[None]], api: str
+) -> None:
+    """Add the returns and stage endpoints to ``app``; ``changed`` runs after each write."""
+
+    async def writer(request: Request) -> User:
+        """The user whose bearer token the request carries (checked before the body)."""
+        header = request.headers.get("authorization", "")
+        token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
+        user = await run_in_threadpool(authenticate, engine, token) if token else None
+        if user is None:
+            error = SubmissionError(
+                401, "a valid bearer token is required (Authorization: Bearer …)"
+            )
+            action = ACTION if request.url.path.endswith("/returns") else "set-stage"
+            await run_in_threadpool(
+                refuse,
+                engine,
+                "anonymous",
+                action,
+                error,
+                request.path_params.get("election"),
+                None,
+                {"path": request.url.path},
+            )
+            raise _Refusal(error)
+        return user
+
+    @app.post(
+        f"{api}/elections/{{election}}/returns",
+        tags=["returns"],
+        status_code=201,
+        response_model=ReturnOut,
+        responses={
+            200: {"model": ReturnOut, "description": "Identical to a stored return"},
+            **_REFUSALS,
+        },
+    )
+    async def post_return(
+        election: ElectionId,
+        body: ReturnIn,
+        background: BackgroundTasks,
+        user: User = Depends(writer),  # noqa: B008 - FastAPI declares dependencies so
+        idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    ) -> Response:
+        """Submit a return. 201 when stored; 200 with the stored version for a repeat of an
+        earlier submission (same body, or same Idempotency-Key); 409 for different figures
+        under a stored return without `supersedes`, or for a closed stage."""
+        submission = Submission(
+            election=election, idempotency_key=idempotency_key, **body.model_dump()
+        )
+        try:
+            stored = await run_in_threadpool(submit, engine, user, submission)
+        except SubmissionError as error:
+            raise _Refusal(error) from None
+        if stored.created:
+            background.add_task(changed)
+        out = ReturnOut(
+            return_id=stored.return_id,
+            version=stored.version,
+            supersedes=stored.supersedes,
+            created=stored.created,
+        )
+        return JSONResponse(out.model_dump(), status_code=201 if stored.created else 200)
+
+    @app.post(
+        f"{api}/elections/{{election}}/stages/{{stage}}",
+        tags=["returns"],
+        response_model=StageIn,
+        responses=_REFUSALS,
+    )
+    async def post_stage(
+        election: ElectionId,
+        stage: Stage,
+        body: StageIn,
+        background: BackgroundTasks,
+        user: User = Depends(writer),  # noqa: B008
+    ) -> StageIn:
+        """Open or close a stage for returns (admins only)."""
+        try:
+            await run_in_threadpool(set_stage, engine, user, election, stage, body.status)
+        except SubmissionError as error:
+            raise _Refusal(error) from None
+        background.add_task(changed)
+        return body
+
+    @app.exception_handler(_Refusal)
+    async def refused(_: Request, refusal: _Refusal) -> Response:
+        headers = {"WWW-Authenticate": "Bearer"} if refusal.error.status == 401 else None
+        return JSONResponse({"detail": str(refusal.error)}, refusal.error.status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, error: RequestValidationError) -> Response:
+        """A malformed request: 422 naming every field at fault; writes are audited."""
+        detail = jsonable_encoder(error.errors(), custom_encoder={bytes: repr})
+        if request.method == "POST":
+            header = request.headers.get("authorization", "")
+            token = header.removeprefix("Bearer ").strip()
+            user = await run_in_threadpool(authenticate, engine, token) if token else None
+            election = request.path_params.get("election")
+            why = SubmissionError(422, "; ".join(_describe(e) for e in error.errors())[:2000])
+            await run_in_threadpool(
+                refuse,
+                engine,
+                user.name if user else "anonymous",
+                "invalid-request",
+                why,
+                election,
+                None,
+                {"path": request.url.path},
+            )
+        return JSONResponse({"detail": detail}, status_code=422)
+
+
+class _Refusal(Exception):
+    """Carries a refused write's error to the response."""
+
+    def __init__(self, error: SubmissionError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _describe(error: dict[str, Any]) -> str:
+    """One validation error as ``field: message``."""
+    where = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+    return f"{where or 'body'}: {error.get('msg', 'invalid')}"
