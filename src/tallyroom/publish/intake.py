@@ -12,11 +12,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import BackgroundTasks, Depends, FastAPI, Header, Path, Request
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tallyroom.model import CountType, Stage
 from tallyroom.store.submit import (
@@ -171,27 +173,37 @@ def add_write_routes(
         headers = {"WWW-Authenticate": "Bearer"} if refusal.error.status == 401 else None
         return JSONResponse({"detail": str(refusal.error)}, refusal.error.status, headers=headers)
 
+    async def audit_refusal(request: Request, status: int, why: str) -> None:
+        """Record a write refused before it reached a route (malformed, wrong method)."""
+        if request.method in ("GET", "HEAD"):
+            return
+        header = request.headers.get("authorization", "")
+        token = header.removeprefix("Bearer ").strip()
+        user = await run_in_threadpool(authenticate, engine, token) if token else None
+        what = {"path": request.url.path, "method": request.method}
+        await run_in_threadpool(
+            refuse,
+            engine,
+            user.name if user else "anonymous",
+            "invalid-request",
+            SubmissionError(status, why[:2000]),
+            request.path_params.get("election"),
+            None,
+            what,
+        )
+
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> Response:
         """A malformed request: 422 naming every field at fault; writes are audited."""
+        await audit_refusal(request, 422, "; ".join(_describe(e) for e in error.errors()))
         detail = jsonable_encoder(error.errors(), custom_encoder={bytes: repr})
-        if request.method == "POST":
-            header = request.headers.get("authorization", "")
-            token = header.removeprefix("Bearer ").strip()
-            user = await run_in_threadpool(authenticate, engine, token) if token else None
-            election = request.path_params.get("election")
-            why = SubmissionError(422, "; ".join(_describe(e) for e in error.errors())[:2000])
-            await run_in_threadpool(
-                refuse,
-                engine,
-                user.name if user else "anonymous",
-                "invalid-request",
-                why,
-                election,
-                None,
-                {"path": request.url.path},
-            )
         return JSONResponse({"detail": detail}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        """Unparseable bodies (400), wrong methods (405): refused writes, audited too."""
+        await audit_refusal(request, error.status_code, str(error.detail))
+        return await http_exception_handler(request, error)
 
 
 class _Refusal(Exception):

@@ -249,13 +249,14 @@ def _store(conn: Connection, user: User, s: Submission) -> tuple[int | None, Sto
             "reason": s.reason,
         },
     ).scalar_one()
-    conn.execute(
-        insert(t.vote_count),
-        [
-            {"return_id": return_id, "choice_id": choices[name], "votes": votes}
-            for name, votes in s.counts.items()
-        ],
-    )
+    if s.counts:
+        conn.execute(
+            insert(t.vote_count),
+            [
+                {"return_id": return_id, "choice_id": choices[name], "votes": votes}
+                for name, votes in s.counts.items()
+            ],
+        )
     return unit.electorate, Stored(return_id, version, created=True, supersedes=s.supersedes)
 
 
