@@ -97,9 +97,8 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@contextmanager
-def serving(*args: str) -> Iterator[str]:
-    """Run ``tallyroom ARGS --port P`` until the block ends; yields its base URL."""
+def start_server(*args: str) -> tuple[subprocess.Popen, str]:
+    """Start ``tallyroom ARGS --port P`` and wait until it answers; returns it and its URL."""
     port = free_port()
     process = subprocess.Popen(
         [TALLYROOM, *args, "--port", str(port)],
@@ -108,19 +107,23 @@ def serving(*args: str) -> Iterator[str]:
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {process.stdout.read() if process.stdout else ''}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return process, base
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("server did not answer within 30 s")
+
+
+@contextmanager
+def serving(*args: str) -> Iterator[str]:
+    """Run ``tallyroom ARGS --port P`` until the block ends; yields its base URL."""
+    process, base = start_server(*args)
     try:
-        for _ in range(200):
-            if process.poll() is not None:
-                raise RuntimeError(
-                    f"server exited: {process.stdout.read() if process.stdout else ''}"
-                )
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("server did not answer within 20 s")
         yield base
     finally:
         process.terminate()
