@@ -18,8 +18,7 @@ from tallyroom.datasets import bundled_path
 from tallyroom.ingest import tidy
 from tallyroom.ingest.formats import format_named
 from tallyroom.ingest.options import ReadOptions
-from tallyroom.model import Return
-from tallyroom.replay import in_count_order
+from tallyroom.replay import in_count_order, return_body
 from tallyroom.store import audit
 from tallyroom.store import schema as t
 from tallyroom.store.database import open_store
@@ -28,11 +27,6 @@ from tallyroom.store.users import Role, add_user
 from webhelp import TALLYROOM, serving, start_server
 
 RETURNS = "/api/v1/elections/nz-2020/returns"
-
-
-def payload(r: Return) -> dict:
-    return {"contest": r.contest, "unit": r.unit, "stage": r.stage.value,
-            "count_type": r.count_type.value, "counts": dict(r.counts), "informal": r.informal}  # fmt: skip
 
 
 async def _submit_all(base: str, token: str, jobs: list[dict], clients: int) -> list[int]:
@@ -61,7 +55,7 @@ def test_fifty_clients_submit_3000_returns(store_url: str, shared_data: Path) ->
     define(engine, datasets)
     token = add_user(engine, "Chief Electoral Officer", Role.ADMIN)
     chosen = in_count_order(datasets)[:3000]
-    bodies = [payload(r) for r in chosen]
+    bodies = [return_body(r) for r in chosen]
     jobs = bodies + random.Random(2020).sample(bodies, 600)
     random.Random(17).shuffle(jobs)
     with serving("serve", "--db", store_url) as base:
@@ -94,7 +88,7 @@ def test_killed_server_keeps_every_acknowledged_return(store_url: str) -> None:
     datasets = tidy.read([bundled_path("nz-2020")], ReadOptions())
     define(engine, datasets)
     token = add_user(engine, "Chief Electoral Officer", Role.ADMIN)
-    bodies = [payload(r) for r in in_count_order(datasets)]
+    bodies = [return_body(r) for r in in_count_order(datasets)]
     acknowledged: dict[int, dict] = {}
     process, base = start_server("serve", "--db", store_url)
 

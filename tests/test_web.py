@@ -24,7 +24,7 @@ from conftest import new_postgres_database
 from tallyroom.cli import app as cli
 from tallyroom.publish.web import create_app
 from tallyroom.store.database import open_store
-from webhelp import FORMULA, SCRIPT, TAG, hostile_store, nz2020_store
+from webhelp import FORMULA, SCRIPT, TAG, hostile_store, nz2020_returns, nz2020_store, store_returns
 
 from official2020 import party_vote_totals, referendum_totals
 from storehelp import fingerprint, import_files
@@ -424,3 +424,21 @@ def test_unchanged_documents_answer_304(client: TestClient) -> None:
     again = client.get(path, headers={"If-None-Match": tag})
     assert again.status_code == 304 and again.content == b""
     assert client.get(path, headers={"If-None-Match": 'W/"0"'}).status_code == 200
+
+
+def test_the_first_returns_of_the_night(tmp_path: Path) -> None:
+    """Before any party vote is counted there are no seats yet: pages say so, the seats
+    document is a clear 404, nothing fails."""
+    url = f"sqlite:///{tmp_path / 'first.db'}"
+    first = nz2020_returns(lambda r: r.stage.value == "preliminary" and r.contest == "candidate:1")
+    store_returns(url, first, "one candidate return")
+    with TestClient(create_app(open_store(url))) as night:
+        summary = get_json(night, f"{API}/preliminary/summary.json")
+        assert summary["seats"] is None and summary["valid_party_votes"] == 0
+        assert summary["progress"]["text"] == "1 of 72 electorates counted"
+        assert len(summary["electorates"]) == 1
+        page = night.get("/elections/nz-2020/preliminary/")
+        assert page.status_code == 200 and "No party votes counted yet" in page.text
+        assert get_json(night, f"{API}/preliminary/parties.json")["parties"] == []
+        seats = night.get(f"{API}/preliminary/seats.json")
+        assert seats.status_code == 404 and "no party votes counted" in seats.text

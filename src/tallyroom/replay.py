@@ -41,6 +41,18 @@ def in_count_order(datasets: Sequence[Dataset]) -> list[Return]:
     return sorted(returns, key=_order)
 
 
+def return_body(r: Return) -> dict:
+    """``r`` as the JSON body of ``POST /api/v1/elections/{election}/returns``."""
+    return {
+        "contest": r.contest,
+        "unit": r.unit,
+        "stage": r.stage.value,
+        "count_type": r.count_type.value,
+        "counts": dict(r.counts),
+        "informal": r.informal,
+    }
+
+
 def _order(r: Return) -> tuple:
     number = r.unit.rsplit(":", 1)[-1]
     return (
@@ -67,17 +79,9 @@ def send_returns(
     http = client or httpx.Client(base_url=url, timeout=30)
     stored = already = 0
     for r in returns:
-        body = {
-            "contest": r.contest,
-            "unit": r.unit,
-            "stage": r.stage.value,
-            "count_type": r.count_type.value,
-            "counts": dict(r.counts),
-            "informal": r.informal,
-        }
         response = http.post(
             f"/api/v1/elections/{election}/returns",
-            json=body,
+            json=return_body(r),
             headers={"Authorization": f"Bearer {token}"},
         )
         if response.status_code not in (200, 201):

@@ -115,7 +115,7 @@ def render(site: Site, page: Page, *, live: bool = False) -> str:
                 for s in site.stages(page.election)
                 if page.shown_at(s)
             ]
-        progress = site.summary(page.election, stage)["progress"]
+        progress = site.progress(page.election, stage)
         context.setdefault("election_name", info["name"])
     return _TEMPLATES.get_template(page.template).render(
         page=page,
@@ -157,6 +157,8 @@ def overview(site: Site, election: str, stage: Stage) -> Page:
         ]
         if others > 0:
             bars.append(Bar("Others", round(others, 2), "#bbb", f"{others:.1f} %"))
+        if seats is None:  # no party votes counted yet
+            return {"data": data, "palette": palette, "holders": []}
         holders = [p for p in seats["parties"] if p["total"]]
         return {
             "data": data,

@@ -152,7 +152,7 @@ class Summary(_Doc):
     valid_party_votes: int
     informal_party_votes: int
     electorates: list[ElectorateWinner]
-    seats: Seats
+    seats: Seats | None
     referendums: list[ReferendumResult]
 
 
@@ -184,7 +184,7 @@ class Parties(_Doc):
 
     election: str
     stage: str
-    house_size: int
+    house_size: int | None
     parties: list[PartyRow]
 
 

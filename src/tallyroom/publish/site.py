@@ -96,6 +96,12 @@ class Site:
         """The stages of ``election`` with returns, in count order."""
         return [Stage(s) for s in self.election(election)["stages"]]
 
+    def progress(self, election: str, stage: Stage) -> dict[str, Any]:
+        """How many reporting places are in at ``stage``."""
+        return self.memo(
+            ("progress", election, stage), lambda: views.progress(self.engine, election, stage)
+        )
+
     def summary(self, election: str, stage: Stage) -> dict[str, Any]:
         """The national summary at ``stage``."""
         return self._view("summary", election, stage, views.summary)

@@ -144,6 +144,7 @@ def progress(engine: Engine, election: str, stage: Stage) -> dict[str, Any]:
 
 def summary(engine: Engine, counted: ElectionTally) -> dict[str, Any]:
     """Party votes and shares, electorate winners, seats, referendums and count progress.
+    ``seats`` is ``None`` until some party votes are counted.
 
     This is also what ``tallyroom results --json`` prints.
     """
@@ -161,7 +162,7 @@ def summary(engine: Engine, counted: ElectionTally) -> dict[str, Any]:
         "valid_party_votes": valid,
         "informal_party_votes": counted.informal_party_votes(),
         "electorates": electorate_winners(counted),
-        "seats": counted.seats().to_dict(),
+        "seats": counted.seats().to_dict() if valid else None,
         "referendums": [referendum_data(contest) for contest in counted.referendums.values()],
     }
 
@@ -204,8 +205,15 @@ def referendum_data(contest: ContestTally) -> dict[str, Any]:
 
 def parties(engine: Engine, counted: ElectionTally) -> dict[str, Any]:
     """Each party's votes and seats, with its electorate MPs and list MPs where known."""
-    result = counted.seats()
     palette = colours(engine, counted.election)
+    if not sum(counted.party_votes().values()):
+        return {
+            "election": counted.election,
+            "stage": counted.stage.value,
+            "house_size": None,
+            "parties": [],
+        }
+    result = counted.seats()
     won: dict[str, list[dict[str, Any]]] = {}
     for e in electorate_winners(counted):
         won.setdefault(e["party"], []).append(
@@ -333,6 +341,10 @@ def electorate(engine: Engine, counted: ElectionTally, which: str | int) -> dict
 
 def seats(counted: ElectionTally) -> dict[str, Any]:
     """The seat allocation: the JSON of ``tallyroom seats --json`` and ``allocate --json``."""
+    if not sum(counted.party_votes().values()):
+        raise NoReturnsError(
+            f"{counted.election} has no party votes counted at the {counted.stage} stage yet"
+        )
     return counted.seats().to_dict()
 
 

@@ -391,7 +391,7 @@ def _progress(site: Site, election: str) -> dict[str, Any]:
     """What an event carries: the store generation and the progress at each stage."""
     return {
         "generation": site.generation,
-        "progress": {s.value: site.summary(election, s)["progress"] for s in site.stages(election)},
+        "progress": {s.value: site.progress(election, s) for s in site.stages(election)},
     }
 
 

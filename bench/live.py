@@ -1,0 +1,153 @@
+"""How soon a submitted return is visible: in the summary API and on the event stream.
+
+Starts ``tallyroom serve`` on a fresh SQLite store holding the 2020 election's
+definitions, keeps an event stream open, and submits election night's returns one at a
+time through ``POST /api/v1/elections/nz-2020/returns``. For each 201 it measures the
+time until
+
+* the summary JSON shows the new count (its progress or figures change), and
+* the event stream pushes a ``count`` event of the new store generation.
+
+Baseline: the store's raw commit time, ``submit()`` called in-process on a second store
+(validation, write, audit row, commit), measured in the same run. Target: p99 at most
+200 ms for both. Usage::
+
+    python bench/live.py [--returns 150]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+from tallyroom.datasets import bundled_path
+from tallyroom.ingest import tidy
+from tallyroom.ingest.options import ReadOptions
+from tallyroom.replay import in_count_order, return_body
+from tallyroom.store.database import open_store
+from tallyroom.store.ingest import define
+from tallyroom.store.submit import Submission, submit
+from tallyroom.store.users import Role, User, add_user
+
+TALLYROOM = str(Path(sys.executable).with_name("tallyroom"))
+ELECTION = "nz-2020"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--returns", type=int, default=150, help="returns to submit")
+    args = parser.parse_args()
+    datasets = tidy.read([bundled_path(ELECTION)], ReadOptions())
+    returns = in_count_order(datasets)[: args.returns]
+    with tempfile.TemporaryDirectory() as folder:
+        baseline = _raw_commits(f"sqlite:///{Path(folder) / 'raw.db'}", datasets, returns)
+        api, stream = _through_server(f"sqlite:///{Path(folder) / 'live.db'}", datasets, returns)
+    print(f"{len(returns)} returns of {ELECTION} election night, one at a time; milliseconds")
+    print(f"{'measure':<42}{'median':>9}{'p99':>9}{'max':>9}{'× baseline':>12}")
+    base = statistics.median(baseline)
+    for name, values in [
+        ("raw commit: submit() in-process (baseline)", baseline),
+        ("201 → new totals in the summary API", api),
+        ("201 → count event on the event stream", stream),
+    ]:
+        median, p99 = statistics.median(values), _p99(values)
+        print(f"{name:<42}{median:>9.1f}{p99:>9.1f}{max(values):>9.1f}{median / base:>12.1f}")
+    verdict = "met" if max(_p99(api), _p99(stream)) <= 200 else "NOT met"
+    print(f"target (p99 <= 200 ms for both): {verdict}")
+
+
+def _p99(values: list[float]) -> float:
+    return statistics.quantiles(values, n=100)[98] if len(values) > 1 else values[0]
+
+
+def _raw_commits(url: str, datasets, returns) -> list[float]:
+    engine = open_store(url)
+    define(engine, datasets)
+    admin = User("bench", Role.ADMIN)
+    times = []
+    for r in returns:
+        started = time.perf_counter()
+        submission = Submission(ELECTION, r.contest, r.unit, r.stage, r.count_type,
+                                dict(r.counts), r.informal)  # fmt: skip
+        submit(engine, admin, submission)
+        times.append(1000 * (time.perf_counter() - started))
+    return times
+
+
+def _through_server(url: str, datasets, returns) -> tuple[list[float], list[float]]:
+    engine = open_store(url)
+    define(engine, datasets)
+    token = add_user(engine, "bench", Role.ADMIN)
+    port = _free_port()
+    server = subprocess.Popen([TALLYROOM, "serve", "--db", url, "--port", str(port)],
+                              stdout=subprocess.DEVNULL)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    events: dict[int, float] = {}
+    try:
+        _wait(base)
+        listener = threading.Thread(target=_listen, args=(base, events), daemon=True)
+        listener.start()
+        time.sleep(0.5)
+        api, stream = [], []
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=base, headers=headers, timeout=10) as http:
+            summary = f"/api/v1/elections/{ELECTION}/{returns[0].stage.value}/summary.json"
+            for r in returns:
+                response = http.post(f"/api/v1/elections/{ELECTION}/returns", json=return_body(r))
+                acknowledged = time.perf_counter()
+                if response.status_code != 201:
+                    sys.exit(f"refused: {response.status_code} {response.text}")
+                generation = response.json()["return_id"]
+                while True:  # the summary carries the new generation's figures
+                    seen = http.get(summary)
+                    if seen.status_code == 200 and seen.headers["etag"] == f'W/"{generation}"':
+                        api.append(1000 * (time.perf_counter() - acknowledged))
+                        break
+                    time.sleep(0.001)
+                while generation not in events:
+                    time.sleep(0.001)
+                stream.append(1000 * (events[generation] - acknowledged))
+    finally:
+        server.terminate()
+        server.wait()
+    return api, stream
+
+
+def _listen(base: str, events: dict[int, float]) -> None:
+    """Record when each generation's count event arrives."""
+    url = f"{base}/api/v1/elections/{ELECTION}/events"
+    with contextlib.suppress(httpx.HTTPError), httpx.stream("GET", url, timeout=None) as s:
+        for line in s.iter_lines():  # until the server stops
+            if line.startswith("data: "):
+                events[json.loads(line[6:])["generation"]] = time.perf_counter()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait(base: str) -> None:
+    for _ in range(300):
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    sys.exit("the server did not start")
+
+
+if __name__ == "__main__":
+    main()
