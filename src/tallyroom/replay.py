@@ -9,6 +9,7 @@ back. Submissions are idempotent, so an interrupted replay resumes where it stop
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ STAGE_HOURS = {Stage.PRELIMINARY: 5.0, Stage.OFFICIAL: 2.0, Stage.RECOUNT: 1.0}
 """Roughly how long each stage took to report in 2020: election night from 7 pm until
 the last results after midnight; the official count's electorates over an afternoon."""
 _STAGE_ORDER = {stage: i for i, stage in enumerate(Stage)}
+_NUMBER = re.compile(r"(?:electorate|candidate|area):(\d+)")
 
 
 class ReplayError(Exception):
@@ -54,12 +56,14 @@ def return_body(r: Return) -> dict:
 
 
 def _order(r: Return) -> tuple:
-    number = r.unit.rsplit(":", 1)[-1]
+    """Stage, ordinary before special, then electorate by electorate: its voting places,
+    then its electorate-wide returns."""
+    found = _NUMBER.search(r.unit) or _NUMBER.search(r.contest)
     return (
         _STAGE_ORDER[r.stage],
         r.count_type.is_special,
+        int(found.group(1)) if found else 10_000,
         r.count_type is CountType.ALL,
-        int(number) if number.isdigit() else 10_000,
         r.unit,
         r.contest,
     )
