@@ -48,14 +48,11 @@ def documents(site: Site, election: str) -> Iterator[tuple[str, Callable[[], byt
                 lambda slug=ref["slug"], s=stage: to_json(site.referendum(election, s, slug)),
             )
         for name in tables.table_names(site, election, stage):
-            yield (
-                f"{base}/tables/{name}.csv",
-                lambda n=name, s=stage: tables.to_csv(site.table(election, s, n)),
-            )
-            yield (
-                f"{base}/tables/{name}.parquet",
-                lambda n=name, s=stage: tables.to_parquet(site.table(election, s, n)),
-            )
+            for suffix in tables.FORMATS:
+                yield (
+                    f"{base}/tables/{name}.{suffix}",
+                    lambda n=name, s=stage, x=suffix: tables.encode(site.table(election, s, n), x),
+                )
     if {"preliminary", "official"} <= set(info["stages"]):
         yield (
             f"{pages.API}/elections/{election}/comparison.json",

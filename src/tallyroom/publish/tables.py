@@ -26,7 +26,8 @@ DESCRIPTIONS = {
 }
 """table name → what it holds; each referendum adds ``referendum-SLUG``."""
 
-FORMATS = ("csv", "parquet")
+MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "parquet": "application/vnd.apache.parquet"}
+FORMATS = tuple(MEDIA_TYPES)
 _FORMULA = r"^[=+\-@\t\r]"
 
 
@@ -134,3 +135,8 @@ def to_parquet(frame: pl.DataFrame) -> bytes:
     out = io.BytesIO()
     frame.write_parquet(out)
     return out.getvalue()
+
+
+def encode(frame: pl.DataFrame, suffix: str) -> bytes:
+    """``frame`` as the file a download of that suffix (csv or parquet) holds."""
+    return to_csv(frame) if suffix == "csv" else to_parquet(frame)

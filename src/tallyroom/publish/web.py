@@ -162,6 +162,15 @@ def create_app(engine: Engine) -> FastAPI:
     async def serve_json(key: Hashable, view: Callable[[], Any]) -> Response:
         return await serve(("json", *key), lambda: to_json(view()), "application/json")
 
+    async def download(election: str, stage: Stage, name: str, suffix: str) -> Response:
+        response = await serve(
+            (suffix, election, stage, name),
+            lambda: tables.encode(site.table(election, stage, name), suffix),
+            tables.MEDIA_TYPES[suffix],
+        )
+        response.headers["Content-Disposition"] = _attachment(election, stage, name, suffix)
+        return response
+
     def api_get(path: str, model: Any, summary: str) -> Callable:
         return app.get(
             path,
@@ -263,15 +272,7 @@ def create_app(engine: Engine) -> FastAPI:
     )
     async def table_csv(election: ElectionId, stage: Stage, name: TableName) -> Response:
         """A table as CSV, formula-like cells neutralised."""
-        response = await serve(
-            ("csv", election, stage, name),
-            lambda: tables.to_csv(site.table(election, stage, name)),
-            "text/csv; charset=utf-8",
-        )
-        response.headers["Content-Disposition"] = (
-            f'attachment; filename="{election}-{stage}-{name}.csv"'
-        )
-        return response
+        return await download(election, stage, name, "csv")
 
     @app.get(
         f"{API}/elections/{{election}}/{{stage}}/tables/{{name}}.parquet",
@@ -284,15 +285,7 @@ def create_app(engine: Engine) -> FastAPI:
     )
     async def table_parquet(election: ElectionId, stage: Stage, name: TableName) -> Response:
         """A table as Parquet."""
-        response = await serve(
-            ("parquet", election, stage, name),
-            lambda: tables.to_parquet(site.table(election, stage, name)),
-            "application/vnd.apache.parquet",
-        )
-        response.headers["Content-Disposition"] = (
-            f'attachment; filename="{election}-{stage}-{name}.parquet"'
-        )
-        return response
+        return await download(election, stage, name, "parquet")
 
     @app.get(
         f"{API}/elections/{{election}}/events",
