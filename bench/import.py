@@ -5,7 +5,8 @@ into returns and counts, one transaction), into a fresh SQLite file and, with
 ``--postgres URL``, into a fresh PostgreSQL database.
 
 Baseline: ``pandas.read_csv`` + ``DataFrame.to_sql`` of the same rows into one flat
-table of the same store (no validation, no normalisation). Medians of ``--repeats`` runs.
+table of the same store (no validation, no normalisation). Medians of ``--repeats`` runs,
+alternating the two.
 
     python bench/import.py [--repeats 3] [--postgres postgresql+psycopg://user@host/db]
 """
@@ -49,14 +50,18 @@ def pandas_import(url: str) -> None:
     engine.dispose()
 
 
-def timed(action: Callable[[str], None], fresh: Callable[[], str], repeats: int) -> float:
-    times = []
+def timed(
+    actions: list[Callable[[str], None]], fresh: Callable[[], str], repeats: int
+) -> list[float]:
+    """Median seconds of each action; runs alternate, so the machine's noise hits all."""
+    times: list[list[float]] = [[] for _ in actions]
     for _ in range(repeats):
-        url = fresh()
-        start = time.perf_counter()
-        action(url)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for action, found in zip(actions, times, strict=True):
+            url = fresh()
+            start = time.perf_counter()
+            action(url)
+            found.append(time.perf_counter() - start)
+    return [statistics.median(t) for t in times]
 
 
 def main() -> None:
@@ -82,8 +87,7 @@ def main() -> None:
     print(f"{HISTORY.name}: 900,531 rows; median of {args.repeats} runs\n")
     print(f"{'store':<12}{'tallyroom s':>13}{'pandas to_sql s':>17}{'speed-up':>10}")
     for name, fresh in targets:
-        ours = timed(tallyroom_import, fresh, args.repeats)
-        baseline = timed(pandas_import, fresh, args.repeats)
+        ours, baseline = timed([tallyroom_import, pandas_import], fresh, args.repeats)
         print(f"{name:<12}{ours:>13.2f}{baseline:>17.2f}{baseline / ours:>9.1f}×")
 
 
