@@ -109,6 +109,7 @@ def test_killed_server_keeps_every_acknowledged_return(store_url: str) -> None:
     os.kill(process.pid, signal.SIGKILL)
     sender.join()
     process.wait()
+    assert token not in (process.stdout.read() if process.stdout else "")  # never logged
     assert 150 <= len(acknowledged) < len(bodies)
     with (
         serving("serve", "--db", store_url) as restarted,
