@@ -95,8 +95,9 @@ def audit_show(
     table = Table(
         title=f"Audit log of {election}" + (f", electorate {electorate}" if electorate else "")
     )
-    for header in ("#", "When (UTC)", "Who", "Action", "Outcome", "What"):
-        table.add_column(header)
+    for header in ("#", "When (UTC)", "Who", "Action", "Outcome"):
+        table.add_column(header, no_wrap=header != "Who")
+    table.add_column("What", ratio=1, overflow="fold")
     for row in rows:
         detail = row["detail"]
         what = detail.get("why") or (
@@ -108,7 +109,7 @@ def audit_show(
         )
         table.add_row(
             str(row["id"]),
-            row["at"][:19],
+            row["at"][5:19].replace("T", " "),
             row["actor"],
             row["action"],
             f"{row['outcome']} ({row['status']})",
