@@ -305,3 +305,31 @@ def test_hostile_requests_never_break_anything(client: TestClient, store: dict) 
     assert len(audit.entries(engine, "nz-2020")) == logged + 5000  # every request is in the log
     assert set(seen) <= {200, 201, 400, 409, 422}, seen
     assert audit.verify(engine).intact
+
+
+def test_a_recount_replaces_only_what_it_recounts(client: TestClient, store: dict) -> None:
+    """A judicial recount of Northland: the recount stage is the official count with
+    Northland's candidate vote replaced, so the rest of the House is unchanged."""
+    recount = {PRIME: 17_070, KING: 16_900}
+    assert post(client, store["tokens"]["own"], body(counts=recount)).status_code == 201
+    official = client.get(f"{API}/official/summary.json").json()
+    summary = client.get(f"{API}/recount/summary.json").json()
+    assert summary["progress"]["text"] == "1 of 72 electorates recounted"
+    assert summary["party_votes"] == official["party_votes"]
+    assert summary["seats"] == official["seats"]
+    assert len(summary["electorates"]) == 72
+    northland = client.get(f"{API}/recount/electorates/{NORTHLAND}.json").json()
+    assert {c["candidate"]: c["votes"] for c in northland["candidates"]} == recount
+    assert (northland["majority"], northland["informal"]) == (170, 646)
+    auckland = client.get(f"{API}/recount/electorates/1.json").json()
+    assert auckland == {
+        **client.get(f"{API}/official/electorates/1.json").json(),
+        "stage": "recount",
+    }
+    page = client.get("/elections/nz-2020/recount/")
+    assert page.status_code == 200 and "House of 120:" in page.text and "As counted" not in page.text
+    assert (
+        client.get("/elections/nz-2020/", follow_redirects=False)
+        .headers["location"]
+        .endswith("/recount/")
+    )

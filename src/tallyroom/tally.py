@@ -4,6 +4,9 @@ Only the latest version of each return counts. A contest may be reported both as
 electorate-level return and, in more detail, by voting place; the two are views of the
 same votes, so for each contest and electorate the tally uses the detailed returns when
 there are any and the electorate-level return otherwise. Never both.
+
+A recount covers only the contests and electorates recounted: the recount stage is the
+official count with each recounted contest's electorate replaced by its recount returns.
 """
 
 from __future__ import annotations
@@ -131,6 +134,7 @@ def tally(engine: Engine, election_id: str, stage: Stage) -> ElectionTally:
             t.contest.c.electorate,
             t.unit.c.electorate.label("unit_electorate"),
             t.unit.c.kind.label("unit_kind"),
+            r.c.stage,
         )
         returns = (
             select(r.c.id, *keys)
@@ -159,7 +163,7 @@ def tally(engine: Engine, election_id: str, stage: Stage) -> ElectionTally:
             .where(latest)
             .group_by(*keys)
         ).all()
-    if not informal_rows:
+    if not any(row.stage == stage.value for row in informal_rows):
         raise NoReturnsError(f"election {election_id!r} has no returns at the {stage} stage")
 
     def place(row) -> tuple[str, int | None]:
@@ -168,6 +172,8 @@ def tally(engine: Engine, election_id: str, stage: Stage) -> ElectionTally:
     def level(row) -> int:
         return _LEVEL.get(UnitKind(row.unit_kind), _DETAIL)
 
+    informal_rows = _overlaid(informal_rows, place, stage)
+    vote_rows = _overlaid(vote_rows, place, stage)
     finest: dict[tuple[str, int | None], int] = {}
     for row in informal_rows:
         finest[place(row)] = max(finest.get(place(row), 0), level(row))
@@ -205,11 +211,25 @@ def tally(engine: Engine, election_id: str, stage: Stage) -> ElectionTally:
     )
 
 
+def _counted_stages(stage: Stage) -> list[str]:
+    """The stages whose returns a tally at ``stage`` reads (a recount builds on official)."""
+    return [Stage.OFFICIAL.value, stage.value] if stage is Stage.RECOUNT else [stage.value]
+
+
+def _overlaid(rows: list, place, stage: Stage) -> list:
+    """``rows`` without the official rows of places that have recount rows."""
+    if stage is not Stage.RECOUNT:
+        return rows
+    recounted = {place(row) for row in rows if row.stage == stage.value}
+    return [row for row in rows if row.stage == stage.value or place(row) not in recounted]
+
+
 def _latest(stage: Stage):
-    """Returns at ``stage`` that no later version of the same return supersedes."""
+    """Returns at ``stage`` (for a recount, also official ones) that no later version of
+    the same return supersedes."""
     r, newer = t.vote_return, aliased(t.vote_return)
     return and_(
-        r.c.stage == stage.value,
+        r.c.stage.in_(_counted_stages(stage)),
         ~exists().where(
             newer.c.contest_id == r.c.contest_id,
             newer.c.unit_id == r.c.unit_id,
@@ -286,7 +306,9 @@ class ContestPart:
 def contest_parts(
     engine: Engine, election_id: str, stage: Stage, contest_code: str
 ) -> list[ContestPart]:
-    """Every unit's latest return for one contest at ``stage``, choices in defined order."""
+    """Every unit's latest return for one contest at ``stage``, choices in defined order
+    (for a recount: the official returns of the electorates not recounted, and the
+    recount's)."""
     r = t.vote_return
     query = (
         select(
@@ -297,6 +319,7 @@ def contest_parts(
             t.unit.c.electorate,
             r.c.count_type,
             r.c.informal,
+            r.c.stage,
             t.choice.c.name.label("choice"),
             t.choice.c.party,
             t.vote_count.c.votes,
@@ -311,10 +334,16 @@ def contest_parts(
         .order_by(r.c.id, t.choice.c.id)
     )
     parts: dict[int, ContestPart] = {}
+    recounted: set[int | None] = set()  # electorates with recount returns
+    official: dict[int, int | None] = {}  # official parts a recount may replace
     with engine.connect() as conn:
         for row in conn.execute(query):
             part = parts.get(row.id)
             if part is None:
+                if row.stage != stage.value:
+                    official[row.id] = row.electorate
+                else:
+                    recounted.add(row.electorate)
                 part = parts[row.id] = ContestPart(
                     row.code,
                     UnitKind(row.kind),
@@ -327,4 +356,4 @@ def contest_parts(
                 )
             part.counts[row.choice] = row.votes
             part.party_of[row.choice] = row.party
-    return list(parts.values())
+    return [p for i, p in parts.items() if official.get(i, -1) not in recounted]

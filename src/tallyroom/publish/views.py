@@ -138,7 +138,8 @@ def progress(engine: Engine, election: str, stage: Stage) -> dict[str, Any]:
         "reported": reported,
         "expected": expected,
         "unit": noun,
-        "text": f"{reported:,} of {expected:,} {noun} counted",
+        "text": f"{reported:,} of {expected:,} {noun} "
+        + ("recounted" if stage is Stage.RECOUNT else "counted"),
     }
 
 
