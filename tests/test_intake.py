@@ -327,7 +327,9 @@ def test_a_recount_replaces_only_what_it_recounts(client: TestClient, store: dic
         "stage": "recount",
     }
     page = client.get("/elections/nz-2020/recount/")
-    assert page.status_code == 200 and "House of 120:" in page.text and "As counted" not in page.text
+    assert (
+        page.status_code == 200 and "House of 120:" in page.text and "As counted" not in page.text
+    )
     assert (
         client.get("/elections/nz-2020/", follow_redirects=False)
         .headers["location"]
