@@ -7,6 +7,7 @@ import asyncio
 import os
 import random
 import signal
+import sqlite3
 import threading
 from collections import Counter
 from pathlib import Path
@@ -18,7 +19,7 @@ from tallyroom.datasets import bundled_path
 from tallyroom.ingest import tidy
 from tallyroom.ingest.formats import format_named
 from tallyroom.ingest.options import ReadOptions
-from tallyroom.replay import in_count_order, return_body
+from tallyroom.replay import ReplayReport, in_count_order, return_body, send_returns
 from tallyroom.store import audit
 from tallyroom.store import schema as t
 from tallyroom.store.database import open_store
@@ -149,3 +150,36 @@ def test_replay_command(tmp_path: Path) -> None:
                               "ACT New Zealand": 10, "Māori Party": 2}  # fmt: skip
     assert (night["seats"]["Labour Party"], night["seats"]["National Party"]) == (64, 35)
     assert "Done: 0 returns stored, 634 already there." in again.stdout
+
+
+def test_a_store_locked_too_long_answers_503_and_keeps_the_connection(tmp_path: Path) -> None:
+    """Another process holds SQLite's write lock past the store's timeout: the return gets
+    503 with Retry-After and nothing is stored; sent again on the same connection once the
+    lock is gone, it is stored. A replay waits such a lock out."""
+    url = f"sqlite:///{tmp_path / 'store.db'}?timeout=0.3"
+    engine = open_store(url)
+    datasets = tidy.read([bundled_path("nz-2020")], ReadOptions())
+    define(engine, datasets)
+    token = add_user(engine, "Chief Electoral Officer", Role.ADMIN)
+    body = return_body(in_count_order(datasets)[0])
+    other = sqlite3.connect(tmp_path / "store.db", isolation_level=None, check_same_thread=False)
+    with (
+        serving("serve", "--db", url) as base,
+        httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as http,
+    ):
+        other.execute("BEGIN IMMEDIATE")  # the other process's write lock
+        busy = http.post(RETURNS, json=body)
+        other.execute("ROLLBACK")
+        again = http.post(RETURNS, json=body)
+        connections = http.get("/healthz").extensions["network_stream"]
+        other.execute("BEGIN IMMEDIATE")  # a replay waits it out
+        threading.Timer(1.5, other.execute, ["ROLLBACK"]).start()
+        replayed = send_returns(in_count_order(datasets)[:3], "nz-2020", base, token, speed=0)
+    other.close()
+    assert replayed == ReplayReport(stored=2, already=1)
+    assert busy.status_code == 503 and busy.headers["Retry-After"] == "1"
+    assert "busy or unavailable" in busy.json()["detail"]
+    assert again.status_code == 201, again.text
+    assert busy.extensions["network_stream"] is again.extensions["network_stream"] is connections
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(t.vote_return)).scalar_one() == 3

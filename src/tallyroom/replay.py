@@ -4,7 +4,8 @@ Returns go one reporting unit at a time, in count order: election night's ordina
 first, then the official count's recounted ordinary votes, then special votes, then any
 recount. ``speed`` compresses time: each stage's returns are spread evenly over the hours
 it took on the night (:data:`STAGE_HOURS`) divided by ``speed``; 0 sends them back to
-back. Submissions are idempotent, so an interrupted replay resumes where it stopped.
+back. Submissions are idempotent, so an interrupted replay resumes where it stopped, and
+a return the server was too busy to store is simply sent again.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from tallyroom.model import CountType, Dataset, Return, Stage
 STAGE_HOURS = {Stage.PRELIMINARY: 5.0, Stage.OFFICIAL: 2.0, Stage.RECOUNT: 1.0}
 """Roughly how long each stage took to report in 2020: election night from 7 pm until
 the last results after midnight; the official count's electorates over an afternoon."""
+BUSY_RETRIES = 30
+"""how many times a return the server was too busy to store (503) is sent"""
 _STAGE_ORDER = {stage: i for i, stage in enumerate(Stage)}
 _NUMBER = re.compile(r"(?:electorate|candidate|area):(\d+)")
 
@@ -83,11 +86,7 @@ def send_returns(
     http = client or httpx.Client(base_url=url, timeout=30)
     stored = already = 0
     for r in returns:
-        response = http.post(
-            f"/api/v1/elections/{election}/returns",
-            json=return_body(r),
-            headers={"Authorization": f"Bearer {token}"},
-        )
+        response = _post(http, f"/api/v1/elections/{election}/returns", return_body(r), token)
         if response.status_code not in (200, 201):
             raise ReplayError(
                 f"{r.contest} at {r.unit} ({r.stage}, {r.count_type}): HTTP "
@@ -102,3 +101,14 @@ def send_returns(
         if speed > 0:
             time.sleep(STAGE_HOURS[r.stage] * 3600 / per_stage[r.stage] / speed)
     return ReplayReport(stored, already)
+
+
+def _post(http: httpx.Client, path: str, body: dict, token: str) -> httpx.Response:
+    """POST ``body``, waiting out a busy store: a 503 is sent again after its Retry-After,
+    up to :data:`BUSY_RETRIES` times (safe, since a return sent twice is stored once)."""
+    for _ in range(BUSY_RETRIES):
+        response = http.post(path, json=body, headers={"Authorization": f"Bearer {token}"})
+        if response.status_code != 503:
+            break
+        time.sleep(float(response.headers.get("Retry-After", "1")))
+    return response

@@ -18,9 +18,16 @@ from importlib.resources import files
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Path, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -40,6 +47,11 @@ WATCH_SECONDS = 0.1
 """How often the server looks for returns written by others (its own writes it sees at
 once)."""
 HEARTBEAT_SECONDS = 15.0
+UNAVAILABLE = (
+    "The results store is busy or unavailable. Send the same request again in a moment: "
+    "a return sent twice is stored once."
+)
+_RETRY = {"Retry-After": "1"}
 
 _NOT_FOUND = (
     UnknownElectionError,
@@ -148,6 +160,18 @@ def create_app(engine: Engine) -> FastAPI:
 
     for failure in _NOT_FOUND:
         app.add_exception_handler(failure, not_found)
+
+    async def unavailable(request: Request, error: Exception) -> Response:
+        """The store did not answer (busy past its timeout, or down): 503 and Retry-After,
+        and the connection stays open for the client to send the same request again."""
+        why = getattr(error, "orig", error)
+        logging.getLogger(__name__).error("store unavailable: %s %s: %s",
+                                          request.method, request.url.path, why)  # fmt: skip
+        if request.url.path.startswith(f"{API}/"):
+            return JSONResponse({"detail": UNAVAILABLE}, status_code=503, headers=_RETRY)
+        return PlainTextResponse(UNAVAILABLE, status_code=503, headers=_RETRY)
+
+    app.add_exception_handler(OperationalError, unavailable)
 
     app.add_middleware(NotModified, site=site)
     add_write_routes(app, engine, watcher.check, API)

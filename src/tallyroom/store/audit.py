@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from tallyroom.store import schema as t
+from tallyroom.store.database import writing
 
 GENESIS = "0" * 64
 
@@ -72,7 +73,7 @@ def append(conn: Connection, entry: Entry, head: tuple[int, str]) -> tuple[int, 
 
 def record(engine: Engine, entry: Entry) -> None:
     """Append ``entry`` in a transaction of its own (for refused writes)."""
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         append(conn, entry, lock(conn))
 
 

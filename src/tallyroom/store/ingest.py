@@ -27,6 +27,7 @@ from tallyroom.model import RETURN_KEY, Dataset, ReturnTable
 from tallyroom.store import audit
 from tallyroom.store import schema as t
 from tallyroom.store.bulk import insert_rows, reserve_ids
+from tallyroom.store.database import writing
 
 OPERATOR = "operator (command line)"
 """Who the audit log names for imports: whoever runs ``tallyroom`` on the store."""
@@ -105,7 +106,7 @@ def ingest(
         raise StoreError("--replace needs a --reason saying why the stored returns are replaced")
     totals = {"new": 0, "replaced": 0, "unchanged": 0}
     skipped = 0
-    with engine.begin() as conn, ThreadPoolExecutor(max_workers=1) as helper:
+    with writing(engine) as conn, ThreadPoolExecutor(max_workers=1) as helper:
         head = audit.lock(conn)  # imports and API writes commit one at a time, in log order
         # compute the next dataset's returns while this one is written
         upcoming = [helper.submit(d.return_table) for d in datasets[:1]]
@@ -137,7 +138,7 @@ def ingest(
 def define(engine: Engine, datasets: Sequence[Dataset]) -> None:
     """Store the elections, parties, electorates, units, contests and choices of
     ``datasets`` (not their returns), adding only what is missing; one transaction."""
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         for dataset in datasets:
             _define(conn, dataset)
 

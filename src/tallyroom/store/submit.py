@@ -26,6 +26,7 @@ from sqlalchemy import Connection, Engine, and_, insert, select
 from tallyroom.model import CountType, Stage
 from tallyroom.store import audit
 from tallyroom.store import schema as t
+from tallyroom.store.database import writing
 from tallyroom.store.users import Role, User
 
 ACTION = "submit-return"
@@ -80,7 +81,7 @@ def submit(engine: Engine, user: User, submission: Submission) -> Stored:
     """Check and store ``submission`` for ``user``; refusals are audited and raised."""
     electorate: int | None = None
     try:
-        with engine.begin() as conn:
+        with writing(engine) as conn:
             head = audit.lock(conn)
             electorate, stored = _store(conn, user, submission)
             audit.append(
@@ -291,7 +292,7 @@ def set_stage(engine: Engine, user: User, election: str, stage: Stage, status: s
     """Open or close a stage for returns (admins only); audited either way."""
     what = {"stage": stage.value, "status": status}
     try:
-        with engine.begin() as conn:
+        with writing(engine) as conn:
             head = audit.lock(conn)
             if user.role is not Role.ADMIN:
                 raise SubmissionError(403, f"{user.name} ({user.role}) may not change stages")

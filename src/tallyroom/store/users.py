@@ -18,6 +18,7 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from tallyroom.store import schema as t
+from tallyroom.store.database import writing
 
 
 class Role(StrEnum):
@@ -64,7 +65,7 @@ def add_user(engine: Engine, name: str, role: Role, electorate: int | None = Non
         raise UserError("a returning officer needs --electorate N; an admin takes none")
     token = secrets.token_urlsafe(32)
     try:
-        with engine.begin() as conn:
+        with writing(engine) as conn:
             conn.execute(
                 insert(t.app_user).values(
                     name=name,
