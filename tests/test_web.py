@@ -199,6 +199,27 @@ def test_every_chart_has_its_numbers_in_a_table(client: TestClient) -> None:
     assert referendum.count("<tr><td>") == 65  # one ranked row per hexagon
 
 
+def test_the_hex_map_has_a_colour_key(client: TestClient) -> None:
+    """Seven swatches from orange (20 % yes or less) through white (50 %) to purple (80 %
+    or more); Botany (31 % yes) is drawn orange, Wellington Central (72 %) purple."""
+    page = client.get("/elections/nz-2020/official/referendums/cannabis/").text
+    svg = next(chart for chart in page.split("</svg>") if "<polygon" in chart)
+    swatches = re.findall(r'<rect [^>]*fill="(#[0-9a-f]{6})"[^>]*/><text [^>]*>([^<]+)</text>', svg)
+    assert [label for _, label in swatches] == [
+        "≤ 20 %", "30 %", "40 %", "50 %", "60 %", "70 %", "≥ 80 %"
+    ]  # fmt: skip
+    key = dict((label, colour) for colour, label in swatches)
+    assert (key["≤ 20 %"], key["50 %"], key["≥ 80 %"]) == ("#e66101", "#f7f7f7", "#5e3c99")
+
+    def fill(name: str) -> tuple[int, ...]:
+        colour = re.search(rf"<title>{name}: [\d.]+</title><polygon [^>]*fill=\"#(\w+)\"", svg)
+        assert colour, name
+        return tuple(int(colour.group(1)[i : i + 2], 16) for i in (0, 2, 4))
+
+    botany, wellington = fill("Botany"), fill("Wellington Central")
+    assert botany[0] > botany[2] and wellington[2] > wellington[0]  # orange, purple
+
+
 def test_redirect_to_the_latest_stage(client: TestClient) -> None:
     response = client.get("/elections/nz-2020/", follow_redirects=False)
     assert response.status_code == 307

@@ -185,8 +185,16 @@ class Hex:
     colour: str
 
 
-def hex_map_svg(cells: Sequence[Hex], *, title: str, legend: str, width: int = 520) -> str:
-    """Electorates as equal hexagons at their map positions (north at the top)."""
+def hex_map_svg(
+    cells: Sequence[Hex],
+    *,
+    title: str,
+    legend: str,
+    key: Sequence[tuple[str, str]] = (),
+    width: int = 520,
+) -> str:
+    """Electorates as equal hexagons at their map positions (north at the top), with a
+    colour key of (label, colour) swatches under the map."""
     us, vs = [c.u for c in cells], [c.v for c in cells]
     step = min(
         math.dist((a.u, a.v), (b.u, b.v)) for i, a in enumerate(cells) for b in cells[i + 1 :]
@@ -194,7 +202,8 @@ def hex_map_svg(cells: Sequence[Hex], *, title: str, legend: str, width: int = 5
     pad = step
     span_u, span_v = max(us) - min(us) + 2 * pad, max(vs) - min(vs) + 2 * pad
     scale = (width - 20) / span_u
-    height = int(span_v * scale) + 60
+    map_bottom = int(span_v * scale) + 60
+    height = map_bottom + (34 if key else 0)
     radius = step * scale / math.sqrt(3) * 1.0
 
     def corners(x: float, y: float) -> str:
@@ -219,8 +228,31 @@ def hex_map_svg(cells: Sequence[Hex], *, title: str, legend: str, width: int = 5
             f'<polygon points="{corners(x, y)}" fill="{escape(c.colour)}" stroke="white"/>'
             f'<text x="{x:.1f}" y="{y + 3:.1f}" text-anchor="middle">{escape(c.code)}</text></g>'
         )
+    swatch = min(44.0, (width - 20) / max(len(key), 1))
+    for i, (label, colour) in enumerate(key):
+        x = 10 + i * swatch
+        parts.append(
+            f'<rect x="{x:.1f}" y="{map_bottom}" width="{swatch:.1f}" height="10" '
+            f'fill="{escape(colour)}" stroke="#ccc" stroke-width="0.5"/>'
+            f'<text x="{x + swatch / 2:.1f}" y="{map_bottom + 24}" text-anchor="middle" '
+            f'font-size="10" fill="#555">{escape(label)}</text>'
+        )
     parts.append("</svg>")
     return "\n".join(parts)
+
+
+def diverging_key(
+    middle: float = 50.0, spread: float = 30.0, steps: int = 7
+) -> list[tuple[str, str]]:
+    """The colour key of :func:`diverging_colour`: evenly spaced percentages from
+    ``middle - spread`` to ``middle + spread`` (the ends stand for everything beyond)."""
+    values = [middle - spread + 2 * spread * i / (steps - 1) for i in range(steps)]
+    labels = [f"{v:.0f} %" for v in values]
+    labels[0], labels[-1] = f"≤ {labels[0]}", f"≥ {labels[-1]}"
+    return [
+        (label, diverging_colour(v, middle, spread))
+        for label, v in zip(labels, values, strict=True)
+    ]
 
 
 def diverging_colour(value: float, middle: float = 50.0, spread: float = 30.0) -> str:

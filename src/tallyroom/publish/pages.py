@@ -23,6 +23,7 @@ from tallyroom.publish.charts import (
     Seats,
     bars_svg,
     diverging_colour,
+    diverging_key,
     hemicycle_svg,
     hex_map_svg,
 )
@@ -272,6 +273,7 @@ def referendum(site: Site, election: str, stage: Stage, slug: str) -> Page:
                     cells,
                     title=f"{option} by general electorate",
                     legend=f"% {option} of all votes counted; purple above 50 %, orange below",
+                    key=diverging_key(),
                 )
             )
         national = data["national"]

@@ -27,6 +27,7 @@ from tallyroom.publish.charts import (
     Point,
     Seats,
     diverging_colour,
+    diverging_key,
     hemicycle_svg,
     hex_map_svg,
     scatter_svg,
@@ -107,6 +108,7 @@ def report_context(engine: Engine, election: str) -> dict[str, Any]:
                     cells,
                     title=f"{option} by general electorate",
                     legend=f"% {option} of all ordinary votes; purple above 50 %, orange below",
+                    key=diverging_key(),
                 ),
             )
         cross = crosstab(engine, election, slug)
