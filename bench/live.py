@@ -20,9 +20,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -40,7 +38,9 @@ from tallyroom.store.ingest import define
 from tallyroom.store.submit import Submission, submit
 from tallyroom.store.users import Role, User, add_user
 
-TALLYROOM = str(Path(sys.executable).with_name("tallyroom"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from webhelp import serving
+
 ELECTION = "nz-2020"
 
 
@@ -89,13 +89,8 @@ def _through_server(url: str, datasets, returns) -> tuple[list[float], list[floa
     engine = open_store(url)
     define(engine, datasets)
     token = add_user(engine, "bench", Role.ADMIN)
-    port = _free_port()
-    server = subprocess.Popen([TALLYROOM, "serve", "--db", url, "--port", str(port)],
-                              stdout=subprocess.DEVNULL)  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
     events: dict[int, float] = {}
-    try:
-        _wait(base)
+    with serving("serve", "--db", url) as base:
         listener = threading.Thread(target=_listen, args=(base, events), daemon=True)
         listener.start()
         time.sleep(0.5)
@@ -118,9 +113,6 @@ def _through_server(url: str, datasets, returns) -> tuple[list[float], list[floa
                 while generation not in events:
                     time.sleep(0.001)
                 stream.append(1000 * (events[generation] - acknowledged))
-    finally:
-        server.terminate()
-        server.wait()
     return api, stream
 
 
@@ -131,22 +123,6 @@ def _listen(base: str, events: dict[int, float]) -> None:
         for line in s.iter_lines():  # until the server stops
             if line.startswith("data: "):
                 events[json.loads(line[6:])["generation"]] = time.perf_counter()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait(base: str) -> None:
-    for _ in range(300):
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    sys.exit("the server did not start")
 
 
 if __name__ == "__main__":

@@ -19,16 +19,16 @@ from __future__ import annotations
 import argparse
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
-TALLYROOM = str(Path(sys.executable).with_name("tallyroom"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from webhelp import TALLYROOM, serving
+
 ROUTES = {
     "healthz (ceiling)": "/healthz",
     "summary JSON": "/api/v1/elections/nz-2020/official/summary.json",
@@ -50,14 +50,7 @@ def main() -> None:
         db = f"sqlite:///{Path(folder) / 'bench.db'}"
         subprocess.run([TALLYROOM, "load", "nz-2020", "--db", db], check=True,
                        capture_output=True)  # fmt: skip
-        port = _free_port()
-        server = subprocess.Popen(
-            [TALLYROOM, "serve", "--db", db, "--port", str(port), "--workers", str(args.workers)],
-            stdout=subprocess.DEVNULL,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            _wait(base)
+        with serving("serve", "--db", db, "--workers", str(args.workers)) as base:
             for path in ROUTES.values():  # compute and cache every document once
                 for _ in range(args.workers * 4):
                     urllib.request.urlopen(base + path).read()
@@ -65,9 +58,6 @@ def main() -> None:
             for _ in range(args.runs):
                 for name, path in ROUTES.items():  # interleaved, so noise hits every route
                     results[name].append(_wrk(base + path, args.seconds, args.connections))
-        finally:
-            server.terminate()
-            server.wait()
     _report(results, args)
 
 
@@ -104,22 +94,6 @@ def _report(results: dict[str, list[tuple[float, float, float]]], args) -> None:
     p99 = statistics.median(r[2] for r in summary)
     verdict = "met" if rate >= 3000 and p99 < 50 else "NOT met"
     print(f"target (summary JSON >= 3,000 req/s, p99 < 50 ms): {verdict}")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait(base: str) -> None:
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=1).read()
-            return
-        except OSError:
-            time.sleep(0.1)
-    sys.exit("the server did not start")
 
 
 if __name__ == "__main__":
