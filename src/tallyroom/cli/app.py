@@ -7,6 +7,14 @@ from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from tallyroom import __version__
 from tallyroom.analysis.claims import ClaimsFileError
@@ -62,6 +70,19 @@ def main(
     ] = False,
 ) -> None:
     """tallyroom counts returns, allocates seats by the law and explains the result."""
+
+
+def progress_bar(clock: ProgressColumn | None = None, *, transient: bool = True) -> Progress:
+    """The commands' progress bar: what, a bar, n of m, and ``clock`` (time elapsed unless
+    given); it vanishes when done unless ``transient`` is False."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        clock or TimeElapsedColumn(),
+        console=console,
+        transient=transient,
+    )
 
 
 def guarded(action: Callable[[], T]) -> T:

@@ -9,10 +9,10 @@ from typing import Annotated
 
 import httpx
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import TimeRemainingColumn
 from rich.table import Table
 
-from tallyroom.cli.app import DbOption, JsonOption, app, console, guarded
+from tallyroom.cli.app import DbOption, JsonOption, app, console, guarded, progress_bar
 from tallyroom.datasets import BUNDLED, bundled_path
 from tallyroom.ingest import tidy
 from tallyroom.ingest.errors import IngestFormatError
@@ -189,13 +189,7 @@ def replay_command(
 
     returns = guarded(read)
     console.print(f"Replaying {len(returns):,} returns of {election} to {url} at {speed:g}× speed")
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-    ) as bar:
+    with progress_bar(TimeRemainingColumn(), transient=False) as bar:
         task = bar.add_task("sending", total=len(returns))
 
         def sent(r: Return, _status: int) -> None:

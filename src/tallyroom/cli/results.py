@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tallyroom.cli.app import DbOption, JsonOption, app, console, guarded
+from tallyroom.cli.app import DbOption, JsonOption, app, console, guarded, progress_bar
 from tallyroom.cli.calculator import seat_notes, seat_table
 from tallyroom.datasets import BUNDLED, load_bundled
 from tallyroom.ingest.formats import FORMATS, format_named
@@ -48,7 +47,7 @@ def import_(
 
     def run() -> IngestReport:
         reader = format_named(format)
-        with _progress() as bar:
+        with progress_bar() as bar:
             reading = bar.add_task("reading", total=None)
             datasets = reader.read(paths, ReadOptions(stage, election))
             bar.update(reading, total=1, completed=1)
@@ -91,17 +90,6 @@ def load(
         console.print(f"{name} is already loaded.")
     else:
         console.print(f"{name}: loaded {report.new:,} returns.")
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    )
 
 
 @app.command()
