@@ -356,4 +356,4 @@ def contest_parts(
                 )
             part.counts[row.choice] = row.votes
             part.party_of[row.choice] = row.party
-    return [p for i, p in parts.items() if official.get(i, -1) not in recounted]
+    return [p for i, p in parts.items() if i not in official or official[i] not in recounted]
