@@ -15,14 +15,14 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, and_, exists, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import Engine, and_, func, select
 
 from tallyroom.model import ContestKind, CountType, Stage, UnitKind
 from tallyroom.rules.fpp import ElectorateOutcome, decide_electorate
 from tallyroom.rules.mmp import MMPResult, allocate_mmp
 from tallyroom.rules.systems import named
 from tallyroom.store import schema as t
+from tallyroom.store.versions import is_latest
 
 # level of detail of a unit kind: a tally takes the highest level present
 _LEVEL = {UnitKind.NATION: 0, UnitKind.ELECTORATE: 1}
@@ -227,17 +227,7 @@ def _overlaid(rows: list, place, stage: Stage) -> list:
 def _latest(stage: Stage):
     """Returns at ``stage`` (for a recount, also official ones) that no later version of
     the same return supersedes."""
-    r, newer = t.vote_return, aliased(t.vote_return)
-    return and_(
-        r.c.stage.in_(_counted_stages(stage)),
-        ~exists().where(
-            newer.c.contest_id == r.c.contest_id,
-            newer.c.unit_id == r.c.unit_id,
-            newer.c.stage == r.c.stage,
-            newer.c.count_type == r.c.count_type,
-            newer.c.version > r.c.version,
-        ),
-    )
+    return and_(t.vote_return.c.stage.in_(_counted_stages(stage)), is_latest())
 
 
 @dataclass(frozen=True)

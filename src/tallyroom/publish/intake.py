@@ -7,33 +7,32 @@ pages and event streams show the new figures without waiting for the store watch
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import BackgroundTasks, Depends, FastAPI, Header, Path, Request
-from fastapi.encoders import jsonable_encoder
-from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tallyroom.model import CountType, Stage
 from tallyroom.store.submit import (
-    ACTION,
     Submission,
     SubmissionError,
     refuse,
     set_stage,
     submit,
 )
-from tallyroom.store.users import User, authenticate
+from tallyroom.store.users import User
 
 Count = Annotated[int, Field(strict=True, ge=0, le=100_000_000)]
 Name = Annotated[str, Field(min_length=1, max_length=300)]
-ElectionId = Annotated[str, Path(max_length=64, examples=["nz-2020"])]
+ElectionId = Annotated[
+    str, Path(max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", examples=["nz-2020"])
+]
 
 
 class ReturnIn(BaseModel):
@@ -88,27 +87,8 @@ def add_write_routes(
     """Add the returns and stage endpoints to ``app``; ``changed`` runs after each write."""
 
     async def writer(request: Request) -> User:
-        """The user whose bearer token the request carries (checked before the body)."""
-        header = request.headers.get("authorization", "")
-        token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
-        user = await run_in_threadpool(authenticate, engine, token) if token else None
-        if user is None:
-            error = SubmissionError(
-                401, "a valid bearer token is required (Authorization: Bearer …)"
-            )
-            action = ACTION if request.url.path.endswith("/returns") else "set-stage"
-            await run_in_threadpool(
-                refuse,
-                engine,
-                "anonymous",
-                action,
-                error,
-                request.path_params.get("election"),
-                None,
-                {"path": request.url.path},
-            )
-            raise _Refusal(error)
-        return user
+        """The user the write guard authenticated (before the body was read)."""
+        return request.state.user
 
     @app.post(
         f"{api}/elections/{{election}}/returns",
@@ -125,7 +105,7 @@ def add_write_routes(
         body: ReturnIn,
         background: BackgroundTasks,
         user: User = Depends(writer),  # noqa: B008 - FastAPI declares dependencies so
-        idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+        idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
     ) -> Response:
         """Submit a return. 201 when stored; 200 with the stored version for a repeat of an
         earlier submission (same body, or same Idempotency-Key); 409 for different figures
@@ -173,37 +153,39 @@ def add_write_routes(
         headers = {"WWW-Authenticate": "Bearer"} if refusal.error.status == 401 else None
         return JSONResponse({"detail": str(refusal.error)}, refusal.error.status, headers=headers)
 
-    async def audit_refusal(request: Request, status: int, why: str) -> None:
-        """Record a write refused before it reached a route (malformed, wrong method)."""
-        if request.method in ("GET", "HEAD"):
-            return
-        header = request.headers.get("authorization", "")
-        token = header.removeprefix("Bearer ").strip()
-        user = await run_in_threadpool(authenticate, engine, token) if token else None
-        what = {"path": request.url.path, "method": request.method}
-        await run_in_threadpool(
-            refuse,
-            engine,
-            user.name if user else "anonymous",
-            "invalid-request",
-            SubmissionError(status, why[:2000]),
-            request.path_params.get("election"),
-            None,
-            what,
-        )
-
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> Response:
-        """A malformed request: 422 naming every field at fault; writes are audited."""
-        await audit_refusal(request, 422, "; ".join(_describe(e) for e in error.errors()))
-        detail = jsonable_encoder(error.errors(), custom_encoder={bytes: repr})
-        return JSONResponse({"detail": detail}, status_code=422)
+        """A malformed request: 422 naming every field at fault, never echoing the input;
+        an authenticated writer's is audited."""
+        why = "; ".join(_describe(e) for e in error.errors())
+        user = getattr(request.state, "user", None)
+        if user is not None:
+            await audit_write_refusal(engine, user, request.url.path, 422, why)
+        return JSONResponse({"detail": why[:2000]}, status_code=422)
 
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
-        """Unparseable bodies (400), wrong methods (405): refused writes, audited too."""
-        await audit_refusal(request, error.status_code, str(error.detail))
-        return await http_exception_handler(request, error)
+
+async def audit_write_refusal(engine: Engine, user: User, path: str, status: int, why: str) -> None:
+    """Record an authenticated writer's request refused before it reached a route."""
+    election = path.split("/elections/", 1)[-1].split("/", 1)[0] or None
+    await run_in_threadpool(
+        refuse,
+        engine,
+        user.name,
+        "invalid-request",
+        SubmissionError(status, why[:2000]),
+        election[:64] if election else None,
+        None,
+        {"path": path[:300], "method": "POST"},
+    )
+
+
+def write_routes(api: str) -> dict[str, re.Pattern[str]]:
+    """The paths that take writes, for the write guard."""
+    election = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
+    return {
+        "returns": re.compile(rf"{re.escape(api)}/elections/{election}/returns"),
+        "stages": re.compile(rf"{re.escape(api)}/elections/{election}/stages/[a-z-]{{1,20}}"),
+    }
 
 
 class _Refusal(Exception):
@@ -215,6 +197,6 @@ class _Refusal(Exception):
 
 
 def _describe(error: dict[str, Any]) -> str:
-    """One validation error as ``field: message``."""
-    where = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+    """One validation error as ``field: message`` (the input itself is never repeated)."""
+    where = ".".join(str(part)[:60] for part in error.get("loc", ()) if part != "body")
     return f"{where or 'body'}: {error.get('msg', 'invalid')}"

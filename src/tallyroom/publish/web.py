@@ -25,21 +25,25 @@ from fastapi.responses import (
     RedirectResponse,
     Response,
 )
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.routing import Match, Router
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tallyroom import __version__
 from tallyroom.model import Stage
 from tallyroom.publish import pages, schemas, tables
-from tallyroom.publish.intake import add_write_routes
+from tallyroom.publish.guard import BODY_LIMIT, Refusals, WriteGuard
+from tallyroom.publish.intake import add_write_routes, audit_write_refusal, write_routes
 from tallyroom.publish.site import Site, to_json
 from tallyroom.publish.views import UnknownElectorateError
 from tallyroom.rules.errors import UnknownChoiceError
 from tallyroom.store.database import open_store
+from tallyroom.store.users import authenticate
 from tallyroom.tally import NoReturnsError, UnknownElectionError
 
 API = pages.API
@@ -60,8 +64,15 @@ _NOT_FOUND = (
     UnknownChoiceError,
     tables.UnknownTableError,
 )
+ELECTION_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 ElectionId = Annotated[
-    str, Path(description="Election id, e.g. nz-2020.", max_length=64, examples=["nz-2020"])
+    str,
+    Path(
+        description="Election id, e.g. nz-2020.",
+        max_length=64,
+        pattern=ELECTION_ID,
+        examples=["nz-2020"],
+    ),
 ]
 Slug = Annotated[
     str, Path(description="Referendum slug, e.g. cannabis.", max_length=100, examples=["cannabis"])
@@ -108,26 +119,66 @@ class Watcher:
         return True
 
 
-class NotModified:
-    """ASGI middleware: answer 304 to a GET whose If-None-Match is the store's generation,
-    before any route runs (every document changes exactly when the store does)."""
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self' "
+    "'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "DENY",
+}
+"""On every response: no inline script may run, nothing may frame a page."""
 
-    def __init__(self, app: ASGIApp, site: Site) -> None:
+
+class ReadHeaders:
+    """ASGI middleware for what every response shares: the security headers; HEAD
+    answered as GET without the body; and 304 to a GET whose If-None-Match is the store's
+    generation, for the site's own routes only (every document changes exactly when the
+    store does)."""
+
+    def __init__(self, app: ASGIApp, site: Site, router: Router) -> None:
         self.app = app
         self.site = site
+        self.router = router
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET":
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        head = scope["method"] == "HEAD"
+        if head:
+            scope = {**scope, "method": "GET"}
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                extra = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()
+                         if k.lower().encode() not in present]  # fmt: skip
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            elif head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        if scope["method"] == "GET" and self._unchanged(scope):
             tag = _etag(self.site)
-            if (b"if-none-match", tag.encode()) in scope["headers"]:
-                response = Response(status_code=304, headers={"ETag": tag, **_NO_STORE})
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+            response = Response(status_code=304, headers={"ETag": tag, **_NO_STORE})
+            await response(scope, receive, send_with_headers)
+            return
+        await self.app(scope, receive, send_with_headers)
+
+    def _unchanged(self, scope: Scope) -> bool:
+        """Whether the client holds this generation of a document one of our routes serves."""
+        if (b"if-none-match", _etag(self.site).encode()) not in scope["headers"]:
+            return False
+        return any(
+            isinstance(route, APIRoute) and route.matches(scope)[0] is Match.FULL
+            for route in self.router.routes
+        )
 
 
-def create_app(engine: Engine) -> FastAPI:
-    """The web application over ``engine``'s store."""
+def create_app(engine: Engine, body_limit: int = BODY_LIMIT) -> FastAPI:
+    """The web application over ``engine``'s store; write bodies are limited to
+    ``body_limit`` bytes."""
     site = Site(engine)
     watcher = Watcher(site)
 
@@ -149,6 +200,7 @@ def create_app(engine: Engine) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.site = site
+    app.state.refusals = Refusals()
     app.mount("/static", StaticFiles(directory=str(files("tallyroom.publish") / "static")))
 
     async def not_found(request: Request, error: Exception) -> Response:
@@ -173,8 +225,16 @@ def create_app(engine: Engine) -> FastAPI:
 
     app.add_exception_handler(OperationalError, unavailable)
 
-    app.add_middleware(NotModified, site=site)
     add_write_routes(app, engine, watcher.check, API)
+    app.add_middleware(
+        WriteGuard,
+        write_routes=write_routes(API),
+        authenticate=lambda token: run_in_threadpool(authenticate, engine, token),
+        audit=lambda user, path, status, why: audit_write_refusal(engine, user, path, status, why),
+        refusals=app.state.refusals,
+        body_limit=body_limit,
+    )
+    app.add_middleware(ReadHeaders, site=site, router=app.router)
 
     async def serve(key: Hashable, compute: Callable[[], bytes], media_type: str) -> Response:
         tag = _etag(site)

@@ -5,6 +5,8 @@
 * A return identical to the stored latest version is left alone.
 * A return that differs from the stored one is refused unless ``replace`` is given with
   a reason; it is then stored as the next version, naming the row it supersedes.
+* Returns that would count votes twice, or implausible figures, are refused: the rules
+  of :mod:`tallyroom.store.versions`, which the returns API obeys too.
 
 Everything happens in one transaction: an error, or the process being killed, leaves
 the store as it was.
@@ -28,6 +30,14 @@ from tallyroom.store import audit
 from tallyroom.store import schema as t
 from tallyroom.store.bulk import insert_rows, reserve_ids
 from tallyroom.store.database import writing
+from tallyroom.store.versions import (
+    UNIT_CEILING,
+    ConflictError,
+    Latest,
+    Verdict,
+    current_problems,
+    decide,
+)
 
 OPERATOR = "operator (command line)"
 """Who the audit log names for imports: whoever runs ``tallyroom`` on the store."""
@@ -151,6 +161,7 @@ def _ingest_one(
     replace: bool,
     reason: str,
     progress: Callable[[int], None] | None,
+    ceiling: int = UNIT_CEILING,
 ) -> dict[str, int] | None:
     """Store one election's dataset; ``None`` if this source was imported for it before."""
     election_id = dataset.election.id
@@ -167,7 +178,7 @@ def _ingest_one(
         table.returns, _ids(conn, t.contest, election_id), _ids(conn, t.unit, election_id)
     )
     counts = _resolved_counts(table.counts, heads, _choice_ids(conn, election_id))
-    heads, counts, report = _versions(conn, heads, counts, replace)
+    heads, counts, report = _versions(conn, heads, counts, replace, reason)
     source_id = conn.execute(
         insert(t.source).returning(t.source.c.id),
         {
@@ -204,7 +215,20 @@ def _ingest_one(
         )
         if progress:
             progress(chunk.height)
+    _check_current(conn, heads, ceiling)
     return report
+
+
+def _check_current(conn: Connection, heads: pl.DataFrame, ceiling: int) -> None:
+    """Refuse the import if a return it stores breaks the rules of
+    :func:`~tallyroom.store.versions.current_problems`, naming its file and line."""
+    if not heads.height:
+        return
+    where = dict(heads.select("id", "where").rows())
+    contests = heads["contest_id"].unique().to_list()
+    for problem in current_problems(conn, contests, heads["stage"].unique().to_list(), ceiling):
+        if problem.return_id in where:
+            raise StoreError(f"{where[problem.return_id]}: {problem.message}")
 
 
 _KEY_IDS = ["contest_id", "unit_id", "stage", "count_type"]
@@ -255,7 +279,7 @@ def _resolved_counts(
 
 
 def _versions(
-    conn: Connection, heads: pl.DataFrame, counts: pl.DataFrame, replace: bool
+    conn: Connection, heads: pl.DataFrame, counts: pl.DataFrame, replace: bool, reason: str
 ) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int]]:
     """Decide each return's version against the stored ones; drop those unchanged."""
     heads = heads.with_columns(
@@ -278,15 +302,24 @@ def _versions(
     for *key, informal, where, contest, unit in colliding:
         key = tuple(key)
         previous = stored[key]
-        if previous.counts == mine[key] and previous.informal == informal:
-            unchanged.add(key)
-        elif not replace:
+        try:
+            decision = decide(
+                Latest(previous.id, previous.version, (previous.counts, previous.informal)),
+                ({c: v for c, v in mine[key].items() if v}, informal),
+                supersedes=None,
+                reason=reason,
+                replace=replace,
+                how_to_correct="import with --replace --reason to store a new version",
+            )
+        except ConflictError as error:
             raise ReplaceRequiredError(
                 f"{where}: {contest} at {unit} ({key[2]}, {key[3]}) differs from the stored "
                 "return; import with --replace --reason to store a new version"
-            )
+            ) from error
+        if decision.verdict is Verdict.DUPLICATE:
+            unchanged.add(key)
         else:
-            versions[key] = (previous.version + 1, previous.id)
+            versions[key] = (decision.version, decision.supersedes)
     report.update(
         new=heads.height - len(colliding), replaced=len(versions), unchanged=len(unchanged)
     )
@@ -471,7 +504,7 @@ def _latest_versions(conn: Connection, contest_ids: set[int]) -> dict[tuple, _St
         .where(r.c.contest_id.in_(contest_ids))
     )
     for return_id, choice_id, votes in conn.execute(query):
-        if return_id in counts:
+        if return_id in counts and votes:
             counts[return_id][choice_id] = votes
     return {
         (row.contest_id, row.unit_id, row.stage, row.count_type): _Stored(

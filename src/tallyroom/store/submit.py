@@ -7,7 +7,10 @@ stored one at a time, in the order of the audit log, on SQLite and PostgreSQL al
   stores nothing and gets the stored version back;
 * a new return key is stored as version 1;
 * a different return for a key already stored is a conflict unless it names the version
-  it ``supersedes`` (the latest) and gives a reason; it is then the next version.
+  it ``supersedes`` (the latest) and gives a reason; it is then the next version;
+* a return that would count votes twice (overlapping count types at one unit, or an
+  electorate reported both as a whole and by voting place) or implausible figures are a
+  conflict. These rules are :mod:`tallyroom.store.versions`', shared with imports.
 
 Every outcome, refusals included, is written to the audit log. A refusal changes nothing
 else.
@@ -21,13 +24,22 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, insert, select
+from sqlalchemy import Connection, Engine, insert, select
 
 from tallyroom.model import CountType, Stage
 from tallyroom.store import audit
 from tallyroom.store import schema as t
 from tallyroom.store.database import writing
 from tallyroom.store.users import Role, User
+from tallyroom.store.versions import (
+    UNIT_CEILING,
+    ConflictError,
+    InvalidWriteError,
+    Latest,
+    Verdict,
+    current_problems,
+    decide,
+)
 
 ACTION = "submit-return"
 
@@ -77,13 +89,15 @@ class SubmissionError(Exception):
         self.status = status
 
 
-def submit(engine: Engine, user: User, submission: Submission) -> Stored:
+def submit(
+    engine: Engine, user: User, submission: Submission, ceiling: int = UNIT_CEILING
+) -> Stored:
     """Check and store ``submission`` for ``user``; refusals are audited and raised."""
     electorate: int | None = None
     try:
         with writing(engine) as conn:
             head = audit.lock(conn)
-            electorate, stored = _store(conn, user, submission)
+            electorate, stored = _store(conn, user, submission, ceiling)
             audit.append(
                 conn,
                 audit.Entry(
@@ -133,7 +147,7 @@ def refuse(
     )
 
 
-def _store(conn: Connection, user: User, s: Submission) -> tuple[int | None, Stored]:
+def _store(conn: Connection, user: User, s: Submission, ceiling: int) -> tuple[int | None, Stored]:
     """Validate and write; returns the unit's electorate and what was stored."""
     if conn.execute(select(t.election.c.id).where(t.election.c.id == s.election)).first() is None:
         raise SubmissionError(404, f"no election {s.election!r}")
@@ -155,13 +169,6 @@ def _store(conn: Connection, user: User, s: Submission) -> tuple[int | None, Sto
             f"{user.name} ({user.role}, electorate {user.electorate}) may not submit returns "
             f"for {s.contest} at {s.unit}",
         )
-    status = conn.execute(
-        select(t.stage_status.c.status).where(
-            t.stage_status.c.election_id == s.election, t.stage_status.c.stage == s.stage.value
-        )
-    ).scalar()
-    if status == "closed":
-        raise SubmissionError(409, f"stage: the {s.stage} stage of {s.election} is closed")
     choices = dict(
         conn.execute(
             select(t.choice.c.name, t.choice.c.id).where(t.choice.c.contest_id == contest.id)
@@ -180,50 +187,44 @@ def _store(conn: Connection, user: User, s: Submission) -> tuple[int | None, Sto
         )
     key_hash = _key_hash(user, s)
     r = t.vote_return
+    key = (contest.id, unit.id, s.stage.value, s.count_type.value)
+    wanted = _wanted(s, choices)
     seen = conn.execute(
-        select(r.c.id, r.c.version, r.c.contest_id, r.c.unit_id, r.c.stage, r.c.count_type)
+        select(r.c.id, r.c.version, r.c.supersedes, *_KEY)
         .join(t.source, r.c.source_id == t.source.c.id)
         .where(t.source.c.election_id == s.election, t.source.c.content_hash == key_hash)
     ).first()
-    wanted = _wanted(s, choices)
-    if seen is not None:
-        same_key = (seen.contest_id, seen.unit_id, seen.stage, seen.count_type) == (
-            contest.id,
-            unit.id,
-            s.stage.value,
-            s.count_type.value,
-        )
-        if not same_key or _figures(conn, seen.id) != wanted:
+    if seen is not None:  # a repeat: answered even after its stage has closed
+        if tuple(seen[3:]) != key or _figures(conn, seen.id) != wanted:
             raise SubmissionError(422, "Idempotency-Key: already used for a different return")
-        return unit.electorate, Stored(seen.id, seen.version, created=False)
-    latest = conn.execute(
-        select(t.vote_return.c.id, t.vote_return.c.version)
-        .where(
-            and_(
-                t.vote_return.c.contest_id == contest.id,
-                t.vote_return.c.unit_id == unit.id,
-                t.vote_return.c.stage == s.stage.value,
-                t.vote_return.c.count_type == s.count_type.value,
-            )
+        return unit.electorate, Stored(seen.id, seen.version, False, seen.supersedes)
+    status = conn.execute(
+        select(t.stage_status.c.status).where(
+            t.stage_status.c.election_id == s.election, t.stage_status.c.stage == s.stage.value
         )
-        .order_by(t.vote_return.c.version.desc())
+    ).scalar()
+    if status == "closed":
+        raise SubmissionError(409, f"stage: the {s.stage} stage of {s.election} is closed")
+    row = conn.execute(
+        select(r.c.id, r.c.version, r.c.supersedes)
+        .where(*(column == value for column, value in zip(_KEY, key, strict=True)))
+        .order_by(r.c.version.desc())
     ).first()
-    if latest is not None and s.supersedes is None:
-        if _figures(conn, latest.id) == wanted:
-            return unit.electorate, Stored(latest.id, latest.version, created=False)
-        raise SubmissionError(
-            409,
-            f"this return is stored (id {latest.id}, version {latest.version}) with other "
-            f"figures; to correct it, send supersedes: {latest.id} and a reason",
+    latest = None if row is None else Latest(row.id, row.version, _figures(conn, row.id))
+    try:
+        decision = decide(
+            latest,
+            wanted,
+            supersedes=s.supersedes,
+            reason=s.reason,
+            how_to_correct=f"to correct it, send supersedes: {row.id if row else 0} and a reason",
         )
-    if s.supersedes is not None:
-        if latest is None or s.supersedes != latest.id:
-            current = "none" if latest is None else f"id {latest.id}"
-            raise SubmissionError(
-                409, f"supersedes: {s.supersedes} is not the latest version (latest: {current})"
-            )
-        if not s.reason.strip():
-            raise SubmissionError(422, "reason: a correction must say why")
+    except ConflictError as error:
+        raise SubmissionError(409, str(error)) from None
+    except InvalidWriteError as error:
+        raise SubmissionError(422, str(error)) from None
+    if decision.verdict is Verdict.DUPLICATE:
+        return unit.electorate, Stored(row.id, row.version, False, row.supersedes)
     source_id = conn.execute(
         insert(t.source).returning(t.source.c.id),
         {
@@ -235,7 +236,6 @@ def _store(conn: Connection, user: User, s: Submission) -> tuple[int | None, Sto
             "reason": s.reason,
         },
     ).scalar_one()
-    version = 1 if latest is None else latest.version + 1
     return_id = conn.execute(
         insert(t.vote_return).returning(t.vote_return.c.id),
         {
@@ -243,8 +243,8 @@ def _store(conn: Connection, user: User, s: Submission) -> tuple[int | None, Sto
             "unit_id": unit.id,
             "stage": s.stage.value,
             "count_type": s.count_type.value,
-            "version": version,
-            "supersedes": s.supersedes,
+            "version": decision.version,
+            "supersedes": decision.supersedes,
             "source_id": source_id,
             "informal": s.informal,
             "reason": s.reason,
@@ -258,7 +258,18 @@ def _store(conn: Connection, user: User, s: Submission) -> tuple[int | None, Sto
                 for name, votes in s.counts.items()
             ],
         )
-    return unit.electorate, Stored(return_id, version, created=True, supersedes=s.supersedes)
+    for problem in current_problems(conn, [contest.id], [s.stage.value], ceiling):
+        if problem.return_id == return_id:
+            raise SubmissionError(409, problem.message)
+    return unit.electorate, Stored(return_id, decision.version, True, decision.supersedes)
+
+
+_KEY = (
+    t.vote_return.c.contest_id,
+    t.vote_return.c.unit_id,
+    t.vote_return.c.stage,
+    t.vote_return.c.count_type,
+)
 
 
 def _key_hash(user: User, s: Submission) -> str:

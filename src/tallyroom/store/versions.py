@@ -1,0 +1,271 @@
+"""One count per contest, unit and stage: the rules every write obeys, imports and the
+returns API alike.
+
+Two decisions, both pure:
+
+* :func:`decide` — a return against the latest stored version of the same return key
+  (contest, unit, stage, count type): new, a repeat of what is stored, a correction, or
+  a conflict;
+* :func:`shape_problem` — the returns that would be current for one contest, stage and
+  electorate (or the nation) after a write: they must report at one level of detail
+  (an electorate-wide return or its voting places, never both) and, at one unit, with
+  count types that do not overlap (``all`` covers every type, ``ordinary`` covers advance
+  and election-day votes, ``special`` the kinds of special vote). Anything else would add
+  the same votes twice or let one small return silently stand for a whole electorate.
+
+:func:`unit_problem` and :func:`electorate_problem` bound the figures: no unit above a
+ceiling, and an electorate's valid plus informal votes never above its electors where the
+roll is known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import Connection, and_, exists, func, select
+from sqlalchemy.orm import aliased
+
+from tallyroom.model import CountType, UnitKind
+from tallyroom.store import schema as t
+
+UNIT_CEILING = 250_000
+"""the most votes one reporting unit below the nation may report: about five times the
+largest New Zealand electorate's votes"""
+
+_COVERS = {
+    CountType.ALL: frozenset(CountType),
+    CountType.ORDINARY: frozenset({CountType.ADVANCE, CountType.ELECTION_DAY}),
+    CountType.SPECIAL: frozenset(
+        {CountType.SPECIAL_BEFORE, CountType.SPECIAL_ON, CountType.OVERSEAS}
+    ),
+}
+
+
+def overlaps(a: CountType, b: CountType) -> bool:
+    """Whether returns of count types ``a`` and ``b`` at one unit would count a vote twice."""
+    return a == b or b in _COVERS.get(a, ()) or a in _COVERS.get(b, ())
+
+
+def level(kind: UnitKind) -> str:
+    """How detailed a unit is: the nation, an electorate, or a part of one."""
+    if kind in (UnitKind.NATION, UnitKind.ELECTORATE):
+        return kind.value
+    return "part"
+
+
+class ConflictError(Exception):
+    """A write contradicts what is stored (HTTP 409); nothing was changed."""
+
+
+class InvalidWriteError(Exception):
+    """A write is malformed or implausible (HTTP 422); nothing was changed."""
+
+
+class Verdict(StrEnum):
+    """What a return is, against the stored versions of its key."""
+
+    NEW = "new"
+    DUPLICATE = "duplicate"
+    CORRECTION = "correction"
+
+
+@dataclass(frozen=True)
+class Latest:
+    """The latest stored version of a return key, with its figures (zeros left out)."""
+
+    id: int
+    version: int
+    figures: tuple[dict[int, int], int]
+    """votes by choice id, and informal votes"""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """How a return is stored: its verdict, version and what it supersedes."""
+
+    verdict: Verdict
+    version: int
+    supersedes: int | None = None
+
+
+def decide(
+    latest: Latest | None,
+    figures: tuple[dict[int, int], int],
+    *,
+    supersedes: int | None,
+    reason: str,
+    replace: bool = False,
+    how_to_correct: str = "",
+) -> Decision:
+    """Decide a return against ``latest``. A correction names the latest version it
+    ``supersedes`` (API) or is made under ``replace`` (imports), and must give a reason."""
+    if latest is None:
+        if supersedes is not None:
+            raise ConflictError(
+                f"supersedes: {supersedes} is not the latest version (latest: none)"
+            )
+        return Decision(Verdict.NEW, 1)
+    if supersedes is None and not replace:
+        if latest.figures == figures:
+            return Decision(Verdict.DUPLICATE, latest.version, None)
+        raise ConflictError(
+            f"this return is stored (id {latest.id}, version {latest.version}) with other "
+            f"figures; {how_to_correct}"
+        )
+    if supersedes is not None and supersedes != latest.id:
+        raise ConflictError(
+            f"supersedes: {supersedes} is not the latest version (latest: id {latest.id})"
+        )
+    if replace and latest.figures == figures:
+        return Decision(Verdict.DUPLICATE, latest.version, None)
+    if not reason.strip():
+        raise InvalidWriteError("reason: a correction must say why")
+    return Decision(Verdict.CORRECTION, latest.version + 1, latest.id)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Where a current return counts: its unit (code, kind) and count type."""
+
+    unit: str
+    kind: UnitKind
+    count_type: CountType
+
+
+def shape_problem(slots: Iterable[Slot], where: str) -> str | None:
+    """Why the current returns ``slots`` of one contest at one stage in one place
+    (``where``, e.g. "candidate:32 at the official stage") cannot all count, or ``None``."""
+    first: Slot | None = None
+    types: dict[str, list[Slot]] = {}
+    for slot in slots:
+        if first is None:
+            first = slot
+        elif level(first.kind) != level(slot.kind):
+            finer, coarser = (slot, first) if level(slot.kind) == "part" else (first, slot)
+            return (
+                f"{where} is reported for {coarser.unit} as a whole and also by "
+                f"{finer.unit}: report one or the other, never both"
+            )
+        for other in types.get(slot.unit, ()):
+            if overlaps(other.count_type, slot.count_type):
+                return (
+                    f"{where} at {slot.unit}: a {slot.count_type} return overlaps the "
+                    f"{other.count_type} return stored (they would count the same votes twice)"
+                )
+        types.setdefault(slot.unit, []).append(slot)
+    return None
+
+
+def unit_problem(unit: str, votes: int, ceiling: int) -> str | None:
+    """Why one unit's ``votes`` (valid plus informal) are implausible, or ``None``."""
+    if votes > ceiling:
+        return f"{unit}: {votes:,} votes is more than one reporting unit may report ({ceiling:,})"
+    return None
+
+
+def electorate_problem(where: str, votes: int, electors: int | None) -> str | None:
+    """Why an electorate's ``votes`` (valid plus informal, all its units together) are
+    implausible: more than its ``electors``, where the roll is known; else ``None``."""
+    if electors is not None and votes > electors:
+        return (
+            f"{where}: {votes:,} valid and informal votes would exceed the electorate's "
+            f"{electors:,} electors"
+        )
+    return None
+
+
+def is_latest():
+    """SQL: a ``vote_return`` row that counts — no later version of its key is stored."""
+    r, newer = t.vote_return, aliased(t.vote_return)
+    return ~exists().where(
+        and_(
+            newer.c.contest_id == r.c.contest_id,
+            newer.c.unit_id == r.c.unit_id,
+            newer.c.stage == r.c.stage,
+            newer.c.count_type == r.c.count_type,
+            newer.c.version > r.c.version,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A rule the current returns break, and the return that breaks it."""
+
+    return_id: int
+    message: str
+
+
+def current_problems(
+    conn: Connection, contest_ids: Iterable[int], stages: Iterable[str], ceiling: int
+) -> list[Problem]:
+    """Check the counted latest returns of these contests at these stages against
+    :func:`shape_problem`, :func:`unit_problem` and :func:`electorate_problem` (run inside
+    the writing transaction, after the write, so imports and submissions share one rule)."""
+    contest_ids, stages = sorted(set(contest_ids)), sorted(set(stages))
+    if not contest_ids:
+        return []
+    r, c, u = t.vote_return, t.contest, t.unit
+    votes = (
+        select(t.vote_count.c.return_id, func.sum(t.vote_count.c.votes).label("valid"))
+        .group_by(t.vote_count.c.return_id)
+        .subquery()
+    )
+    rows = conn.execute(
+        select(
+            r.c.id,
+            r.c.contest_id,
+            r.c.stage,
+            r.c.count_type,
+            r.c.informal,
+            func.coalesce(votes.c.valid, 0).label("valid"),
+            c.c.election_id,
+            c.c.code.label("contest"),
+            c.c.kind.label("contest_kind"),
+            c.c.electorate.label("contest_electorate"),
+            u.c.code.label("unit"),
+            u.c.kind.label("unit_kind"),
+            u.c.electorate.label("unit_electorate"),
+        )
+        .join(c, r.c.contest_id == c.c.id)
+        .join(u, r.c.unit_id == u.c.id)
+        .outerjoin(votes, votes.c.return_id == r.c.id)
+        .where(r.c.contest_id.in_(contest_ids), r.c.stage.in_(stages), is_latest())
+        .order_by(r.c.id)
+    ).all()
+    e = t.electorate
+    electors = {
+        (row.election_id, row.number): row.electors
+        for row in conn.execute(select(e.c.election_id, e.c.number, e.c.electors))
+    }
+    groups: dict[tuple, list] = {}
+    problems = []
+    for row in rows:
+        place = row.contest_electorate
+        if place is None:
+            place = row.unit_electorate
+        groups.setdefault((row.contest_id, row.stage, place), []).append(row)
+        too_many = unit_problem(row.unit, row.valid + row.informal, ceiling)
+        if too_many and UnitKind(row.unit_kind) is not UnitKind.NATION:
+            problems.append(Problem(row.id, too_many))
+    for (_, stage, place), members in groups.items():
+        first = members[0]
+        where = f"{first.contest} at the {stage} stage" + (
+            f" in electorate {place}"
+            if place is not None and first.contest_electorate is None
+            else ""
+        )
+        slots = [Slot(m.unit, UnitKind(m.unit_kind), CountType(m.count_type)) for m in members]
+        shape = shape_problem(slots, where)
+        if shape:
+            problems.append(Problem(members[-1].id, shape))
+            continue
+        if place is None or first.contest_kind == "referendum":
+            continue
+        total = sum(m.valid + m.informal for m in members)
+        message = electorate_problem(where, total, electors.get((first.election_id, place)))
+        if message:
+            problems.append(Problem(members[-1].id, message))
+    return problems
