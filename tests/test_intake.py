@@ -88,8 +88,13 @@ CASES = [
 def test_who_may_submit_returns(client: TestClient, store: dict, who: str, payload: dict,
                                 status: int) -> None:  # fmt: skip
     token = {"anonymous": None, "forged": "not-a-token"}.get(who, store["tokens"].get(who))
+    logged = len(audit.entries(store["engine"], "nz-2020"))
     response = post(client, token, payload)
     assert response.status_code == status, response.text
+    if status == 401:  # anonymous refusals are counted, never written to the audit log
+        assert len(audit.entries(store["engine"], "nz-2020")) == logged
+        assert client.app.state.refusals.counts["returns", 401] >= 1
+        return
     last = audit.entries(store["engine"], "nz-2020")[-1]
     assert last["status"] == status
     assert last["outcome"] == ("accepted" if status == 201 else "refused")
