@@ -9,11 +9,25 @@ Reads a directory (or a list of its files):
   electorate they lie in), special-vote rows, a row for voting places with fewer than 6 votes, the
   electorate total row, a valid-plus-informal row, and a block giving each candidate's
   party, votes and the winner's majority. Stored as voting-place returns of the
-  electorate's candidate vote.
+  electorate's candidate vote. Where the candidate poll was cancelled (Port Waikato 2023:
+  ``"Port Waikato 39\n(Poll Cancelled)"``, all counts 0) nothing is stored for the
+  candidate vote: the electorate has no result and its seat is vacant.
+* ``party-votes-by-voting-place-N.csv`` (2023 on): the party vote, laid out the same way,
+  with two more special-vote rows (votes that count for the party only). Stored as the
+  party vote's voting-place returns.
 * ``votes-for-registered-parties-by-electorate.csv``: party votes per electorate, with
-  general, Māori and combined total rows. Stored as electorate-level party-vote returns.
-* ``candidate-votes-and-turnout-by-electorate.csv``: checked against the candidate files;
-  gives each electorate's enrolment and votes cast (for turnout).
+  general, Māori and combined total rows. Stored as electorate-level party-vote returns,
+  unless the party votes by voting place are there: then only checked against them (a
+  contest is stored at one level of detail per electorate).
+* ``candidate-votes-and-turnout-by-electorate.csv`` and (with the party votes by voting
+  place) ``party-votes-and-turnout-by-electorate.csv``: checked against the files by
+  voting place (valid, informal and special votes); give each electorate's enrolment and
+  votes cast (for turnout).
+* ``overall-results-summary.csv``: each party's party votes, electorate-candidate votes
+  and electorate seats won, and the national totals, checked against the electorates.
+
+A place name listed under two suburbs of one block (care-home teams "Taken in …") is two
+places: their unit codes carry the suburb. A row listed twice in one suburb is an error.
 
 Every row is checked against its own total column, every total row against the rows it
 totals, and the winner and majority against the counts; the first difference is a
@@ -319,6 +333,7 @@ def _read_places(path: Path, number: int, kind: _Kind, stage: Stage, data: Datas
     sums = [0] * (width - 2)
     special = [0, 0]
     places: list[_Place] = []
+    listed: dict[tuple[CountType, str, tuple[str, str]], int] = {}
     total_row: list[int] | None = None
     returns: list[Return] = []
     position = 3
@@ -390,6 +405,14 @@ def _read_places(path: Path, number: int, kind: _Kind, stage: Stage, data: Datas
         else:
             suburb = first or suburb
             places.append(_Place(line, label, (suburb, area), block, figures))
+        place = places[-1]
+        key = (place.count_type, place.label, place.group)
+        if key in listed:  # a row repeated: refused here, before the total row disagrees
+            raise IngestFormatError(
+                f"{path}, line {line}: {label!r} is listed twice in the same block "
+                f"(first on line {listed[key]})"
+            )
+        listed[key] = line
     if total_row is None:
         raise IngestFormatError(f"{path}: no '{found.name} Total' row; is the file truncated?")
     if not found.party_of:
