@@ -16,14 +16,15 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from tallyroom.ingest.errors import IngestError
-from tallyroom.model import Stage
+from tallyroom.model import ListCandidate, Stage
+from tallyroom.names import display_name, same_person, same_surname
 from tallyroom.store import schema as t
 from tallyroom.store.database import open_store
 from tallyroom.tally import tally
@@ -78,7 +79,25 @@ def store(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> str:
         env={**os.environ, "COLUMNS": "200"},
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
+    done = subprocess.run(
+        [TALLYROOM, "import", "nz-lists", str(lists_file(shared_data)), "--election", "nz-2023",
+         "--db", url],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "449 new list places" in done.stdout  # of 468: the file's lowest ranks are missing
     return url
+
+
+def lists_file(shared_data: Path) -> Path:
+    return shared_data / "nz" / "2023" / "candidates-and-list-ranks-2023.csv"
+
+
+def winners(shared_data: Path) -> list[dict[str, str]]:
+    """``winning-electorate-candidates.csv``: the 71 declared electorate MPs."""
+    rows = table(official(shared_data) / "winning-electorate-candidates.csv")
+    header = rows[1]
+    return [dict(zip(header, r, strict=True)) for r in rows[2:] if len(r) == len(header)]
 
 
 def test_national_votes_equal_the_summary(store: str, shared_data: Path) -> None:
@@ -396,3 +415,131 @@ def test_sample_of_2023_files_imports(shared_data: Path, tmp_path: Path) -> None
     engine = open_store(f"sqlite:///{tmp_path / 'sample.db'}")
     report = import_files(engine, "nz-official", [folder])
     assert report.new > 0
+
+
+# --- party lists -----------------------------------------------------------------------
+
+
+def test_names_compare_across_forms() -> None:
+    assert same_person("WILLIS, Nicola", "WILLIS, Nicola Jane")
+    assert same_person("WILLIS, Nicola", "Nicola Willis")
+    assert same_person("BISHOP, Chris", "BISHOP, Christopher")
+    assert same_person("VAN VELDEN, Brooke", "Brooke van Velden")
+    assert not same_person("WILLIS, Nicola", "WILLIS, Scott")
+    assert not same_person("LUXTON, Jo", "LUXTON, Cameron")
+    assert not same_person("WILLIS, Nicola", "Nicola Willison")
+    assert same_surname("BOYACK, Rachel Elizabeth", "BOYACK-MAYER, Rachel Elizabeth")
+    assert same_surname("MACLEOD, David", "MacLEOD, David Nigel")
+    assert not same_surname("LUXTON, Jo", "LUXON, Christopher")
+    assert display_name("WILLIS, Nicola") == "Nicola Willis"
+    assert display_name("O'CONNOR, Damien") == "Damien O'Connor"
+    assert display_name("McANULTY, Kieran") == "Kieran McAnulty"
+
+
+def test_every_declared_winner_on_a_list_is_found_on_it(store: str, shared_data: Path) -> None:
+    """The matching of list places to electorate MPs, checked against the Commission's
+    own "On the Party List" column."""
+    lists = tally(open_store(store), "nz-2023", Stage.OFFICIAL).party_lists
+    declared = winners(shared_data)
+    assert len(declared) == 71
+    rows = table(lists_file(shared_data))[1:]
+    for w in declared:
+        stood = [r for r in rows if (r[1], r[3]) == (w["Party"], w["Electoral District"])]
+        assert len(stood) == 1, w  # one candidate per party and electorate
+        assert same_surname(stood[0][4], w["Electorate Candidate"]), (stood, w)
+        ranked = [c for c in lists.get(w["Party"], []) if c.electorate == w["Electoral District"]]
+        if w["On the Party List"] != "Yes":
+            assert ranked == [] and not stood[0][2], w
+        elif stood[0][2]:  # else on the list, but the file lacks the (low) rank
+            assert [c.rank for c in ranked] == [int(stood[0][2])], w
+
+
+def test_list_mps_are_named_in_list_order(store: str, shared_data: Path) -> None:
+    done = subprocess.run([TALLYROOM, "seats", "nz-2023", "--json", "--db", store],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    result = json.loads(done.stdout)
+    lists = tally(open_store(store), "nz-2023", Stage.OFFICIAL).party_lists
+    # a party stands one candidate per electorate: (party, electorate) names the winner
+    elected = {(w["Party"], w["Electoral District"]) for w in winners(shared_data)}
+    with_list_seats = [p for p in result["parties"] if p["list"]]
+    assert {p["party"]: p["list"] for p in with_list_seats} == {
+        "National Party": 5, "Labour Party": 17, "Green Party": 12, "ACT New Zealand": 9,
+        "New Zealand First Party": 8,
+    }  # fmt: skip
+    assert sum(p["list"] for p in with_list_seats) == 51  # the summary's list seats
+    for p in with_list_seats:
+        members = p["list_members"]
+        assert len(members) == p["list"] and p["list_short"] == 0, p["party"]
+        ranked = lists[p["party"]]
+        assert [c.rank for c in ranked] == list(range(1, len(ranked) + 1))
+        last = next(i for i, c in enumerate(ranked) if c.name == members[-1])
+        # in list order, skipping exactly the electorate winners ranked above the last
+        assert members == [c.name for c in ranked[: last + 1]
+                           if (c.party, c.electorate) not in elected]  # fmt: skip
+    national = next(p for p in with_list_seats if p["party"] == "National Party")
+    assert national["list_members"][0] == "WILLIS, Nicola"  # lost Ōhāriu; 2nd on the list
+
+
+def test_a_list_that_runs_short_says_so(store: str) -> None:
+    counted = tally(open_store(store), "nz-2023", Stage.OFFICIAL)
+    full = counted.seats()
+    national = next(p for p in full.parties if p.party == "National Party")
+    last = next(c.rank for c in counted.party_lists["National Party"]
+                if c.name == national.list_members[-1])  # fmt: skip
+    cut = [c for c in counted.party_lists["National Party"] if c.rank < last]
+    short = replace(counted, party_lists={**counted.party_lists, "National Party": cut}).seats()
+    shortened = next(p for p in short.parties if p.party == "National Party")
+    assert shortened.list_members == national.list_members[:-1]
+    assert shortened.list_short == 1
+    assert shortened.total == national.total  # an incomplete list vacates no seat
+    assert short.seats() == full.seats()
+    gap = [c for c in counted.party_lists["National Party"] if c.rank != 1]
+    gapped = replace(counted, party_lists={"National Party": gap}).seats()
+    assert next(p for p in gapped.parties if p.party == "National Party").list_short == 5
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (lambda rows: rows.append('999,National Party,2,,"SMITH, Jo"'),
+         "column 'list_pos': National Party rank 2 is given twice"),
+        (lambda rows: rows.__setitem__(1, rows[1].replace(",9,", ",nine,")),
+         "line 2, column 'list_pos'"),
+        (lambda rows: rows.__setitem__(1, rows[1].replace(",9,", ",0,")),
+         "line 2, column 'list_pos': list ranks start at 1"),
+        (lambda rows: rows.__setitem__(1, rows[1] + ",extra"), "line 2: expected 5 fields"),
+        (lambda rows: rows.__setitem__(0, "id,party,rank,electorate,name"), "line 1"),
+    ],
+)  # fmt: skip
+def test_damaged_list_file_is_refused(
+    edit: Callable[[list[str]], None], expected: str, store: str, shared_data: Path,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    rows = lists_file(shared_data).read_text(encoding="utf-8-sig").splitlines()
+    edit(rows)
+    path = tmp_path / "candidates-and-list-ranks-2023.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    engine = open_store(store)
+    before = fingerprint(engine)
+    with pytest.raises(IngestError, match=re.escape(expected)) as caught:
+        import_files(engine, "nz-lists", [path])
+    assert path.name in str(caught.value)
+    assert fingerprint(engine) == before
+
+
+def test_a_different_list_is_not_stored_over_the_stored_one(
+    store: str, shared_data: Path, tmp_path: Path
+) -> None:
+    rows = lists_file(shared_data).read_text(encoding="utf-8-sig").splitlines()
+    rows[1] = rows[1].replace("ABEL, Steve", "ABEL, Stephen")
+    path = tmp_path / "candidates-and-list-ranks-2023.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    engine = open_store(store)
+    before = fingerprint(engine)
+    with pytest.raises(Exception, match="Green Party list place 9 is stored as 'ABEL, Steve'"):
+        import_files(engine, "nz-lists", [path])
+    assert fingerprint(engine) == before
+    assert (
+        ListCandidate("Green Party", 9, "ABEL, Steve", "New Lynn")
+        in tally(engine, "nz-2023", Stage.OFFICIAL).party_lists["Green Party"]
+    )

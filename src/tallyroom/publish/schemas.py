@@ -110,6 +110,7 @@ class PartySeats(_Doc):
     overhang: int
     list_members: list[str] | None
     list_vacancies: int
+    list_short: int
 
 
 class Seats(_Doc):
