@@ -543,3 +543,21 @@ def test_a_different_list_is_not_stored_over_the_stored_one(
         ListCandidate("Green Party", 9, "ABEL, Steve", "New Lynn")
         in tally(engine, "nz-2023", Stage.OFFICIAL).party_lists["Green Party"]
     )
+
+
+def test_party_page_names_mps_as_people_write_them(store: str) -> None:
+    from fastapi.testclient import TestClient
+
+    from tallyroom.publish.web import create_app
+
+    with TestClient(create_app(open_store(store))) as client:
+        page = client.get("/elections/nz-2023/official/parties/")
+        data = client.get("/api/v1/elections/nz-2023/official/parties.json").json()
+    assert page.status_code == 200
+    text = page.text.replace("&#39;", "'")
+    assert "<strong>List MPs (5):</strong> Nicola Willis; Paul Goldsmith; Melissa Lee" in text
+    assert "Damien O'Connor" in text and "Kieran McAnulty" in text
+    assert "Chlöe Charlotte Swarbrick" in text  # an electorate MP (Auckland Central)
+    national = next(p for p in data["parties"] if p["party"] == "National Party")
+    assert national["list_mps"][0] == "WILLIS, Nicola"  # the JSON keeps the published form
+    assert national["list_short"] == 0
