@@ -561,3 +561,26 @@ def test_party_page_names_mps_as_people_write_them(store: str) -> None:
     national = next(p for p in data["parties"] if p["party"] == "National Party")
     assert national["list_mps"][0] == "WILLIS, Nicola"  # the JSON keeps the published form
     assert national["list_short"] == 0
+
+
+@pytest.mark.parametrize(
+    ("contest", "turnout"),
+    [("party", "party-votes-and-turnout-by-electorate.csv"),
+     ("candidate", "candidate-votes-and-turnout-by-electorate.csv")],
+)  # fmt: skip
+def test_specials_are_the_turnout_tables_special_votes(
+    contest: str, turnout: str, store: str, shared_data: Path
+) -> None:
+    combined = next(r for r in table(official(shared_data) / turnout) if r[0] == "Combined Totals")
+    done = subprocess.run([TALLYROOM, "specials", "nz-2023", "--contest", contest, "--json",
+                           "--db", store], capture_output=True, text=True, check=True)  # fmt: skip
+    result = json.loads(done.stdout)
+    # columns (a) ordinary and (b) special valid votes
+    assert (result["ordinary_valid"], result["special_valid"]) == (
+        int(combined[1]),
+        int(combined[2]),
+    )
+    if contest == "party":
+        assert (result["ordinary_valid"], result["special_valid"]) == (2_268_658, 582_553)
+        shares = {r["choice"]: r for r in result["rows"]}
+        assert shares["Green Party"]["special_percent"] > shares["Green Party"]["ordinary_percent"]
