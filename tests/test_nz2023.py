@@ -161,7 +161,13 @@ def test_port_waikato_is_an_electorate_with_no_candidate_result(store: str) -> N
                 t.electorate.c.election_id == "nz-2023", t.electorate.c.number == PORT_WAIKATO
             )
         ).one()
+        contest = conn.execute(
+            select(t.contest.c.name).where(
+                t.contest.c.election_id == "nz-2023", t.contest.c.code == "candidate:39"
+            )
+        ).scalar_one()
     assert (electors, cast) == (52_482, 42_842)  # the party-vote turnout table's figures
+    assert contest == "Port Waikato electorate vote (poll cancelled)"
 
 
 def test_one_place_name_in_two_suburbs_is_two_units(store: str) -> None:

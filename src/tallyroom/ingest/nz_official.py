@@ -465,9 +465,8 @@ def _read_places(path: Path, number: int, kind: _Kind, stage: Stage, data: Datas
         returns = []  # no candidate result: the electorate's seat is vacant
     data.returns.extend(returns)
     if kind is CANDIDATE_VOTES:
-        data.contests.append(
-            Contest(contest, ContestKind.CANDIDATE, f"{found.name} electorate vote", number)
-        )
+        title = f"{found.name} electorate vote" + (" (poll cancelled)" if found.cancelled else "")
+        data.contests.append(Contest(contest, ContestKind.CANDIDATE, title, number))
         data.choices.extend(Choice(contest, c, found.party_of[c]) for c in found.candidates)
     return found
 
