@@ -590,3 +590,30 @@ def test_specials_are_the_turnout_tables_special_votes(
         assert (result["ordinary_valid"], result["special_valid"]) == (2_268_658, 582_553)
         shares = {r["choice"]: r for r in result["rows"]}
         assert shares["Green Party"]["special_percent"] > shares["Green Party"]["ordinary_percent"]
+
+
+def test_2023_sample_and_lists_on_both_stores(
+    store_url: str, shared_data: Path, tmp_path: Path
+) -> None:
+    """The party votes by voting place and the lists store alike on SQLite and PostgreSQL
+    (PostgreSQL writes through COPY)."""
+    folder = tmp_path / "2023"
+    folder.mkdir()
+    for kind in ("candidate", "party"):
+        for n in SAMPLE:
+            name = f"{kind}-votes-by-voting-place-{n}.csv"
+            (folder / name).symlink_to(official(shared_data) / name)
+    engine = open_store(store_url)
+    import_files(engine, "nz-official", [folder])
+    report = import_files(engine, "nz-lists", [lists_file(shared_data)])
+    assert report.list_places == 449
+    counted = tally(engine, "nz-2023", Stage.OFFICIAL)
+    expected = {n: total_row(official(shared_data) / f"party-votes-by-voting-place-{n}.csv")
+                for n in SAMPLE}  # fmt: skip
+    assert {n: (counted.electorates[n][0], c.valid, c.informal)
+            for n, c in counted.party_by_electorate.items()} == expected  # fmt: skip
+    assert sorted(counted.candidates) == [1, 12, 66]  # Port Waikato: no candidate result
+    assert counted.party_lists["National Party"][1] == ListCandidate(
+        "National Party", 2, "WILLIS, Nicola", "Ōhāriu"
+    )
+    assert import_files(engine, "nz-lists", [lists_file(shared_data)]).already_imported
