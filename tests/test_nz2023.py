@@ -375,6 +375,21 @@ DAMAGES = [
 ]
 
 
+def _nudge_winners_majority(lines: list[str]) -> int:
+    index = _find(lines, lambda line: line.startswith("Epsom,"))
+    return _edit(lines, index, _bump(4))
+
+
+DAMAGES.append(
+    Damage(
+        "winner-majority-nudged",
+        "winning-electorate-candidates.csv",
+        _nudge_winners_majority,
+        national=True,
+    )
+)
+
+
 def test_there_are_at_least_ten_damages() -> None:
     assert len(DAMAGES) >= 10
 

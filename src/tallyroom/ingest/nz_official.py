@@ -24,7 +24,8 @@ Reads a directory (or a list of its files):
   voting place (valid, informal and special votes); give each electorate's enrolment and
   votes cast (for turnout).
 * ``overall-results-summary.csv``: each party's party votes, electorate-candidate votes
-  and electorate seats won, and the national totals, checked against the electorates.
+  and electorate seats won, and the national totals, checked against the electorates;
+  ``winning-electorate-candidates.csv``: each winner, party, votes and majority, likewise.
 
 A place name listed under two suburbs of one block (care-home teams "Taken in …") is two
 places: their unit codes carry the suburb. A row listed twice in one suburb is an error.
@@ -69,6 +70,7 @@ PARTY_TABLE = "votes-for-registered-parties-by-electorate.csv"
 TURNOUT_TABLE = "candidate-votes-and-turnout-by-electorate.csv"
 PARTY_TURNOUT_TABLE = "party-votes-and-turnout-by-electorate.csv"
 SUMMARY_TABLE = "overall-results-summary.csv"
+WINNERS_TABLE = "winning-electorate-candidates.csv"
 SPECIAL_ROWS = {
     # label (before " - <electorate>") → count type, unit code suffix, unit name
     "Overseas Special Votes Including Defence Force": (
@@ -143,6 +145,7 @@ class _Electorate:
     special_informal: int = 0
     totals: dict[str, int] = field(default_factory=dict)
     winner: str = ""
+    majority: int = 0
     cancelled: bool = False
     """the candidate poll was cancelled (Port Waikato 2023): no candidate result"""
 
@@ -204,6 +207,8 @@ def read(paths: Sequence[Path], options: ReadOptions) -> list[Dataset]:
             )
         elif path.name == SUMMARY_TABLE:
             summary = path
+        elif path.name == WINNERS_TABLE:
+            _check_winners(path, {e.name: e for e in electorates})
     for name, (_cast, electors) in party_turnout.items():
         if name in turnout and turnout[name][1] != electors:
             raise ReconciliationError(
@@ -522,7 +527,7 @@ def _check_closing_block(
             f"{path}, line {block[0][0]}: stated winner {stated.group(1)} by {stated.group(2)}; "
             f"the counts give {ranked[0][0]} by {majority}"
         )
-    found.winner = ranked[0][0]
+    found.winner, found.majority = ranked[0][0], majority
 
 
 def _read_party_table(
@@ -759,6 +764,46 @@ def _check_summary(path: Path, electorates: list[_Electorate], data: Dataset) ->
                 f"{path}, line {line}: {what} party/candidate votes {figures[0]:,}/"
                 f"{figures[1]:,}; the electorates add up to {party:,}/{candidate:,}"
             )
+
+
+def _check_winners(path: Path, electorates: dict[str, _Electorate]) -> None:
+    """``winning-electorate-candidates.csv``: each electorate's winner, party, votes and
+    majority as the candidate files give them; one row for every electorate with a
+    result, none for one whose poll was cancelled."""
+    header = ["Electoral District", "Electorate Candidate", "Party", "Valid Votes", "Majority"]
+    listed: dict[str, int] = {}
+    for line, cells in rows(path):
+        name = cells[0].strip() if cells else ""
+        if line == 2 and [c.strip() for c in cells[:5]] != header:
+            raise IngestFormatError(f"{path}, line 2: expected the columns {', '.join(header)}")
+        if line <= 2 or not name:
+            continue
+        if name not in electorates:
+            raise IngestFormatError(
+                f"{path}, line {line}: electorate {name!r} has no candidate file"
+            )
+        if name in listed:
+            raise IngestFormatError(
+                f"{path}, line {line}: {name} is listed twice (first on line {listed[name]})"
+            )
+        listed[name] = line
+        e = electorates[name]
+        stated = (
+            cells[1].strip() if len(cells) > 1 else "",
+            cells[2].strip() if len(cells) > 2 else "",
+            _int(path, line, cells, 3, "Valid Votes"),
+            _int(path, line, cells, 4, "Majority"),
+        )
+        given = (e.winner, e.party_of.get(e.winner, ""), e.totals.get(e.winner, 0), e.majority)
+        if stated != given:
+            raise ReconciliationError(
+                f"{path}, line {line}: {name} won by {stated[0]} ({stated[1]}) with "
+                f"{stated[2]:,} votes, majority {stated[3]:,}; its candidate file gives "
+                f"{given[0] or 'no winner'} ({given[1]}) with {given[2]:,}, majority {given[3]:,}"
+            )
+    missing = [e.name for e in electorates.values() if e.winner and e.name not in listed]
+    if missing:
+        raise ReconciliationError(f"{path}: no row for the winner of {missing[0]}")
 
 
 def _column(found: _Electorate, index: int) -> str:
