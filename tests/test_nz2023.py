@@ -149,6 +149,13 @@ def test_seats_are_the_declared_result(store: str, shared_data: Path) -> None:
     assert result["house_size"] == members + 1
 
 
+def test_seats_text_names_the_vacancy(store: str) -> None:
+    done = subprocess.run([TALLYROOM, "seats", "nz-2023", "--db", store], capture_output=True,
+                          text=True, check=True, env={**os.environ, "COLUMNS": "200"})  # fmt: skip
+    assert "House of 123 · overhang 2 · 1 vacant" in done.stdout
+    assert "Vacant electorate seat(s), no candidate result: Port Waikato" in done.stdout
+
+
 def test_port_waikato_is_an_electorate_with_no_candidate_result(store: str) -> None:
     engine = open_store(store)
     counted = tally(engine, "nz-2023", Stage.OFFICIAL)
@@ -632,3 +639,24 @@ def test_2023_sample_and_lists_on_both_stores(
         "National Party", 2, "WILLIS, Nicola", "Ōhāriu"
     )
     assert import_files(engine, "nz-lists", [lists_file(shared_data)]).already_imported
+
+
+@pytest.mark.parametrize(
+    ("number", "place", "only_in"),
+    [(12, "Frankton Mosque", "candidate"), (22, "The Gardens School Hall", "party")],
+)
+def test_a_place_in_one_file_only_is_kept_as_published(
+    number: int, place: str, only_in: str, store: str
+) -> None:
+    """As published, a few places are in an electorate's candidate file but not its party
+    file or the reverse; the totals reconcile all the same (see the electorate tests)."""
+    from tallyroom.tally import contest_parts
+
+    engine = open_store(store)
+    found = {}
+    for contest in ("candidate", "party"):
+        code = f"candidate:{number}" if contest == "candidate" else "party"
+        parts = contest_parts(engine, "nz-2023", Stage.OFFICIAL, code)
+        found[contest] = [p.name for p in parts if p.electorate == number]
+    having = {c for c, names in found.items() if any(n.startswith(place) for n in names)}
+    assert having == {only_in}
