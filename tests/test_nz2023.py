@@ -387,6 +387,18 @@ def _nudge_winners_majority(lines: list[str]) -> int:
     return _edit(lines, index, _bump(4))
 
 
+def _mark_cancelled(lines: list[str]) -> int:
+    lines[1] = lines[1].replace("Auckland Central 1,", '"Auckland Central 1\n(Poll Cancelled)",')
+    return 2
+
+
+DAMAGES.append(
+    Damage(
+        "counted-electorate-marked-cancelled",
+        "candidate-votes-by-voting-place-1.csv",
+        _mark_cancelled,
+    )
+)
 DAMAGES.append(
     Damage(
         "winner-majority-nudged",

@@ -323,11 +323,7 @@ def _read_places(path: Path, number: int, kind: _Kind, stage: Stage, data: Datas
         kind,
         cancelled=bool(title.group(3)),
     )
-    if (
-        found.cancelled
-        and len(lines) > 3
-        and any(label in BLOCKS for _, cells in lines[3:] for label in cells[:1])
-    ):
+    if found.cancelled and any(c[:1] and c[0].strip() in BLOCKS for _, c in lines[3:]):
         raise IngestFormatError(
             f"{path}, line 2: the poll is marked cancelled, yet voting places are listed"
         )
