@@ -146,6 +146,17 @@ class Choice:
 
 
 @dataclass(frozen=True)
+class ListCandidate:
+    """A place on a party's list: its ``rank`` (1 first), the candidate's name as
+    published (``SURNAME, Given``) and the electorate they also stood in, if any."""
+
+    party: str
+    rank: int
+    name: str
+    electorate: str = ""
+
+
+@dataclass(frozen=True)
 class Return:
     """Counts for one contest at one reporting unit, stage and count type.
 
@@ -226,6 +237,7 @@ class Dataset:
     choices: list[Choice] = field(default_factory=list)
     returns: list[Return] = field(default_factory=list)
     table: ReturnTable | None = None
+    list_candidates: list[ListCandidate] = field(default_factory=list)
 
     def return_table(self) -> ReturnTable:
         """All of this dataset's returns as one computed table."""

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import Engine, and_, func, select
 
-from tallyroom.model import ContestKind, CountType, Stage, UnitKind
+from tallyroom.model import ContestKind, CountType, ListCandidate, Stage, UnitKind
+from tallyroom.names import same_person, same_surname
 from tallyroom.rules.fpp import ElectorateOutcome, decide_electorate
 from tallyroom.rules.mmp import MMPResult, allocate_mmp
 from tallyroom.rules.systems import named
@@ -68,6 +69,8 @@ class ElectionTally:
     party_by_electorate: dict[int, ContestTally]
     candidates: dict[int, ContestTally]
     referendums: dict[str, ContestTally]
+    party_lists: dict[str, list[ListCandidate]] = field(default_factory=dict)
+    """each party's stored list, in rank order (empty where no lists are stored)"""
 
     def party_votes(self) -> dict[str, int]:
         """Party votes summed over the electorates, largest first."""
@@ -102,7 +105,7 @@ class ElectionTally:
             else:
                 other += 1
         vacant = sum(1 for number in self.electorates if number not in outcomes)
-        return allocate_mmp(
+        result = allocate_mmp(
             ballot,
             won,
             named(self.rules),
@@ -110,6 +113,50 @@ class ElectionTally:
             vacant_electorates=vacant,
             lot=lot,
         )
+        return self._named_list_members(result) if self.party_lists else result
+
+    def vacant_electorates(self) -> list[str]:
+        """Electorates with no candidate result (a poll cancelled, or not counted yet)."""
+        outcomes = self.outcomes()
+        return [name for n, (name, _) in sorted(self.electorates.items()) if n not in outcomes]
+
+    def _named_list_members(self, result: MMPResult) -> MMPResult:
+        """``result`` with each party's list MPs named from its stored list, in rank order,
+        skipping candidates who won an electorate. Naming stops at a missing rank: who
+        holds it is unknown, so the seats from there on are counted as ``list_short``."""
+        winners: dict[str, tuple[str, str]] = {}  # electorate name → (winner, party)
+        for number, outcome in self.outcomes().items():
+            contest = self.candidates[number]
+            winner = outcome.winner or ""
+            winners[self.electorates[number][0]] = (winner, contest.party_of.get(winner, ""))
+        by_party: dict[str, list[str]] = defaultdict(list)
+        for winner, party in winners.values():
+            by_party[party].append(winner)
+
+        def won_electorate(c: ListCandidate) -> bool:
+            if c.electorate in winners:
+                # A party stands one candidate in an electorate, so party and electorate
+                # name the person; their given names may differ ("Penny", "Penelope").
+                winner, party = winners[c.electorate]
+                return party == c.party and same_surname(c.name, winner)
+            return any(same_person(c.name, w) for w in by_party.get(c.party, []))
+
+        parties = []
+        for p in result.parties:
+            stored = self.party_lists.get(p.party)
+            if stored is None:
+                parties.append(p)
+                continue
+            names: list[str] = []
+            for expected, c in enumerate(stored, start=1):
+                if len(names) == p.list_seats or c.rank != expected:
+                    break
+                if not won_electorate(c):
+                    names.append(c.name)
+            parties.append(
+                replace(p, list_members=tuple(names), list_short=p.list_seats - len(names))
+            )
+        return replace(result, parties=tuple(parties))
 
 
 def tally(engine: Engine, election_id: str, stage: Stage) -> ElectionTally:
@@ -155,6 +202,15 @@ def tally(engine: Engine, election_id: str, stage: Stage) -> ElectionTally:
             .group_by(*returns.c[1:], t.choice.c.id, t.choice.c.name, t.choice.c.party)
             .order_by(t.choice.c.id)  # choices in the order they were defined
         ).all()
+        party_lists: dict[str, list[ListCandidate]] = {}
+        for row in conn.execute(
+            select(t.list_candidate)
+            .where(t.list_candidate.c.election_id == election_id)
+            .order_by(t.list_candidate.c.party, t.list_candidate.c.rank)
+        ):
+            party_lists.setdefault(row.party, []).append(
+                ListCandidate(row.party, row.rank, row.name, row.electorate)
+            )
         informal_rows = conn.execute(
             select(*keys, func.sum(r.c.informal).label("informal"))
             .select_from(r)
@@ -208,6 +264,7 @@ def tally(engine: Engine, election_id: str, stage: Stage) -> ElectionTally:
         party_by_electorate=by_kind[ContestKind.PARTY],
         candidates=by_kind[ContestKind.CANDIDATE],
         referendums=by_kind[ContestKind.REFERENDUM],
+        party_lists=party_lists,
     )
 
 

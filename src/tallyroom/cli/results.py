@@ -69,9 +69,10 @@ def import_(
     if report.already_imported:
         console.print(f"{report.election}: these files were imported before; nothing changed.")
     else:
+        lists = f", {report.list_places:,} new list places" if report.list_places else ""
         console.print(
             f"{report.election}: {report.new:,} new returns, {report.replaced:,} replaced, "
-            f"{report.unchanged:,} unchanged."
+            f"{report.unchanged:,} unchanged{lists}."
         )
 
 
@@ -123,6 +124,15 @@ def seats(
     console.print(seat_table(result))
     for note in seat_notes(result):
         console.print(note)
+    vacant = counted.vacant_electorates()
+    if vacant:
+        console.print(f"Vacant electorate seat(s), no candidate result: {', '.join(vacant)}")
+    for p in result.parties:
+        if p.list_short:
+            console.print(
+                f"{p.party}: the stored list names {p.list_seats - p.list_short} of its "
+                f"{p.list_seats} list MPs; it runs short (it may be incomplete)"
+            )
 
 
 @app.command()

@@ -27,11 +27,14 @@ def read_text(path: Path) -> str:
 
 
 def rows(path: Path) -> Iterator[tuple[int, list[str]]]:
-    """(line number, cells) for each CSV row of the file."""
+    """(line number, cells) for each CSV row of the file; a row whose quoted cell spans
+    several lines is numbered by its first line."""
     reader = csv.reader(io.StringIO(read_text(path), newline=""))
     try:
+        start = 1
         for cells in reader:
-            yield reader.line_num, cells
+            yield start, cells
+            start = reader.line_num + 1
     except csv.Error as error:
         raise IngestFormatError(f"{path}, line {reader.line_num}: {error}") from None
 

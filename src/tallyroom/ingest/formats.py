@@ -6,7 +6,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tallyroom.ingest import nz_history, nz_official, nz_referendum2020, nz_tidy2020, tidy
+from tallyroom.ingest import (
+    nz_history,
+    nz_lists,
+    nz_official,
+    nz_referendum2020,
+    nz_tidy2020,
+    tidy,
+)
 from tallyroom.ingest.errors import IngestFormatError
 from tallyroom.ingest.options import ReadOptions
 from tallyroom.model import Dataset
@@ -43,6 +50,11 @@ FORMATS = {
             "nz-referendum-2020",
             "2020 referendum results workbook (referendum-results-by-electorate.xlsx)",
             nz_referendum2020.read,
+        ),
+        Format(
+            "nz-lists",
+            "party lists with ranks (candidates-and-list-ranks-YYYY.csv), to name list MPs",
+            nz_lists.read,
         ),
         Format(
             "tidy",

@@ -9,11 +9,26 @@ Reads a directory (or a list of its files):
   electorate they lie in), special-vote rows, a row for voting places with fewer than 6 votes, the
   electorate total row, a valid-plus-informal row, and a block giving each candidate's
   party, votes and the winner's majority. Stored as voting-place returns of the
-  electorate's candidate vote.
+  electorate's candidate vote. Where the candidate poll was cancelled (Port Waikato 2023:
+  ``"Port Waikato 39\n(Poll Cancelled)"``, all counts 0) nothing is stored for the
+  candidate vote: the electorate has no result and its seat is vacant.
+* ``party-votes-by-voting-place-N.csv`` (2023 on): the party vote, laid out the same way,
+  with two more special-vote rows (votes that count for the party only). Stored as the
+  party vote's voting-place returns.
 * ``votes-for-registered-parties-by-electorate.csv``: party votes per electorate, with
-  general, Māori and combined total rows. Stored as electorate-level party-vote returns.
-* ``candidate-votes-and-turnout-by-electorate.csv``: checked against the candidate files;
-  gives each electorate's enrolment and votes cast (for turnout).
+  general, Māori and combined total rows. Stored as electorate-level party-vote returns,
+  unless the party votes by voting place are there: then only checked against them (a
+  contest is stored at one level of detail per electorate).
+* ``candidate-votes-and-turnout-by-electorate.csv`` and (with the party votes by voting
+  place) ``party-votes-and-turnout-by-electorate.csv``: checked against the files by
+  voting place (valid, informal and special votes); give each electorate's enrolment and
+  votes cast (for turnout).
+* ``overall-results-summary.csv``: each party's party votes, electorate-candidate votes
+  and electorate seats won, and the national totals, checked against the electorates;
+  ``winning-electorate-candidates.csv``: each winner, party, votes and majority, likewise.
+
+A place name listed under two suburbs of one block (care-home teams "Taken in …") is two
+places: their unit codes carry the suburb. A row listed twice in one suburb is an error.
 
 Every row is checked against its own total column, every total row against the rows it
 totals, and the winner and majority against the counts; the first difference is a
@@ -50,25 +65,103 @@ from tallyroom.model import (
 )
 
 CANDIDATE_FILE = re.compile(r"candidate-votes-by-voting-place-(\d+)\.csv$")
+PARTY_PLACES_FILE = re.compile(r"party-votes-by-voting-place-(\d+)\.csv$")
 PARTY_TABLE = "votes-for-registered-parties-by-electorate.csv"
 TURNOUT_TABLE = "candidate-votes-and-turnout-by-electorate.csv"
+PARTY_TURNOUT_TABLE = "party-votes-and-turnout-by-electorate.csv"
+SUMMARY_TABLE = "overall-results-summary.csv"
+WINNERS_TABLE = "winning-electorate-candidates.csv"
 SPECIAL_ROWS = {
-    "Overseas Special Votes Including Defence Force": CountType.OVERSEAS,
-    "Special Votes BEFORE Polling Day": CountType.SPECIAL_BEFORE,
-    "Special Votes ON Polling Day": CountType.SPECIAL_ON,
+    # label (before " - <electorate>") → count type, unit code suffix, unit name
+    "Overseas Special Votes Including Defence Force": (
+        CountType.OVERSEAS,
+        "special",
+        "Special votes",
+    ),
+    "Special Votes BEFORE Polling Day": (CountType.SPECIAL_BEFORE, "special", "Special votes"),
+    "Special Votes ON Polling Day": (CountType.SPECIAL_ON, "special", "Special votes"),
+    # party files only (2023): special votes that count for the party vote alone
+    "Overseas Special Votes for Party Only": (
+        CountType.OVERSEAS,
+        "party-only",
+        "Special votes for the party only",
+    ),
+    "Votes Allowed for Party Only": (
+        CountType.SPECIAL,
+        "party-only",
+        "Special votes for the party only",
+    ),
 }
 SMALL_PLACES = "Voting places where less than 6 votes were taken"
 BLOCKS = {"Advance Voting Places": CountType.ADVANCE, "Voting Places": CountType.ELECTION_DAY}
+POLL_CANCELLED = "(Poll Cancelled)"
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """What a by-voting-place file counts: candidate votes or party votes."""
+
+    word: str
+    """"Candidate" or "Party", as the files' headings spell it"""
+
+    @property
+    def details(self) -> str:
+        return f"{self.word} Vote Details"
+
+    @property
+    def tail(self) -> list[str]:
+        return [f"Total Valid {self.word} Votes", f"Informal {self.word} Votes"]
+
+    @property
+    def plus_row(self) -> str:
+        return f"Valid {self.word} Votes plus Informal {self.word} Votes"
+
+    @property
+    def closing(self) -> str:
+        return f"Electorate {self.word} Valid Votes"
+
+    @property
+    def choices(self) -> str:
+        return "candidates" if self.word == "Candidate" else "parties"
+
+
+CANDIDATE_VOTES = _Kind("Candidate")
+PARTY_VOTES = _Kind("Party")
 
 
 @dataclass
 class _Electorate:
+    """What one by-voting-place file says about its electorate."""
+
     number: int
     name: str
     candidates: list[str]
+    """the header's choices: candidates, or parties in a party file"""
+    kind: _Kind = CANDIDATE_VOTES
     party_of: dict[str, str] = field(default_factory=dict)
     total_valid: int = 0
     total_informal: int = 0
+    special_valid: int = 0
+    special_informal: int = 0
+    totals: dict[str, int] = field(default_factory=dict)
+    winner: str = ""
+    majority: int = 0
+    cancelled: bool = False
+    """the candidate poll was cancelled (Port Waikato 2023): no candidate result"""
+
+
+@dataclass
+class _Place:
+    """A voting-place row, held until the whole file is read (codes depend on all rows)."""
+
+    line: int
+    label: str
+    group: tuple[str, str]
+    """(suburb, area) the row is listed under"""
+    count_type: CountType
+    figures: list[int]
+    fixed: Unit | None = None
+    """the unit of a special-vote or small-places row, which needs no suburb to tell it"""
 
 
 def read(paths: Sequence[Path], options: ReadOptions) -> list[Dataset]:
@@ -80,30 +173,58 @@ def read(paths: Sequence[Path], options: ReadOptions) -> list[Dataset]:
     candidate_files = sorted(
         (int(m.group(1)), f) for f in files if (m := CANDIDATE_FILE.search(f.name))
     )
+    party_files = sorted(
+        (int(m.group(1)), f) for f in files if (m := PARTY_PLACES_FILE.search(f.name))
+    )
     if not candidate_files:
         raise IngestFormatError(
             f"{paths[0]}: no candidate-votes-by-voting-place-N.csv files; they number the "
             "electorates and must be imported together with the national tables"
         )
-    electorates = [_read_candidates(path, n, stage, data) for n, path in candidate_files]
+    electorates = [
+        _read_places(path, n, CANDIDATE_VOTES, stage, data) for n, path in candidate_files
+    ]
     numbers = {e.name: e.number for e in electorates}
+    by_number = {e.number: e for e in electorates}
     total = max(numbers.values())
+    party_places = _read_party_places(party_files, by_number, stage, data)
     data.electorates = [Electorate(e.number, e.name, roll_of(e.number, total)) for e in electorates]
     data.units[:0] = [Unit(NATION_UNIT, UnitKind.NATION, "New Zealand")] + [
         Unit(electorate_unit(e.number), UnitKind.ELECTORATE, e.name, e.number) for e in electorates
     ]
     data.units = list({u.code: u for u in data.units}.values())
+    turnout: dict[str, tuple[int, int]] = {}
+    party_turnout: dict[str, tuple[int, int]] = {}
+    summary: Path | None = None
     for path in files:
         if path.name == PARTY_TABLE:
-            _read_party_table(path, numbers, stage, data)
+            _read_party_table(path, numbers, stage, data, party_places)
         elif path.name == TURNOUT_TABLE:
             turnout = _read_turnout(path, {e.name: e for e in electorates})
-            data.electorates = [
-                replace(e, votes_cast=turnout[e.name][0], electors=turnout[e.name][1])
-                if e.name in turnout
-                else e
-                for e in data.electorates
-            ]
+        elif path.name == PARTY_TURNOUT_TABLE and party_places:
+            party_turnout = _read_turnout(
+                path, {by_number[n].name: p for n, p in party_places.items()}
+            )
+        elif path.name == SUMMARY_TABLE:
+            summary = path
+        elif path.name == WINNERS_TABLE:
+            _check_winners(path, {e.name: e for e in electorates})
+    for name, (_cast, electors) in party_turnout.items():
+        if name in turnout and turnout[name][1] != electors:
+            raise ReconciliationError(
+                f"{files[0].parent / PARTY_TURNOUT_TABLE}: {name} has {electors:,} electors "
+                f"on the master roll; {TURNOUT_TABLE} says {turnout[name][1]:,}"
+            )
+    # the party table's votes cast: the candidate table's count none where a poll was cancelled
+    turnout.update(party_turnout)
+    data.electorates = [
+        replace(e, votes_cast=turnout[e.name][0], electors=turnout[e.name][1])
+        if e.name in turnout
+        else e
+        for e in data.electorates
+    ]
+    if summary is not None:
+        _check_summary(summary, electorates, data)
     return [data]
 
 
@@ -111,12 +232,6 @@ def _expand(paths: Sequence[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         files.extend(sorted(path.glob("*.csv")) if path.is_dir() else [path])
-    unsupported = [f for f in files if f.name.startswith("party-votes-by-voting-place")]
-    if unsupported:
-        raise IngestFormatError(
-            f"{unsupported[0]}: party votes by voting place are not supported yet; "
-            "leave those files out"
-        )
     return files
 
 
@@ -134,31 +249,94 @@ def _year(files: list[Path], options: ReadOptions) -> int:
     raise IngestFormatError(f"{files[0]}: cannot tell the election year; pass --election nz-YYYY")
 
 
-def _read_candidates(path: Path, number: int, stage: Stage, data: Dataset) -> _Electorate:
+def _read_party_places(
+    party_files: list[tuple[int, Path]],
+    electorates: dict[int, _Electorate],
+    stage: Stage,
+    data: Dataset,
+) -> dict[int, _Electorate]:
+    """Party votes by voting place (2023 on): stored as the party vote's returns, by place."""
+    found: dict[int, _Electorate] = {}
+    parties: list[str] | None = None
+    for number, path in party_files:
+        if number not in electorates:
+            raise IngestFormatError(
+                f"{path}: electorate {number} has no candidate-votes-by-voting-place file"
+            )
+        places = _read_places(path, number, PARTY_VOTES, stage, data)
+        if places.name != electorates[number].name:
+            raise IngestFormatError(
+                f"{path}, line 2: electorate {number} is {places.name!r} here but "
+                f"{electorates[number].name!r} in its candidate file"
+            )
+        if parties is None:
+            parties = places.candidates
+        elif places.candidates != parties:
+            raise IngestFormatError(
+                f"{path}, line 3: the parties differ from those of "
+                f"{party_files[0][1].name} ({', '.join(parties)})"
+            )
+        found[number] = places
+    if parties is not None:
+        data.parties = [Party(p) for p in parties]
+        data.contests.insert(0, Contest(PARTY_CONTEST, ContestKind.PARTY, "Party vote"))
+        data.choices.extend(Choice(PARTY_CONTEST, p, p) for p in parties)
+    return found
+
+
+def _read_places(path: Path, number: int, kind: _Kind, stage: Stage, data: Dataset) -> _Electorate:
+    """One electorate's candidate (or party) votes by voting place, reconciled."""
     lines = list(rows(path))
     if len(lines) < 4:
-        raise IngestFormatError(f"{path}: too short for a candidate-votes-by-voting-place file")
-    line, cells = lines[1]
-    match = re.fullmatch(r"(.+?)\s+(\d+)", cells[0].strip()) if cells else None
-    if not match or int(match.group(2)) != number:
         raise IngestFormatError(
-            f"{path}, line {line}: expected '<Electorate> {number},Candidate Vote Details', "
+            f"{path}: too short for a {kind.word.lower()}-votes-by-voting-place file"
+        )
+    line, cells = lines[1]
+    title = (
+        re.fullmatch(
+            rf"(.+?)\s+(\d+)(\s*{re.escape(POLL_CANCELLED)})?", cells[0].strip(), re.DOTALL
+        )
+        if cells
+        else None
+    )
+    if (
+        not title
+        or int(title.group(2)) != number
+        or len(cells) < 2
+        or cells[1].strip() != kind.details
+        or (title.group(3) and kind is not CANDIDATE_VOTES)
+    ):
+        raise IngestFormatError(
+            f"{path}, line {line}: expected '<Electorate> {number},{kind.details}', "
             f"found {','.join(cells)!r}"
         )
     line, header = lines[2]
-    if header[-2:] != ["Total Valid Candidate Votes", "Informal Candidate Votes"]:
+    if header[-2:] != kind.tail:
         raise IngestFormatError(
-            f"{path}, line {line}: expected a header of candidates ending with 'Total Valid "
-            "Candidate Votes,Informal Candidate Votes'"
+            f"{path}, line {line}: expected a header of {kind.choices} ending with "
+            f"'{','.join(kind.tail)}'"
         )
-    found = _Electorate(number, match.group(1), [c.strip() for c in header[2:-2]])
-    contest = candidate_contest(number)
+    found = _Electorate(
+        number,
+        title.group(1),
+        [c.strip() for c in header[2:-2]],
+        kind,
+        cancelled=bool(title.group(3)),
+    )
+    if found.cancelled and any(c[:1] and c[0].strip() in BLOCKS for _, c in lines[3:]):
+        raise IngestFormatError(
+            f"{path}, line 2: the poll is marked cancelled, yet voting places are listed"
+        )
+    contest = candidate_contest(number) if kind is CANDIDATE_VOTES else PARTY_CONTEST
     width = len(found.candidates) + 4
     block: CountType | None = None
     area = suburb = ""
     sums = [0] * (width - 2)
-    seen: dict[tuple[str, CountType], int] = {}
+    special = [0, 0]
+    places: list[_Place] = []
+    listed: dict[tuple[CountType, str, tuple[str, str]], int] = {}
     total_row: list[int] | None = None
+    returns: list[Return] = []
     position = 3
     while position < len(lines):
         line, cells = lines[position]
@@ -175,10 +353,10 @@ def _read_candidates(path: Path, number: int, stage: Stage, data: Dataset) -> _E
             # they lie in, under a one-cell heading such as "Botany".
             area, suburb = first, ""
             continue
-        if first == "Electorate Candidate Valid Votes":
-            _check_winner_block(path, lines[position - 1 :], found, total_row)
+        if first == kind.closing:
+            _check_closing_block(path, lines[position - 1 :], found, total_row)
             break
-        if label == "Valid Candidate Votes plus Informal Candidate Votes":
+        if label == kind.plus_row:
             stated = _int(path, line, cells, 3, "valid plus informal votes")
             if total_row is None or stated != total_row[-2] + total_row[-1]:
                 raise ReconciliationError(
@@ -189,13 +367,13 @@ def _read_candidates(path: Path, number: int, stage: Stage, data: Dataset) -> _E
         if len(cells) != width:
             raise IngestFormatError(
                 f"{path}, line {line}: expected {width} fields ({len(found.candidates)} "
-                f"candidates, total, informal), found {len(cells)}"
+                f"{kind.choices}, total, informal), found {len(cells)}"
             )
         figures = [_int(path, line, cells, i, _column(found, i)) for i in range(2, width)]
         if sum(figures[:-2]) != figures[-2]:
             raise ReconciliationError(
-                f"{path}, line {line}: candidate votes add up to {sum(figures[:-2]):,} but the "
-                f"row's 'Total Valid Candidate Votes' is {figures[-2]:,}"
+                f"{path}, line {line}: {kind.word.lower()} votes add up to "
+                f"{sum(figures[:-2]):,} but the row's '{kind.tail[0]}' is {figures[-2]:,}"
             )
         if label == f"{found.name} Total":
             total_row = figures
@@ -210,19 +388,16 @@ def _read_candidates(path: Path, number: int, stage: Stage, data: Dataset) -> _E
             raise IngestFormatError(f"{path}, line {line}: a count row after the total row")
         sums = [a + b for a, b in zip(sums, figures, strict=True)]
         if not first and any(label.startswith(s) for s in SPECIAL_ROWS):
-            kind = next(k for s, k in SPECIAL_ROWS.items() if label.startswith(s))
-            code, unit_kind, name = (
-                f"electorate:{number}/special",
-                UnitKind.SPECIAL_BATCH,
-                "Special votes",
+            count_type, suffix, name = next(
+                v for s, v in SPECIAL_ROWS.items() if label.startswith(s)
             )
+            special = [special[0] + figures[-2], special[1] + figures[-1]]
+            fixed = Unit(f"electorate:{number}/{suffix}", UnitKind.SPECIAL_BATCH, name, number)
+            places.append(_Place(line, label, ("", ""), count_type, figures, fixed))
         elif not first and label == SMALL_PLACES:
-            kind, code, unit_kind, name = (
-                CountType.ORDINARY,
-                f"electorate:{number}/small-places",
-                UnitKind.VOTING_PLACE,
-                SMALL_PLACES,
-            )
+            code = f"electorate:{number}/small-places"
+            fixed = Unit(code, UnitKind.VOTING_PLACE, SMALL_PLACES, number)
+            places.append(_Place(line, label, ("", ""), CountType.ORDINARY, figures, fixed))
         elif block is None:
             raise IngestFormatError(
                 f"{path}, line {line}: a voting place before the 'Advance Voting Places' or "
@@ -230,51 +405,89 @@ def _read_candidates(path: Path, number: int, stage: Stage, data: Dataset) -> _E
             )
         else:
             suburb = first or suburb
-            kind, code, unit_kind = (
-                block,
-                f"electorate:{number}/place:{label}",
-                UnitKind.VOTING_PLACE,
-            )
-            name = ", ".join(part for part in (label, suburb, area) if part)
-        if (code, kind) in seen:
+            places.append(_Place(line, label, (suburb, area), block, figures))
+        place = places[-1]
+        key = (place.count_type, place.label, place.group)
+        if key in listed:  # a row repeated: refused here, before the total row disagrees
             raise IngestFormatError(
                 f"{path}, line {line}: {label!r} is listed twice in the same block "
-                f"(first on line {seen[code, kind]})"
+                f"(first on line {listed[key]})"
             )
-        seen[code, kind] = line
-        data.units.append(Unit(code, unit_kind, name, number))
-        counts = dict(zip(found.candidates, figures[:-2], strict=True))
-        data.returns.append(
-            Return(contest, code, stage, kind, counts, figures[-1], f"{path}, line {line}")
-        )
+        listed[key] = line
     if total_row is None:
         raise IngestFormatError(f"{path}: no '{found.name} Total' row; is the file truncated?")
     if not found.party_of:
-        raise IngestFormatError(
-            f"{path}: no 'Electorate Candidate Valid Votes' block; is the file truncated?"
+        raise IngestFormatError(f"{path}: no '{kind.closing}' block; is the file truncated?")
+    # The same place name can be listed under two suburbs of one block (care-home teams
+    # "Taken in …"): those are different places, told apart by the suburb in their code.
+    groups: dict[tuple[CountType, str], set[tuple[str, str]]] = {}
+    for place in places:
+        if place.fixed is None:
+            groups.setdefault((place.count_type, place.label), set()).add(place.group)
+    shared = {label for (_, label), found_in in groups.items() if len(found_in) > 1}
+    seen: dict[tuple[str, CountType], int] = {}
+    for place in places:
+        unit = place.fixed
+        if unit is None:
+            code = f"electorate:{number}/place:{place.label}"
+            if place.label in shared:
+                code += f" ({', '.join(part for part in place.group if part)})"
+            name = ", ".join(part for part in (place.label, *place.group) if part)
+            unit = Unit(code, UnitKind.VOTING_PLACE, name, number)
+        code = unit.code
+        if (code, place.count_type) in seen:
+            raise IngestFormatError(
+                f"{path}, line {place.line}: {place.label!r} is listed twice in the same block "
+                f"(first on line {seen[code, place.count_type]})"
+            )
+        seen[code, place.count_type] = place.line
+        data.units.append(unit)
+        counts = dict(zip(found.candidates, place.figures[:-2], strict=True))
+        returns.append(
+            Return(
+                contest,
+                code,
+                stage,
+                place.count_type,
+                counts,
+                place.figures[-1],
+                f"{path}, line {place.line}",
+            )
         )
     found.total_valid, found.total_informal = total_row[-2], total_row[-1]
-    data.contests.append(
-        Contest(contest, ContestKind.CANDIDATE, f"{found.name} electorate vote", number)
-    )
-    data.choices.extend(Choice(contest, c, found.party_of[c]) for c in found.candidates)
+    found.special_valid, found.special_informal = special
+    found.totals = dict(zip(found.candidates, total_row[:-2], strict=True))
+    if found.cancelled:
+        if any(total_row):
+            raise ReconciliationError(
+                f"{path}: the poll is marked cancelled, yet the total row counts "
+                f"{total_row[-2]:,} valid and {total_row[-1]:,} informal votes"
+            )
+        returns = []  # no candidate result: the electorate's seat is vacant
+    data.returns.extend(returns)
+    if kind is CANDIDATE_VOTES:
+        title = f"{found.name} electorate vote" + (" (poll cancelled)" if found.cancelled else "")
+        data.contests.append(Contest(contest, ContestKind.CANDIDATE, title, number))
+        data.choices.extend(Choice(contest, c, found.party_of[c]) for c in found.candidates)
     return found
 
 
-def _check_winner_block(
+def _check_closing_block(
     path: Path, block: list[tuple[int, list[str]]], found: _Electorate, total_row: list[int] | None
 ) -> None:
-    """The closing block: each candidate's party and votes, the winner and majority."""
+    """The closing block: each choice's votes (and a candidate's party), and the winner
+    (with the majority, for candidates)."""
     line, cells = block[0]
     if total_row is None:
         raise IngestFormatError(
-            f"{path}, line {line}: the candidate block comes before the total row"
+            f"{path}, line {line}: the {found.kind.closing!r} block comes before the total row"
         )
-    stated = re.fullmatch(r"(.+) - majority (\d+)", cells[-1].strip())
-    if not stated:
-        raise IngestFormatError(
-            f"{path}, line {line}: expected '<winner> - majority N', found {cells[-1]!r}"
-        )
+    parties = found.kind is PARTY_VOTES
+    pattern = r"(.+) - ([\d.]+)%" if parties else r"(.+) - majority (\d+)"
+    stated = re.fullmatch(pattern, cells[-1].strip())
+    if not stated and not (found.cancelled and not cells[-1].strip()):
+        expected = "<party> - N%" if parties else "<winner> - majority N"
+        raise IngestFormatError(f"{path}, line {line}: expected '{expected}', found {cells[-1]!r}")
     votes: dict[str, int] = {}
     for line, cells in block[1:]:
         if not any(c.strip() for c in cells):
@@ -282,27 +495,49 @@ def _check_winner_block(
         name = cells[0].strip()
         if name not in found.candidates:
             raise IngestFormatError(
-                f"{path}, line {line}: {name!r} is not a candidate in the header"
+                f"{path}, line {line}: {name!r} is not one of the {found.kind.choices} "
+                "in the header"
             )
-        found.party_of[name] = cells[1].strip()
-        votes[name] = _int(path, line, cells, 2, f"votes of {name}")
+        found.party_of[name] = name if parties else cells[1].strip()
+        votes[name] = _int(path, line, cells, 1 if parties else 2, f"votes of {name}")
     totals = dict(zip(found.candidates, total_row[:-2], strict=True))
     for name, given in votes.items():
         if given != totals[name]:
             raise ReconciliationError(
-                f"{path}: the candidate block gives {name} {given:,} votes; "
+                f"{path}: the {found.kind.closing!r} block gives {name} {given:,} votes; "
                 f"the total row {totals[name]:,}"
             )
+    if not stated:
+        return
     ranked = sorted(totals.items(), key=lambda item: -item[1])
     majority = ranked[0][1] - (ranked[1][1] if len(ranked) > 1 else 0)
+    if parties:
+        if ranked[0][0] != stated.group(1).strip():
+            raise ReconciliationError(
+                f"{path}, line {block[0][0]}: stated most party votes for {stated.group(1)}; "
+                f"the counts give {ranked[0][0]}"
+            )
+        return
     if (ranked[0][0], majority) != (stated.group(1), int(stated.group(2))):
         raise ReconciliationError(
             f"{path}, line {block[0][0]}: stated winner {stated.group(1)} by {stated.group(2)}; "
             f"the counts give {ranked[0][0]} by {majority}"
         )
+    found.winner, found.majority = ranked[0][0], majority
 
 
-def _read_party_table(path: Path, numbers: dict[str, int], stage: Stage, data: Dataset) -> None:
+def _read_party_table(
+    path: Path,
+    numbers: dict[str, int],
+    stage: Stage,
+    data: Dataset,
+    places: dict[int, _Electorate],
+) -> None:
+    """Party votes per electorate: stored as electorate-level returns, or, where the party
+    votes by voting place were read (``places``), checked against them and not stored (a
+    contest is stored at one level of detail). The table may shorten a party's name
+    ("NZ Loyal" for "New Zealand Loyal"), so it is matched to those files column by column.
+    """
     lines = list(rows(path))
     line, header = lines[1]
     tail = ["Total Valid Party Votes", "Informal Party Votes", "Total Party Votes Counted"]
@@ -311,9 +546,16 @@ def _read_party_table(path: Path, numbers: dict[str, int], stage: Stage, data: D
             f"{path}, line {line}: expected 'Electorate,<parties>,{','.join(tail)}'"
         )
     parties = [p.strip() for p in header[1:-3]]
-    data.parties = [Party(p) for p in parties]
-    data.contests.insert(0, Contest(PARTY_CONTEST, ContestKind.PARTY, "Party vote"))
-    data.choices.extend(Choice(PARTY_CONTEST, p, p) for p in parties)
+    if places:
+        if len(parties) != len(data.parties):
+            raise IngestFormatError(
+                f"{path}, line {line}: {len(parties)} parties; the party-votes-by-voting-place "
+                f"files have {len(data.parties)}"
+            )
+    else:
+        data.parties = [Party(p) for p in parties]
+        data.contests.insert(0, Contest(PARTY_CONTEST, ContestKind.PARTY, "Party vote"))
+        data.choices.extend(Choice(PARTY_CONTEST, p, p) for p in parties)
     groups: dict[str, list[int]] = {
         "General": [0] * (len(parties) + 3),
         "Māori": [0] * (len(parties) + 3),
@@ -353,6 +595,9 @@ def _read_party_table(path: Path, numbers: dict[str, int], stage: Stage, data: D
         number = numbers[name]
         group = "Māori" if roll_of(number, max(numbers.values())).value == "maori" else "General"
         groups[group] = [a + b for a, b in zip(groups[group], figures, strict=True)]
+        if places:
+            _check_against_places(path, line, header, name, figures, places.get(number))
+            continue
         counts = dict(zip(parties, figures[:-3], strict=True))
         data.returns.append(
             Return(
@@ -367,10 +612,35 @@ def _read_party_table(path: Path, numbers: dict[str, int], stage: Stage, data: D
         )
 
 
+def _check_against_places(
+    path: Path,
+    line: int,
+    header: list[str],
+    name: str,
+    figures: list[int],
+    places: _Electorate | None,
+) -> None:
+    """An electorate's row of the party table against its party-votes-by-voting-place file."""
+    if places is None:
+        raise IngestFormatError(
+            f"{path}, line {line}: electorate {name!r} has no party-votes-by-voting-place file"
+        )
+    given = [places.totals[p] for p in places.candidates]
+    given += [places.total_valid, places.total_informal]
+    given.append(places.total_valid + places.total_informal)
+    for i, (stated, summed) in enumerate(zip(figures, given, strict=True)):
+        if stated != summed:
+            raise ReconciliationError(
+                f"{path}, line {line}, column {header[i + 1]!r}: {name} {stated:,}; its "
+                f"party-votes-by-voting-place file gives {summed:,}"
+            )
+
+
 def _read_turnout(path: Path, electorates: dict[str, _Electorate]) -> dict[str, tuple[int, int]]:
-    """Votes cast and electors per electorate; valid and informal candidate votes must equal
-    the candidate files', and the Combined Totals row the sum of the electorates."""
-    summed = [0, 0, 0, 0]
+    """Votes cast and electors per electorate. Valid and informal votes, and the special
+    votes among them, must equal the by-voting-place files', and the Combined Totals row
+    the sum of the electorates."""
+    summed = [0] * 6
     found: dict[str, tuple[int, int]] = {}
     for line, cells in rows(path):
         name = cells[0].strip() if cells else ""
@@ -381,28 +651,159 @@ def _read_turnout(path: Path, electorates: dict[str, _Electorate]) -> dict[str, 
             _int(path, line, cells, 6, "Informal Total"),
             _int(path, line, cells, 9, "Total Votes Cast"),
             _int(path, line, cells, 10, "Electors on Master Roll"),
+            _int(path, line, cells, 2, "Special Votes (valid)"),
+            _int(path, line, cells, 5, "Special Votes (informal)"),
         ]
         if name == "Combined Totals":
             if figures != summed:
                 raise ReconciliationError(
-                    f"{path}, line {line}: Combined Totals valid/informal/cast/electors "
-                    f"{'/'.join(f'{x:,}' for x in figures)}; the electorates add up to "
-                    f"{'/'.join(f'{x:,}' for x in summed)}"
+                    f"{path}, line {line}: Combined Totals valid/informal/cast/electors/"
+                    f"special valid/special informal {'/'.join(f'{x:,}' for x in figures)}; "
+                    f"the electorates add up to {'/'.join(f'{x:,}' for x in summed)}"
                 )
             continue
         electorate = electorates[name]
+        files = f"{electorate.kind.word.lower()}-votes-by-voting-place file"
         if figures[:2] != [electorate.total_valid, electorate.total_informal]:
             raise ReconciliationError(
                 f"{path}, line {line}: {name} valid/informal {figures[0]:,}/{figures[1]:,}; its "
-                f"candidate file gives {electorate.total_valid:,}/{electorate.total_informal:,}"
+                f"{files} gives {electorate.total_valid:,}/{electorate.total_informal:,}"
+            )
+        if figures[4:] != [electorate.special_valid, electorate.special_informal]:
+            raise ReconciliationError(
+                f"{path}, line {line}: {name} special votes valid/informal "
+                f"{figures[4]:,}/{figures[5]:,}; its {files}'s special-vote rows give "
+                f"{electorate.special_valid:,}/{electorate.special_informal:,}"
             )
         summed = [a + b for a, b in zip(summed, figures, strict=True)]
         found[name] = (figures[2], figures[3])
     return found
 
 
+def _check_summary(path: Path, electorates: list[_Electorate], data: Dataset) -> None:
+    """``overall-results-summary.csv`` against the electorates: each party's party votes
+    and electorate-candidate votes and electorate seats won, and the valid and informal
+    totals of both votes."""
+    party_votes: dict[str, int] = {}
+    party_informal = candidate_informal = 0
+    for ret in data.returns:
+        if ret.contest == PARTY_CONTEST:
+            party_informal += ret.informal
+            for party, votes in ret.counts.items():
+                party_votes[party] = party_votes.get(party, 0) + votes
+        else:
+            candidate_informal += ret.informal
+    candidate_votes: dict[str, int] = {}
+    won: dict[str, int] = {}
+    for e in electorates:
+        for candidate, votes in e.totals.items():
+            party = e.party_of[candidate]
+            candidate_votes[party] = candidate_votes.get(party, 0) + votes
+        if e.winner:
+            won[e.party_of[e.winner]] = won.get(e.party_of[e.winner], 0) + 1
+    computed = {
+        "party votes": party_votes,
+        "electorate candidate votes": candidate_votes,
+        "electorate seats won": won,
+    }
+    stated: dict[str, dict[str, int]] = {what: {} for what in computed}
+    totals: list[tuple[int, list[int]]] = []
+    listing = False
+    for line, cells in rows(path):
+        name = cells[0].strip() if cells else ""
+        if name == "Parties(Grouped)":
+            listing = True
+            continue
+        if name == "State of the Parties":
+            break
+        if not listing or len([c for c in cells if c.strip()]) <= 1:
+            continue
+        if not name:
+            if len(cells) > 7 and cells[3].strip() and cells[7].strip():
+                totals.append((line, [_int(path, line, cells, i, "Votes") for i in (3, 7)]))
+            continue
+        if len(cells) < 9:
+            raise IngestFormatError(f"{path}, line {line}: expected 9 fields, found {len(cells)}")
+        for what, index, column in (
+            ("party votes", 2, "Party List Votes"),
+            ("electorate seats won", 5, "Seats Won"),
+            ("electorate candidate votes", 6, "Electorate Candidates Votes"),
+        ):
+            if cells[index].strip():
+                figure = _int(path, line, cells, index, column)
+                stated[what][name] = stated[what].get(name, 0) + figure
+                if figure != computed[what].get(name, 0):
+                    raise ReconciliationError(
+                        f"{path}, line {line}, column {column!r}: {name} {figure:,}; the "
+                        f"electorates add up to {computed[what].get(name, 0):,}"
+                    )
+    for what, figures in computed.items():
+        missing = [p for p, n in figures.items() if n and p not in stated[what]]
+        if missing:
+            raise ReconciliationError(
+                f"{path}: {missing[0]} has {figures[missing[0]]:,} {what} in the electorates "
+                "but no row here"
+            )
+    expected = [
+        (sum(party_votes.values()), sum(candidate_votes.values())),
+        (party_informal, candidate_informal),
+    ]
+    if len(totals) != 2:
+        raise IngestFormatError(
+            f"{path}: expected a row of valid and a row of informal vote totals after the parties"
+        )
+    for (line, figures), (party, candidate), what in zip(
+        totals, expected, ("valid", "informal"), strict=True
+    ):
+        if figures != [party, candidate]:
+            raise ReconciliationError(
+                f"{path}, line {line}: {what} party/candidate votes {figures[0]:,}/"
+                f"{figures[1]:,}; the electorates add up to {party:,}/{candidate:,}"
+            )
+
+
+def _check_winners(path: Path, electorates: dict[str, _Electorate]) -> None:
+    """``winning-electorate-candidates.csv``: each electorate's winner, party, votes and
+    majority as the candidate files give them; one row for every electorate with a
+    result, none for one whose poll was cancelled."""
+    header = ["Electoral District", "Electorate Candidate", "Party", "Valid Votes", "Majority"]
+    listed: dict[str, int] = {}
+    for line, cells in rows(path):
+        name = cells[0].strip() if cells else ""
+        if line == 2 and [c.strip() for c in cells[:5]] != header:
+            raise IngestFormatError(f"{path}, line 2: expected the columns {', '.join(header)}")
+        if line <= 2 or not name:
+            continue
+        if name not in electorates:
+            raise IngestFormatError(
+                f"{path}, line {line}: electorate {name!r} has no candidate file"
+            )
+        if name in listed:
+            raise IngestFormatError(
+                f"{path}, line {line}: {name} is listed twice (first on line {listed[name]})"
+            )
+        listed[name] = line
+        e = electorates[name]
+        stated = (
+            cells[1].strip() if len(cells) > 1 else "",
+            cells[2].strip() if len(cells) > 2 else "",
+            _int(path, line, cells, 3, "Valid Votes"),
+            _int(path, line, cells, 4, "Majority"),
+        )
+        given = (e.winner, e.party_of.get(e.winner, ""), e.totals.get(e.winner, 0), e.majority)
+        if stated != given:
+            raise ReconciliationError(
+                f"{path}, line {line}: {name} won by {stated[0]} ({stated[1]}) with "
+                f"{stated[2]:,} votes, majority {stated[3]:,}; its candidate file gives "
+                f"{given[0] or 'no winner'} ({given[1]}) with {given[2]:,}, majority {given[3]:,}"
+            )
+    missing = [e.name for e in electorates.values() if e.winner and e.name not in listed]
+    if missing:
+        raise ReconciliationError(f"{path}: no row for the winner of {missing[0]}")
+
+
 def _column(found: _Electorate, index: int) -> str:
-    names = [*found.candidates, "Total Valid Candidate Votes", "Informal Candidate Votes"]
+    names = [*found.candidates, *found.kind.tail]
     return names[index - 2]
 
 

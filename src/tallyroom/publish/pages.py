@@ -16,6 +16,7 @@ from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
 from tallyroom.model import Roll, Stage
+from tallyroom.names import display_name
 from tallyroom.publish import tables, views
 from tallyroom.publish.charts import (
     Bar,
@@ -37,6 +38,7 @@ _TEMPLATES = Environment(
 )
 _TEMPLATES.filters["n"] = lambda value: f"{value:,}" if value is not None else "–"
 _TEMPLATES.filters["pct"] = lambda value: f"{value:.1f}" if value is not None else "–"
+_TEMPLATES.filters["person"] = lambda name: display_name(name) if name else name
 
 API = "/api/v1"
 STAGE_NAMES = {

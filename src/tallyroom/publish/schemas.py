@@ -110,6 +110,7 @@ class PartySeats(_Doc):
     overhang: int
     list_members: list[str] | None
     list_vacancies: int
+    list_short: int
 
 
 class Seats(_Doc):
@@ -177,6 +178,8 @@ class PartyRow(_Doc):
     total: int
     electorate_mps: list[Member]
     list_mps: list[str] | None
+    list_short: int
+    """list seats the stored list is too short to name (it may be incomplete)"""
 
 
 class Parties(_Doc):

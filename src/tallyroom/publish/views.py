@@ -236,6 +236,7 @@ def parties(engine: Engine, counted: ElectionTally) -> dict[str, Any]:
                 "total": p.total,
                 "electorate_mps": won.get(p.party, []),
                 "list_mps": list(p.list_members) if p.list_members is not None else None,
+                "list_short": p.list_short,
             }
             for p in result.parties
         ],

@@ -43,6 +43,8 @@ class PartySeats:
 
     ``list_members`` names the candidates elected from the party's list when a list was
     given (``None`` otherwise); ``list_vacancies`` counts list seats it could not fill.
+    ``list_short`` counts list seats left unnamed because the stored list runs short of
+    them: a stored list may be incomplete, so this names no one and vacates no seat.
     """
 
     party: str
@@ -55,6 +57,7 @@ class PartySeats:
     overhang: int
     list_members: tuple[str, ...] | None = None
     list_vacancies: int = 0
+    list_short: int = 0
 
     @property
     def total(self) -> int:
@@ -146,6 +149,7 @@ class MMPResult:
                     "overhang": p.overhang,
                     "list_members": list(p.list_members) if p.list_members is not None else None,
                     "list_vacancies": p.list_vacancies,
+                    "list_short": p.list_short,
                 }
                 for p in self.parties
             ],

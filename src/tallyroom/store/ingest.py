@@ -100,6 +100,7 @@ class IngestReport:
     new: int = 0
     replaced: int = 0
     unchanged: int = 0
+    list_places: int = 0
 
 
 def ingest(
@@ -114,7 +115,7 @@ def ingest(
     """Store ``datasets`` from ``source`` in one transaction; see the module docstring."""
     if replace and not reason.strip():
         raise StoreError("--replace needs a --reason saying why the stored returns are replaced")
-    totals = {"new": 0, "replaced": 0, "unchanged": 0}
+    totals = {"new": 0, "replaced": 0, "unchanged": 0, "list_places": 0}
     skipped = 0
     with writing(engine) as conn, ThreadPoolExecutor(max_workers=1) as helper:
         head = audit.lock(conn)  # imports and API writes commit one at a time, in log order
@@ -173,12 +174,13 @@ def _ingest_one(
     ).first()
     if seen:
         return None
-    _define(conn, dataset)
+    listed = _define(conn, dataset)
     heads = _resolved_heads(
         table.returns, _ids(conn, t.contest, election_id), _ids(conn, t.unit, election_id)
     )
     counts = _resolved_counts(table.counts, heads, _choice_ids(conn, election_id))
     heads, counts, report = _versions(conn, heads, counts, replace, reason)
+    report["list_places"] = listed
     source_id = conn.execute(
         insert(t.source).returning(t.source.c.id),
         {
@@ -347,8 +349,9 @@ def _versions(
     return heads, counts, report
 
 
-def _define(conn: Connection, dataset: Dataset) -> None:
-    """Insert the election and whatever definitions the store does not have yet."""
+def _define(conn: Connection, dataset: Dataset) -> int:
+    """Insert the election and whatever definitions the store does not have yet; return
+    how many list places were new."""
     election = dataset.election
     if not conn.execute(select(t.election.c.id).where(t.election.c.id == election.id)).first():
         conn.execute(insert(t.election), vars(election))
@@ -419,6 +422,40 @@ def _define(conn: Connection, dataset: Dataset) -> None:
             ("contest_id", "name", "party"),
             [(r["contest_id"], r["name"], r["party"]) for r in new.values()],
         )
+    return _define_lists(conn, dataset)
+
+
+def _define_lists(conn: Connection, dataset: Dataset) -> int:
+    """Store list places not stored yet; a place stored with another candidate is refused
+    (lists are not versioned: the published list is fixed before the election)."""
+    if not dataset.list_candidates:
+        return 0
+    eid = dataset.election.id
+    stored = {
+        (row.party, row.rank): (row.name, row.electorate)
+        for row in conn.execute(
+            select(t.list_candidate).where(t.list_candidate.c.election_id == eid)
+        )
+    }
+    fresh = []
+    for c in dataset.list_candidates:
+        key = (c.party, c.rank)
+        if key not in stored:
+            stored[key] = (c.name, c.electorate)
+            fresh.append((eid, c.party, c.rank, c.name, c.electorate))
+        elif stored[key] != (c.name, c.electorate):
+            raise StoreError(
+                f"{eid}: {c.party} list place {c.rank} is stored as {stored[key][0]!r}, "
+                f"not {c.name!r}; a stored list is not replaced"
+            )
+    if fresh:
+        insert_rows(
+            conn,
+            t.list_candidate,
+            ("election_id", "party", "rank", "name", "electorate"),
+            fresh,
+        )
+    return len(fresh)
 
 
 def _insert_missing(

@@ -124,6 +124,18 @@ vote_count = Table(
 
 Index("vote_return_stage", vote_return.c.stage, vote_return.c.contest_id)
 
+list_candidate = Table(
+    "list_candidate",
+    metadata,
+    Column("election_id", String(64), ForeignKey("election.id"), primary_key=True),
+    Column("party", String(200), primary_key=True),
+    Column("rank", Integer, primary_key=True),
+    Column("name", String(300), nullable=False),
+    Column("electorate", String(200), nullable=False, server_default=""),
+)
+"""Each party's list in rank order (as published; a list may be stored incomplete).
+``electorate`` is the electorate the candidate also stood in, if any."""
+
 # --- election-night operations: who may write, which stages take returns, the audit log
 
 app_user = Table(
