@@ -52,6 +52,7 @@ class Area:
     valid_second: int = 0
     first: dict[str, int] = field(default_factory=dict)
     second: dict[str, int] = field(default_factory=dict)
+    covered: bool | None = None  # XML 2025: the file's own Zweitstimmendeckung flag
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,10 @@ def _read_xml(path: Path, data: bytes) -> list[Area]:
             state["area"] = area
         elif tag == "GebietText":
             state["text"] = True
+        elif tag == "Direktergebnis" and isinstance(state["area"], Area):
+            flag = attrs.get("Zweitstimmendeckung")
+            if flag is not None:
+                state["area"].covered = flag == "true"
         elif tag == "Gruppenergebnis":
             art, gruppe = attrs.get("Gruppenart"), attrs.get("Gruppe", "")
             if art == "PARTEI":
