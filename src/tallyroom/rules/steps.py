@@ -403,7 +403,7 @@ DE_2023 = Pipeline(
     ),
     steps=(
         _DE_QUALIFY,
-        Apportion(630, Method.SAINTE_LAGUE, Level.NATION),
+        Apportion(630, Method.SAINTE_LAGUE, Level.NATION, deduct_unqualified=False),
         RegionalSplit(Method.SAINTE_LAGUE),
         DistrictSeats(DistrictRule.COVERAGE),
         Adjust(AdjustRule.NONE),
