@@ -283,14 +283,13 @@ class _Run:
         out = []
         for p in self.parties:
             v = self.votes[p]
-            if v == 0:
-                continue
-            if v * t.denominator >= t.numerator * self.total:
+            wins = self.won(p)
+            if v > 0 and v * t.denominator >= t.numerator * self.total:
                 self.qualified.append(p)
-            elif step.district_wins is not None and self.won(p) >= step.district_wins:
+            elif step.district_wins is not None and wins >= step.district_wins:
                 self.qualified.append(p)
-                out.append(f"{p} by {self.won(p)} district wins")
-            elif p in step.exempt:
+                out.append(f"{p} by {wins} district win{'s' if wins > 1 else ''}")
+            elif v > 0 and p in step.exempt:
                 self.qualified.append(p)
                 out.append(f"{p} exempt from the threshold")
         line = f"Qualify: {len(self.qualified)} parties ({', '.join(self.qualified)})"
@@ -425,6 +424,12 @@ class _Run:
         start = shared
         limit = _LEVELLING_LIMIT * max(shared, 1)
         while True:
+            trial = allocate(votes, shared, step.method)
+            if trial.tie and self.lot is None:
+                shared += 1  # a tie below the final size decides nothing; grow past it
+                if shared > limit:
+                    raise InvalidSeatsError("levelling would enlarge the House too far")
+                continue
             got = dict(
                 zip(
                     q, self._allocate(votes, shared, step.method, "the levelled seats"), strict=True
