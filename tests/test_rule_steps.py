@@ -270,3 +270,18 @@ def test_new_zealand_as_a_pipeline_equals_allocate_mmp(votes, wins, independents
     result = _run(from_ruleset(rules), [Region("NZ", party_votes)], districts)
     assert result.seats() == expected.seats()
     assert result.house_size == expected.house_size
+
+
+def test_rules_command_prints_steps_in_words_and_json() -> None:
+    from typer.testing import CliRunner
+
+    from tallyroom.cli.app import app
+
+    runner = CliRunner()
+    words = runner.invoke(app, ["rules", "de-2023"])
+    assert words.exit_code == 0 and "Zweitstimmendeckung" in words.stdout
+    assert "1. Qualify" in words.stdout and "5. Adjust" in words.stdout
+    data = json.loads(runner.invoke(app, ["rules", "de-2013", "--json"]).stdout)
+    assert Pipeline.from_dict(data) == DE_2013
+    nz = json.loads(runner.invoke(app, ["rules", "nz", "--json"]).stdout)
+    assert nz["threshold"] == "0.05" and nz["steps"][0]["step"] == "qualify"
