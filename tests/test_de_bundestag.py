@@ -166,3 +166,23 @@ def test_a_bad_count_in_the_xml_is_refused_with_its_line(shared_data: Path, tmp_
 def test_population_tables(shared_data: Path) -> None:
     population = read_population(bundestag(shared_data) / "2017-strukturdaten.csv")
     assert population["Schleswig-Holstein"] == 2_673_803 and len(population) == 16
+
+
+def test_seats_de_command(shared_data: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from tallyroom.cli import app
+
+    runner = CliRunner()
+    done = runner.invoke(app, ["seats-de", str(bundestag(shared_data) / "2025-gesamtergebnis.xml")])
+    assert done.exit_code == 0 and "winners without a seat (23)" in done.stdout
+    csv = str(bundestag(shared_data) / "2013-kerg.csv")
+    missing = runner.invoke(app, ["seats-de", csv, "--rules", "de-2013"])
+    assert missing.exit_code == 2 and "needs --population" in missing.output
+    people = str(bundestag(shared_data) / "2013-strukturdaten.csv")
+    done = runner.invoke(
+        app, ["seats-de", csv, "--rules", "de-2013", "--population", people, "--json"]
+    )
+    assert json.loads(done.stdout)["house_size"] == 631
