@@ -2,6 +2,7 @@
 
 from tallyroom.cli import (  # noqa: F401 - registers the commands
     analysis,
+    bundestag,
     calculator,
     operations,
     results,

@@ -12,6 +12,7 @@ from rich.table import Table
 from tallyroom.cli.app import JsonOption, app, console, guarded
 from tallyroom.countlist import parse_counts
 from tallyroom.rules.mmp import MMPResult, allocate_mmp
+from tallyroom.rules.steps import PIPELINES, pipeline_named
 from tallyroom.rules.systems import SYSTEMS, named
 
 
@@ -145,24 +146,26 @@ def show_rules(
     name: Annotated[str | None, typer.Argument(help="A rule set to show in full.")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """List the named rule sets, or show one."""
-    chosen = [guarded(lambda: named(name))] if name else list(SYSTEMS.values())
+    """List the named rule sets, or show one step by step (in words, or as JSON)."""
+    if name:
+        pipeline = guarded(lambda: pipeline_named(name))
+        if as_json:
+            data = pipeline.to_dict()
+            if name in SYSTEMS:  # the flat New Zealand record, as before, plus its steps
+                data = {**SYSTEMS[name].to_dict(), "steps": data["steps"]}
+            typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+            return
+        console.print(f"[bold]{pipeline.name}[/bold]: {pipeline.description}")
+        for line in pipeline.words():
+            console.print(line)
+        return
     if as_json:
-        data = [r.to_dict() for r in chosen]
-        typer.echo(json.dumps(data[0] if name else data, ensure_ascii=False, indent=2))
+        data = [p.to_dict() for p in PIPELINES.values()]
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     table = Table(title="Rule sets")
-    for header in ("Name", "Seats", "Threshold", "Electorate threshold", "Method", "Overhang"):
+    for header in ("Name", "Steps", "Description"):
         table.add_column(header)
-    for r in chosen:
-        table.add_row(
-            r.name,
-            str(r.seats),
-            f"{float(r.threshold):.1%}",
-            "none" if r.electorate_threshold is None else str(r.electorate_threshold),
-            r.method.value,
-            r.overhang.value,
-        )
+    for p in PIPELINES.values():
+        table.add_row(p.name, str(len(p.steps)), p.description)
     console.print(table)
-    for r in chosen:
-        console.print(f"[bold]{r.name}[/bold]: {r.description}")

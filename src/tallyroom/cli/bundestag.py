@@ -1,0 +1,72 @@
+"""``tallyroom seats-de``: Bundestag seats straight from a returning officer's file.
+
+A stateless calculator like ``tallyroom allocate``: it reads a gesamtergebnis XML or
+kerg CSV (and, for the laws with seat contingents, a strukturdaten population table),
+runs a step pipeline and prints the result. Nothing is stored.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from tallyroom.cli.app import JsonOption, app, console, guarded
+from tallyroom.ingest.de_bundeswahl import read, read_population
+from tallyroom.rules.errors import InvalidVotesError
+from tallyroom.rules.regional import RegionalResult, run_pipeline
+from tallyroom.rules.steps import Apportion, Level, pipeline_named
+
+
+@app.command("seats-de")
+def seats_de(
+    file: Annotated[Path, typer.Argument(help="gesamtergebnis XML or kerg CSV.")],
+    rules: Annotated[
+        str, typer.Option(help="Rule set: de-2013 (2013, 2017), de-2020 (2021), de-2023 (2025).")
+    ] = "de-2023",
+    population: Annotated[
+        Path | None,
+        typer.Option(help="strukturdaten CSV (needed by de-2013 and de-2020)."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Allocate the Bundestag from the Federal Returning Officer's published file.
+
+    tallyroom seats-de 2025-gesamtergebnis.xml --rules de-2023
+    """
+
+    def run() -> RegionalResult:
+        pipeline = pipeline_named(rules)
+        election = read(file)
+        people = read_population(population) if population else None
+        if people is None and pipeline.step(Apportion).level is Level.REGIONS_BY_POPULATION:
+            raise InvalidVotesError(f"{rules} needs --population (a strukturdaten file)")
+        return run_pipeline(pipeline, election.regions(people), election.districts())
+
+    result = guarded(run)
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"Bundestag — {result.pipeline.name}: House of {result.house_size}")
+    for header in ("Party", "Zweitstimmen", "Wahlkreise won", "seated", "List", "Total"):
+        table.add_column(header, justify="left" if header == "Party" else "right")
+    for p in result.parties:
+        if p.seats or p.districts_won:
+            table.add_row(
+                p.party,
+                f"{p.votes:,}",
+                str(p.districts_won),
+                str(p.districts_seated),
+                str(p.list_seats),
+                str(p.seats),
+            )
+    console.print(table)
+    for line in result.trace:
+        console.print(line)
+    if result.unseated:
+        console.print(f"Constituency winners without a seat ({len(result.unseated)}):")
+        for d in result.unseated:
+            console.print(f"  {d.name} ({d.region}): {d.winner}, {float(d.share):.1%}")
