@@ -258,7 +258,8 @@ def _store(conn: Connection, user: User, s: Submission, ceiling: int) -> tuple[i
                 for name, votes in s.counts.items()
             ],
         )
-    for problem in current_problems(conn, [contest.id], [s.stage.value], ceiling):
+    place = contest.electorate if contest.electorate is not None else unit.electorate
+    for problem in current_problems(conn, [contest.id], [s.stage.value], ceiling, place):
         if problem.return_id == return_id:
             raise SubmissionError(409, problem.message)
     return unit.electorate, Stored(return_id, decision.version, True, decision.supersedes)

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import Connection, and_, exists, func, select
+from sqlalchemy import Connection, and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from tallyroom.model import CountType, UnitKind
@@ -199,17 +199,30 @@ class Problem:
 
 
 def current_problems(
-    conn: Connection, contest_ids: Iterable[int], stages: Iterable[str], ceiling: int
+    conn: Connection,
+    contest_ids: Iterable[int],
+    stages: Iterable[str],
+    ceiling: int,
+    electorate: int | None = None,
 ) -> list[Problem]:
     """Check the counted latest returns of these contests at these stages against
     :func:`shape_problem`, :func:`unit_problem` and :func:`electorate_problem` (run inside
-    the writing transaction, after the write, so imports and submissions share one rule)."""
+    the writing transaction, after the write, so imports and submissions share one rule).
+    With ``electorate``, only that electorate's returns are checked (one submission's).
+    """
     contest_ids, stages = sorted(set(contest_ids)), sorted(set(stages))
     if not contest_ids:
         return []
     r, c, u = t.vote_return, t.contest, t.unit
+    scope = [r.c.contest_id.in_(contest_ids), r.c.stage.in_(stages)]
+    if electorate is not None:
+        scope.append(or_(c.c.electorate == electorate, u.c.electorate == electorate))
     votes = (
         select(t.vote_count.c.return_id, func.sum(t.vote_count.c.votes).label("valid"))
+        .join(r, r.c.id == t.vote_count.c.return_id)
+        .join(c, r.c.contest_id == c.c.id)
+        .join(u, r.c.unit_id == u.c.id)
+        .where(*scope)
         .group_by(t.vote_count.c.return_id)
         .subquery()
     )
@@ -232,7 +245,7 @@ def current_problems(
         .join(c, r.c.contest_id == c.c.id)
         .join(u, r.c.unit_id == u.c.id)
         .outerjoin(votes, votes.c.return_id == r.c.id)
-        .where(r.c.contest_id.in_(contest_ids), r.c.stage.in_(stages), is_latest())
+        .where(*scope, is_latest())
         .order_by(r.c.id)
     ).all()
     e = t.electorate
