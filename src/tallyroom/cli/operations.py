@@ -4,11 +4,14 @@ real election through the returns API."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import httpx
 import typer
+from rich.markup import escape
 from rich.progress import TimeRemainingColumn
 from rich.table import Table
 
@@ -22,10 +25,19 @@ from tallyroom.model import Return, Stage
 from tallyroom.replay import ReplayError, in_count_order, send_returns
 from tallyroom.store import audit
 from tallyroom.store.database import open_store
-from tallyroom.store.ingest import OPERATOR, define
+from tallyroom.store.ingest import define
 from tallyroom.store.submit import SubmissionError, set_stage
-from tallyroom.store.users import Role, User, UserError, add_user, list_users
+from tallyroom.store.users import (
+    Role,
+    User,
+    UserError,
+    add_user,
+    list_users,
+    revoke_user,
+    rotate_token,
+)
 
+T = TypeVar("T")
 users = typer.Typer(help="Users who may write returns, and their tokens.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained log of every write.", no_args_is_help=True)
 app.add_typer(users, name="users")
@@ -39,17 +51,52 @@ def users_add(
     electorate: Annotated[
         int | None, typer.Option(help="The returning officer's electorate number.", min=1)
     ] = None,
+    expires: Annotated[
+        datetime | None,
+        typer.Option(
+            help="When the token stops working (UTC), e.g. 2026-10-31.",
+            formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M"],
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Add a user and print their token: once, as it is stored only as a hash."""
+    when = expires.replace(tzinfo=UTC) if expires else None
+    token = _user_change(lambda: add_user(open_store(db), name, role, electorate, when))
+    where = f" for electorate {electorate}" if electorate else ""
+    until = f", until {when:%Y-%m-%d %H:%M} UTC" if when else ""
+    console.print(escape(f"Added {name} ({role}{where}{until}). Token (shown once, keep it safe):"))
+    typer.echo(token)
+
+
+@users.command("revoke")
+def users_revoke(
+    name: Annotated[str, typer.Argument(help="The user whose token stops working for good.")],
+    db: DbOption = None,
+) -> None:
+    """Revoke a user: their token stops working at once (audited)."""
+    _user_change(lambda: revoke_user(open_store(db), name))
+    console.print(escape(f"Revoked {name}: their token no longer works."))
+
+
+@users.command("rotate")
+def users_rotate(
+    name: Annotated[str, typer.Argument(help="The user who gets a new token.")],
+    db: DbOption = None,
+) -> None:
+    """Give a user a new token and print it once; the old one stops working (audited)."""
+    token = _user_change(lambda: rotate_token(open_store(db), name))
+    console.print(escape(f"New token for {name} (shown once; the old one no longer works):"))
+    typer.echo(token)
+
+
+def _user_change(change: Callable[[], T]) -> T:
+    """Run a change to the users; a refusal is one line and exit code 2."""
     try:
-        token = add_user(open_store(db), name, role, electorate)
+        return change()
     except UserError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
-    where = f" for electorate {electorate}" if electorate else ""
-    console.print(f"Added {name} ({role}{where}). Token (shown once, keep it safe):")
-    typer.echo(token)
 
 
 @users.command("list")
@@ -63,7 +110,7 @@ def users_list(db: DbOption = None, as_json: JsonOption = False) -> None:
     for header in ("Name", "Role", "Electorate"):
         table.add_column(header)
     for u in found:
-        table.add_row(u.name, u.role, str(u.electorate or ""))
+        table.add_row(escape(u.name), u.role, str(u.electorate or ""))
     console.print(table if found else "No users yet: tallyroom users add NAME --role admin")
 
 
@@ -130,7 +177,7 @@ def stage_command(
         typer.echo("error: status: give open or closed", err=True)
         raise typer.Exit(2)
     try:
-        set_stage(open_store(db), User(OPERATOR, Role.ADMIN), election, stage, status)
+        set_stage(open_store(db), User(audit.OPERATOR, Role.ADMIN), election, stage, status)
     except SubmissionError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None

@@ -35,6 +35,10 @@ def to_json(data: Any) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).encode()
 
 
+_LOCKS = 64
+"""locks that memoised computations take turns on, chosen by key"""
+
+
 class Site:
     """Views of one store, memoised per store generation (safe to share between threads)."""
 
@@ -42,7 +46,7 @@ class Site:
         self.engine = engine
         self.generation = store_generation(engine)
         self._memo: dict[Hashable, Any] = {}
-        self._locks: dict[Hashable, threading.Lock] = {}
+        self._locks = [threading.Lock() for _ in range(_LOCKS)]
         self._guard = threading.Lock()
 
     def refresh(self) -> bool:
@@ -51,7 +55,7 @@ class Site:
         if found == self.generation:
             return False
         with self._guard:
-            self._memo, self._locks = {}, {}
+            self._memo = {}
             self.generation = found
         return True
 
@@ -60,9 +64,7 @@ class Site:
         memo = self._memo
         if key in memo:
             return memo[key]
-        with self._guard:
-            lock = self._locks.setdefault(key, threading.Lock())
-        with lock:
+        with self._locks[hash(key) % _LOCKS]:  # a fixed set: no memory per key asked for
             if key not in memo:
                 memo[key] = compute()
             return memo[key]

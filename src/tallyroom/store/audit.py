@@ -21,6 +21,8 @@ from tallyroom.store import schema as t
 from tallyroom.store.database import writing
 
 GENESIS = "0" * 64
+OPERATOR = "operator (command line)"
+"""Who the log names for writes made at the command line: whoever runs ``tallyroom``."""
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,14 @@ def entries(engine: Engine, election: str, electorate: int | None = None) -> lis
     query = select(t.audit_log).where(t.audit_log.c.election_id == election)
     if electorate is not None:
         query = query.where(t.audit_log.c.electorate == electorate)
+    with engine.connect() as conn:
+        rows = conn.execute(query.order_by(t.audit_log.c.id)).all()
+    return [{**row._asdict(), "detail": json.loads(row.detail)} for row in rows]
+
+
+def entries_of_users(engine: Engine) -> list[dict[str, Any]]:
+    """The log of user management (added, rotated, revoked), oldest first."""
+    query = select(t.audit_log).where(t.audit_log.c.action.like("user-%"))
     with engine.connect() as conn:
         rows = conn.execute(query.order_by(t.audit_log.c.id)).all()
     return [{**row._asdict(), "detail": json.loads(row.detail)} for row in rows]

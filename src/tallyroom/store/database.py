@@ -2,7 +2,8 @@
 
 The URL comes from ``--db``, else ``$TALLYROOM_DB``, else a SQLite file in the user's
 data directory (``~/.local/share/tallyroom/tallyroom.db`` on Linux). SQLite runs in WAL
-mode with foreign keys enforced.
+mode with foreign keys enforced and ``synchronous=FULL``: a commit is on disk before it
+is acknowledged, so an acknowledged return survives a power cut.
 
 Every write goes through :func:`writing`. On SQLite the writers of one process take turns
 on a lock before they ask SQLite for its write lock: SQLite's own wait polls with growing
@@ -72,7 +73,7 @@ def _sqlite_pragmas(connection, _record) -> None:
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA synchronous=FULL")  # an acknowledged return survives power loss
     cursor.execute("PRAGMA cache_size=-131072")  # 128 MiB: big imports never spill mid-way
     cursor.close()
 

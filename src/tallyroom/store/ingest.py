@@ -39,8 +39,6 @@ from tallyroom.store.versions import (
     decide,
 )
 
-OPERATOR = "operator (command line)"
-"""Who the audit log names for imports: whoever runs ``tallyroom`` on the store."""
 _CHUNK = 20_000
 _RETURN_COLUMNS = (
     "id",
@@ -139,7 +137,9 @@ def ingest(
             }
             head = audit.append(
                 conn,
-                audit.Entry(OPERATOR, "import", "accepted", 0, dataset.election.id, None, what),
+                audit.Entry(
+                    audit.OPERATOR, "import", "accepted", 0, dataset.election.id, None, what
+                ),
                 head,
             )
     elections = ", ".join(d.election.id for d in datasets)

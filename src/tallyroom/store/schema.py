@@ -147,8 +147,11 @@ app_user = Table(
     Column("electorate", Integer),
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),
 )
-"""People and systems that may write; only a SHA-256 of each token is kept."""
+"""People and systems that may write; only a SHA-256 of each token is kept. A token
+stops working when it expires or its user is revoked."""
 
 stage_status = Table(
     "stage_status",

@@ -2,7 +2,8 @@
 
 A token is 32 random bytes, shown once when the user is added; the store keeps only its
 SHA-256 (a token has far more entropy than a password, so a fast hash is enough and a
-lookup needs no salt). Admins may do every write; a returning officer may submit returns
+lookup needs no salt). A token may expire, be rotated or be revoked; each change is in the
+audit log. Admins may do every write; a returning officer may submit returns
 only for the contests and reporting units of one electorate.
 """
 
@@ -14,9 +15,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from tallyroom.store import audit
 from tallyroom.store import schema as t
 from tallyroom.store.database import writing
 
@@ -57,15 +59,25 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def add_user(engine: Engine, name: str, role: Role, electorate: int | None = None) -> str:
-    """Add a user; returns their token, which is not stored and cannot be shown again."""
+def add_user(
+    engine: Engine,
+    name: str,
+    role: Role,
+    electorate: int | None = None,
+    expires: datetime | None = None,
+) -> str:
+    """Add a user; returns their token, which is not stored and cannot be shown again.
+    The token stops working at ``expires``, if given. Audited."""
     if not name.strip() or len(name) > 100:
         raise UserError("a user name is 1 to 100 characters")
     if (role is Role.RETURNING_OFFICER) != (electorate is not None):
         raise UserError("a returning officer needs --electorate N; an admin takes none")
+    if expires is not None and expires <= datetime.now(UTC):
+        raise UserError(f"--expires {expires:%Y-%m-%d %H:%M} is in the past")
     token = secrets.token_urlsafe(32)
     try:
         with writing(engine) as conn:
+            head = audit.lock(conn)
             conn.execute(
                 insert(t.app_user).values(
                     name=name,
@@ -73,24 +85,73 @@ def add_user(engine: Engine, name: str, role: Role, electorate: int | None = Non
                     electorate=electorate,
                     token_hash=token_hash(token),
                     created_at=datetime.now(UTC),
+                    expires_at=expires,
                 )
             )
+            what = {
+                "user": name,
+                "role": role.value,
+                "electorate": electorate,
+                "expires": expires.isoformat() if expires else None,
+            }
+            audit.append(conn, audit.Entry(audit.OPERATOR, "user-add", "accepted", 0, None,
+                                           electorate, what), head)  # fmt: skip
     except IntegrityError:
         raise UserError(f"there is already a user called {name!r}") from None
     return token
 
 
+def revoke_user(engine: Engine, name: str) -> None:
+    """Stop ``name``'s token from working, for good. Audited."""
+    _change_user(engine, name, "user-revoke", {"revoked_at": datetime.now(UTC)})
+
+
+def rotate_token(engine: Engine, name: str) -> str:
+    """Give ``name`` a new token (the old one stops working at once); returns it. Audited."""
+    token = secrets.token_urlsafe(32)
+    _change_user(engine, name, "user-rotate", {"token_hash": token_hash(token)})
+    return token
+
+
+def _change_user(engine: Engine, name: str, action: str, values: dict) -> None:
+    with writing(engine) as conn:
+        head = audit.lock(conn)
+        user = t.app_user
+        row = conn.execute(select(user).where(user.c.name == name)).first()
+        if row is None:
+            raise UserError(f"there is no user called {name!r}")
+        if row.revoked_at is not None:
+            raise UserError(f"{name!r} was revoked at {row.revoked_at:%Y-%m-%d %H:%M}")
+        conn.execute(update(user).where(user.c.name == name).values(**values))
+        audit.append(conn, audit.Entry(audit.OPERATOR, action, "accepted", 0, None, row.electorate,
+                                       {"user": name}), head)  # fmt: skip
+
+
 def authenticate(engine: Engine, token: str) -> User | None:
-    """The user holding ``token``, or ``None``."""
+    """The user holding ``token``, or ``None`` (also when it expired or was revoked)."""
     with engine.connect() as conn:
         row = conn.execute(
             select(t.app_user).where(t.app_user.c.token_hash == token_hash(token))
         ).first()
-    return None if row is None else User(row.name, Role(row.role), row.electorate)
+    if row is None or row.revoked_at is not None:
+        return None
+    if row.expires_at is not None and _aware(row.expires_at) <= datetime.now(UTC):
+        return None
+    return User(row.name, Role(row.role), row.electorate)
+
+
+def _aware(moment: datetime) -> datetime:
+    """``moment`` with a time zone (SQLite hands back naive UTC times)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def list_users(engine: Engine) -> list[User]:
-    """Every user, by name."""
+    """Every user who may still write, by name."""
+    now = datetime.now(UTC)
     with engine.connect() as conn:
         rows = conn.execute(select(t.app_user).order_by(t.app_user.c.name)).all()
-    return [User(r.name, Role(r.role), r.electorate) for r in rows]
+    return [
+        User(r.name, Role(r.role), r.electorate)
+        for r in rows
+        if r.revoked_at is None and (r.expires_at is None or _aware(r.expires_at) > now)
+    ]
