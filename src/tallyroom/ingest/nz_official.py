@@ -84,12 +84,12 @@ SPECIAL_ROWS = {
     "Overseas Special Votes for Party Only": (
         CountType.OVERSEAS,
         "party-only",
-        "Special votes for the party only",
+        "Overseas special votes for the party only",
     ),
     "Votes Allowed for Party Only": (
         CountType.SPECIAL,
-        "party-only",
-        "Special votes for the party only",
+        "party-allowed",
+        "Special votes allowed for the party only",
     ),
 }
 SMALL_PLACES = "Voting places where less than 6 votes were taken"
