@@ -37,6 +37,9 @@ def import_(
         bool, typer.Option(help="Store differing returns as new versions (needs --reason).")
     ] = False,
     reason: Annotated[str, typer.Option(help="Why returns are being replaced.")] = "",
+    force: Annotated[
+        bool, typer.Option(help="Import into a closed stage (the audit log records it).")
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Import published result files into the store, all or nothing.
@@ -62,6 +65,7 @@ def import_(
                 source,
                 replace=replace,
                 reason=reason,
+                force=force,
                 progress=lambda n: bar.advance(storing, n),
             )
 
