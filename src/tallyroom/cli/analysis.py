@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
+from rich.text import Text
 from sqlalchemy import select
 
 from tallyroom.analysis.claims import ClaimsFileError, Verdict, check, load_claims
@@ -19,7 +19,7 @@ from tallyroom.analysis.crosstab import crosstab as cross
 from tallyroom.analysis.indices import indices as measures
 from tallyroom.analysis.referendum import STATEMENTS, VoteBasis, by_electorate
 from tallyroom.analysis.specials import special_split
-from tallyroom.cli.app import DbOption, JsonOption, app, console, guarded
+from tallyroom.cli.app import DataTable, DbOption, JsonOption, app, console, guarded
 from tallyroom.model import Stage
 from tallyroom.publish.charts import Point, scatter_svg
 from tallyroom.publish.report import write_report
@@ -47,7 +47,7 @@ def compare(
     if as_json:
         typer.echo(json.dumps(asdict(result), ensure_ascii=False, indent=2, default=str))
         return
-    table = Table(title=f"{election}: {before} → {after}")
+    table = DataTable(title=f"{election}: {before} → {after}")
     for header in ("Party", f"Votes {before}", f"Votes {after}", "% change", "Seats", "Change"):
         table.add_column(header, justify="left" if header == "Party" else "right")
     for p in result.parties:
@@ -110,7 +110,7 @@ def referendum(
     if as_json:
         typer.echo(json.dumps(asdict(result), ensure_ascii=False, indent=2, default=str))
         return
-    table = Table(
+    table = DataTable(
         title=f"{result.name}, by general electorate ({votes} votes, % of {base})",
         caption=result.statement,
     )
@@ -168,7 +168,7 @@ def indices_command(
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
-    table = Table(title="Disproportionality and fragmentation")
+    table = DataTable(title="Disproportionality and fragmentation")
     for header in (
         "Election",
         "Stage",
@@ -227,7 +227,7 @@ def crosstab(
         }
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
         return
-    summary = Table(
+    summary = DataTable(
         title=f"{table.option} majority by the party that won the electorate ({winners_at})",
         caption=STATEMENTS[votes],
     )
@@ -236,7 +236,7 @@ def crosstab(
     for party, counts in table.by_winner_party().items():
         summary.add_row(party, str(counts.get("in favour", 0)), str(counts.get("not in favour", 0)))
     console.print(summary)
-    strongest = Table(
+    strongest = DataTable(
         title=f"Correlation across electorates: {table.option} % against party-vote %"
     )
     for header in ("Party", "Pearson", "Spearman", "Electorates"):
@@ -289,7 +289,7 @@ def specials(
         typer.echo(json.dumps(asdict(result), ensure_ascii=False, indent=2))
         return
     where = f"electorate {electorate}" if electorate else "nationally"
-    table = Table(
+    table = DataTable(
         title=f"{election} {contest}: special against ordinary votes, {where}",
         caption=f"Special votes: {result.special_valid:,} of "
         f"{result.ordinary_valid + result.special_valid:,} valid votes "
@@ -335,14 +335,14 @@ def check_claims(
             json.dumps([asdict(v) for v in verdicts], ensure_ascii=False, indent=2, default=str)
         )
         return
-    table = Table(title=f"Claims about {election}", show_lines=True)
+    table = DataTable(title=f"Claims about {election}", show_lines=True)
     for header in ("Claim", "Verdict", "Figures", "Would hold with"):
         table.add_column(header)
     styles = {"confirmed": "green", "off": "yellow", "contradicted": "red"}
     for v in verdicts:
         holds = "; ".join(c.describe(v.dimensions) for c in v.holds_under) or "—"
         figures = f"{v.found}\n({v.context.describe(v.dimensions)})"
-        table.add_row(v.text, f"[{styles[v.verdict]}]{v.verdict}[/]", figures, holds)
+        table.add_row(v.text, Text(v.verdict, style=styles[v.verdict]), figures, holds)
     console.print(table)
 
 

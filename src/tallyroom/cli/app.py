@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -15,6 +15,8 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.table import Table
+from rich.text import Text
 
 from tallyroom import __version__
 from tallyroom.analysis.claims import ClaimsFileError
@@ -33,6 +35,17 @@ app = typer.Typer(
 )
 console = Console()
 T = TypeVar("T")
+
+
+class DataTable(Table):
+    """A Rich table whose text cells are shown as they are: names from the data are
+    never read as Rich markup (a candidate called ``[/]`` neither crashes the command
+    nor hides text). Cells meant to be styled are passed as :class:`rich.text.Text`."""
+
+    def add_row(self, *cells: Any, **options: Any) -> None:
+        """Add a row, text cells taken literally."""
+        super().add_row(*(Text(c) if isinstance(c, str) else c for c in cells), **options)
+
 
 DbOption = Annotated[
     str | None,

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.markup import escape
 
-from tallyroom.cli.app import JsonOption, app, console, guarded
+from tallyroom.cli.app import DataTable, JsonOption, app, console, guarded
 from tallyroom.ingest.de_bundeswahl import read, read_population
 from tallyroom.rules.errors import InvalidVotesError
 from tallyroom.rules.regional import RegionalResult, run_pipeline
@@ -50,7 +50,7 @@ def seats_de(
     if as_json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
-    table = Table(title=f"Bundestag — {result.pipeline.name}: House of {result.house_size}")
+    table = DataTable(title=f"Bundestag — {result.pipeline.name}: House of {result.house_size}")
     for header in ("Party", "Zweitstimmen", "Wahlkreise won", "seated", "List", "Total"):
         table.add_column(header, justify="left" if header == "Party" else "right")
     for p in result.parties:
@@ -69,4 +69,4 @@ def seats_de(
     if result.unseated:
         console.print(f"Constituency winners without a seat ({len(result.unseated)}):")
         for d in result.unseated:
-            console.print(f"  {d.name} ({d.region}): {d.winner}, {float(d.share):.1%}")
+            console.print(escape(f"  {d.name} ({d.region}): {d.winner}, {float(d.share):.1%}"))

@@ -7,9 +7,8 @@ import random
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from tallyroom.cli.app import JsonOption, app, console, guarded
+from tallyroom.cli.app import DataTable, JsonOption, app, console, guarded
 from tallyroom.countlist import parse_counts
 from tallyroom.rules.mmp import MMPResult, allocate_mmp
 from tallyroom.rules.steps import PIPELINES, pipeline_named
@@ -96,10 +95,10 @@ def allocate(
             console.print(note)
 
 
-def seat_table(result: MMPResult) -> Table:
+def seat_table(result: MMPResult) -> DataTable:
     """A Rich table of an MMP allocation: one row per party and a total row."""
     rules = result.rules
-    table = Table(
+    table = DataTable(
         title=f"Seat allocation — {rules.name}: {rules.seats} seats, {rules.method.value}, "
         f"threshold {float(rules.threshold):.1%}",
     )
@@ -163,7 +162,7 @@ def show_rules(
         data = [p.to_dict() for p in PIPELINES.values()]
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    table = Table(title="Rule sets")
+    table = DataTable(title="Rule sets")
     for header in ("Name", "Steps", "Description"):
         table.add_column(header)
     for p in PIPELINES.values():

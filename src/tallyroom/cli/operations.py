@@ -13,9 +13,8 @@ import httpx
 import typer
 from rich.markup import escape
 from rich.progress import TimeRemainingColumn
-from rich.table import Table
 
-from tallyroom.cli.app import DbOption, JsonOption, app, console, guarded, progress_bar
+from tallyroom.cli.app import DataTable, DbOption, JsonOption, app, console, guarded, progress_bar
 from tallyroom.datasets import BUNDLED, bundled_path
 from tallyroom.ingest import tidy
 from tallyroom.ingest.errors import IngestFormatError
@@ -106,11 +105,11 @@ def users_list(db: DbOption = None, as_json: JsonOption = False) -> None:
     if as_json:
         typer.echo(json.dumps([u.__dict__ for u in found], indent=2))
         return
-    table = Table(title="Users")
+    table = DataTable(title="Users")
     for header in ("Name", "Role", "Electorate"):
         table.add_column(header)
     for u in found:
-        table.add_row(escape(u.name), u.role, str(u.electorate or ""))
+        table.add_row(u.name, u.role, str(u.electorate or ""))
     console.print(table if found else "No users yet: tallyroom users add NAME --role admin")
 
 
@@ -139,7 +138,7 @@ def audit_show(
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
         return
-    table = Table(
+    table = DataTable(
         title=f"Audit log of {election}" + (f", electorate {electorate}" if electorate else "")
     )
     for header in ("#", "When (UTC)", "Who", "Action", "Outcome"):

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
+from rich.markup import escape
 
-from tallyroom.cli.app import DbOption, JsonOption, app, console, guarded, progress_bar
+from tallyroom.cli.app import DataTable, DbOption, JsonOption, app, console, guarded, progress_bar
 from tallyroom.cli.calculator import seat_notes, seat_table
 from tallyroom.datasets import BUNDLED, load_bundled
 from tallyroom.ingest.formats import FORMATS, format_named
@@ -37,6 +37,9 @@ def import_(
         bool, typer.Option(help="Store differing returns as new versions (needs --reason).")
     ] = False,
     reason: Annotated[str, typer.Option(help="Why returns are being replaced.")] = "",
+    force: Annotated[
+        bool, typer.Option(help="Import into a closed stage (the audit log records it).")
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Import published result files into the store, all or nothing.
@@ -62,6 +65,7 @@ def import_(
                 source,
                 replace=replace,
                 reason=reason,
+                force=force,
                 progress=lambda n: bar.advance(storing, n),
             )
 
@@ -100,7 +104,7 @@ def elections(db: DbOption = None, as_json: JsonOption = False) -> None:
     if as_json:
         typer.echo(json.dumps(found, ensure_ascii=False, indent=2))
         return
-    table = Table(title="Elections")
+    table = DataTable(title="Elections")
     for header in ("Id", "Name", "Date", "Rules", "Stages"):
         table.add_column(header)
     for e in found:
@@ -126,12 +130,16 @@ def seats(
         console.print(note)
     vacant = counted.vacant_electorates()
     if vacant:
-        console.print(f"Vacant electorate seat(s), no candidate result: {', '.join(vacant)}")
+        console.print(
+            escape(f"Vacant electorate seat(s), no candidate result: {', '.join(vacant)}")
+        )
     for p in result.parties:
         if p.list_short:
             console.print(
-                f"{p.party}: the stored list names {p.list_seats - p.list_short} of its "
-                f"{p.list_seats} list MPs; it runs short (it may be incomplete)"
+                escape(
+                    f"{p.party}: the stored list names {p.list_seats - p.list_short} of its "
+                    f"{p.list_seats} list MPs; it runs short (it may be incomplete)"
+                )
             )
 
 
@@ -152,7 +160,7 @@ def results(
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    parties = Table(title=f"{election} — party vote ({data['stage']})")
+    parties = DataTable(title=f"{election} — party vote ({data['stage']})")
     for header in ("Party", "Votes", "%", "Seats"):
         parties.add_column(header, justify="left" if header == "Party" else "right")
     seats_won = data["seats"]["seats"]
@@ -167,7 +175,7 @@ def results(
     parties.add_row("Valid party votes", f"{data['valid_party_votes']:,}", "", "")
     parties.add_row("Informal", f"{data['informal_party_votes']:,}", "", "")
     console.print(parties)
-    winners = Table(title=f"{election} — electorate winners ({data['stage']})")
+    winners = DataTable(title=f"{election} — electorate winners ({data['stage']})")
     for header in ("No.", "Electorate", "Winner", "Party", "Majority"):
         winners.add_column(header, justify="right" if header in ("No.", "Majority") else "left")
     for e in data["electorates"]:
@@ -177,7 +185,9 @@ def results(
     for ref in data["referendums"]:
         shares = ", ".join(f"{o} {p:.1f} %" for o, p in ref["percent_of_total"].items())
         result = ref["result"] or "no majority"
-        console.print(f"{ref['name']}: {shares} of {ref['total']:,} votes; result: {result}")
+        console.print(
+            escape(f"{ref['name']}: {shares} of {ref['total']:,} votes; result: {result}")
+        )
     console.print(
         f"House of {data['seats']['house_size']}: "
         + ", ".join(f"{p} {n}" for p, n in seats_won.items())
@@ -205,7 +215,7 @@ def electorate(
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    table = Table(title=f"{data['name']} ({data['number']}) — {data['stage']}")
+    table = DataTable(title=f"{data['name']} ({data['number']}) — {data['stage']}")
     for header in ("Candidate", "Party", "Votes", "%"):
         table.add_column(header, justify="right" if header in ("Votes", "%") else "left")
     for c in data["candidates"]:
@@ -221,7 +231,7 @@ def electorate(
     else:
         console.print("No candidate votes at this stage.")
     if data["voting_places"]:
-        places = Table(title=f"Where the votes were counted ({len(data['voting_places'])})")
+        places = DataTable(title=f"Where the votes were counted ({len(data['voting_places'])})")
         for header in ("Place", "Votes counted", "Where", "Valid", "Informal"):
             places.add_column(
                 header, justify="right" if header in ("Valid", "Informal") else "left"

@@ -108,11 +108,42 @@ def ingest(
     *,
     replace: bool = False,
     reason: str = "",
+    force: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> IngestReport:
-    """Store ``datasets`` from ``source`` in one transaction; see the module docstring."""
+    """Store ``datasets`` from ``source`` in one transaction; see the module docstring.
+    A closed stage takes no import unless ``force`` (recorded in the audit log); a refused
+    import is audited too."""
     if replace and not reason.strip():
         raise StoreError("--replace needs a --reason saying why the stored returns are replaced")
+    try:
+        return _ingest_all(engine, datasets, source, replace, reason, force, progress)
+    except StoreError as error:
+        what = {"format": source.format, "files": source.name, "why": str(error)[:2000]}
+        for election in dict.fromkeys(d.election.id for d in datasets):
+            named = election if _known(engine, election) else None
+            audit.record(
+                engine, audit.Entry(audit.OPERATOR, "import", "refused", 0, named, None, what)
+            )
+        raise
+
+
+def _known(engine: Engine, election: str) -> bool:
+    """Whether the store defines ``election`` (an audit row may only name a known one)."""
+    with engine.connect() as conn:
+        found = conn.execute(select(t.election.c.id).where(t.election.c.id == election))
+        return found.first() is not None
+
+
+def _ingest_all(
+    engine: Engine,
+    datasets: Sequence[Dataset],
+    source: SourceFile,
+    replace: bool,
+    reason: str,
+    force: bool,
+    progress: Callable[[int], None] | None,
+) -> IngestReport:
     totals = {"new": 0, "replaced": 0, "unchanged": 0, "list_places": 0}
     skipped = 0
     with writing(engine) as conn, ThreadPoolExecutor(max_workers=1) as helper:
@@ -123,7 +154,7 @@ def ingest(
             table = upcoming[index].result()
             if index + 1 < len(datasets):
                 upcoming.append(helper.submit(datasets[index + 1].return_table))
-            done = _ingest_one(conn, dataset, table, source, replace, reason, progress)
+            done = _ingest_one(conn, dataset, table, source, replace, reason, force, progress)
             if done is None:
                 skipped += 1
                 continue
@@ -134,6 +165,7 @@ def ingest(
                 "sha256": source.content_hash,
                 "reason": reason,
                 **done,
+                **({"forced": True} if force else {}),
             }
             head = audit.append(
                 conn,
@@ -144,6 +176,25 @@ def ingest(
             )
     elections = ", ".join(d.election.id for d in datasets)
     return IngestReport(elections, already_imported=skipped == len(datasets), **totals)
+
+
+def _check_open(conn: Connection, election: str, heads: pl.DataFrame, force: bool) -> None:
+    """Refuse an import into a closed stage unless it is forced."""
+    if force or not heads.height:
+        return
+    closed = set(
+        conn.execute(
+            select(t.stage_status.c.stage).where(
+                t.stage_status.c.election_id == election, t.stage_status.c.status == "closed"
+            )
+        ).scalars()
+    )
+    hit = sorted(closed & set(heads["stage"].unique().to_list()))
+    if hit:
+        raise StoreError(
+            f"the {hit[0]} stage of {election} is closed for returns; import with --force to "
+            "import into it anyway (the audit log records that it was forced)"
+        )
 
 
 def define(engine: Engine, datasets: Sequence[Dataset]) -> None:
@@ -161,6 +212,7 @@ def _ingest_one(
     source: SourceFile,
     replace: bool,
     reason: str,
+    force: bool,
     progress: Callable[[int], None] | None,
     ceiling: int = UNIT_CEILING,
 ) -> dict[str, int] | None:
@@ -178,6 +230,7 @@ def _ingest_one(
     heads = _resolved_heads(
         table.returns, _ids(conn, t.contest, election_id), _ids(conn, t.unit, election_id)
     )
+    _check_open(conn, election_id, heads, force)
     counts = _resolved_counts(table.counts, heads, _choice_ids(conn, election_id))
     heads, counts, report = _versions(conn, heads, counts, replace, reason)
     report["list_places"] = listed
