@@ -156,7 +156,7 @@ def test_the_seats_are_the_declared_ones_after_every_attack(server: dict) -> Non
         ("POST", f"{API}/stages/official", {}, 401),
         ("POST", "/nonsense/", {}, 404),
         ("PUT", f"{API}/returns", {}, 405),
-        ("DELETE", f"{API}/official/summary.json", {}, 404),
+        ("DELETE", f"{API}/official/summary.json", {}, 405),
         ("OPTIONS", f"{API}/returns", {}, 405),
     ],
 )

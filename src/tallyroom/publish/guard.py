@@ -2,8 +2,8 @@
 
 An ASGI middleware, so it runs before FastAPI reads a body:
 
-* only the real write routes take a method other than GET or HEAD; anything else is a
-  404 or 405 at once, body unread;
+* only the real write routes take a method other than GET or HEAD; anything else is the
+  app's 404 or 405, body unread;
 * the bearer token is checked from the headers (one ``Authorization`` header, scheme in
   any case) before a byte of the body is read: no token or a bad one is 401;
 * a body larger than the limit is 413, from its ``Content-Length`` or while it streams;
@@ -147,9 +147,14 @@ class WriteGuard:
             await self.app(scope, receive, send)
             return
         route = next((name for name, rx in self.write_routes.items() if rx.fullmatch(path)), None)
-        if route is None:
-            self.refusals.add("other", 404)
-            await _answer(send, 404, "no such route: this API writes only returns and stages")
+        if route is None:  # the app answers 404 or 405 without reading the body
+
+            async def counted(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    self.refusals.add("other", message["status"])
+                await send(message)
+
+            await self.app(scope, receive, counted)
             return
         if scope["method"] != "POST":
             self.refusals.add(route, 405)

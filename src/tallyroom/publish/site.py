@@ -35,10 +35,6 @@ def to_json(data: Any) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).encode()
 
 
-_LOCKS = 64
-"""locks that memoised computations take turns on, chosen by key"""
-
-
 class Site:
     """Views of one store, memoised per store generation (safe to share between threads)."""
 
@@ -46,7 +42,9 @@ class Site:
         self.engine = engine
         self.generation = store_generation(engine)
         self._memo: dict[Hashable, Any] = {}
-        self._locks = [threading.Lock() for _ in range(_LOCKS)]
+        self._locks: dict[Hashable, threading.Lock] = {}
+        """one lock per computation in flight, dropped when it ends (so a flood of
+        requests for unknown keys leaves nothing behind)"""
         self._guard = threading.Lock()
 
     def refresh(self) -> bool:
@@ -64,10 +62,17 @@ class Site:
         memo = self._memo
         if key in memo:
             return memo[key]
-        with self._locks[hash(key) % _LOCKS]:  # a fixed set: no memory per key asked for
-            if key not in memo:
-                memo[key] = compute()
-            return memo[key]
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        try:
+            with lock:
+                if key not in memo:
+                    memo[key] = compute()
+                return memo[key]
+        finally:
+            with self._guard:
+                if self._locks.get(key) is lock:
+                    del self._locks[key]
 
     def cached(self, key: Hashable) -> Any | None:
         """What was computed for ``key`` in this generation, if anything."""
