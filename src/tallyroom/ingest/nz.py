@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+from tallyroom.ingest.errors import IngestFormatError
 from tallyroom.model import Election, Roll
 
 ELECTION_DATES = {
@@ -36,3 +39,11 @@ def roll_of(number: int, electorates: int) -> Roll:
 def is_informal(name: str) -> bool:
     """Rows the published files list as if they were a party or candidate."""
     return name.strip().lower().startswith("informal")
+
+
+def year_of(election: str) -> int:
+    """The year of an ``--election nz-YYYY`` id, or an error saying the form expected."""
+    match = re.fullmatch(r"nz-(\d{4})", election)
+    if not match:
+        raise IngestFormatError(f"--election must be nz-YYYY for this format, not {election!r}")
+    return int(match.group(1))

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from tallyroom.ingest.csvfile import count, records
 from tallyroom.ingest.errors import IngestFormatError
-from tallyroom.ingest.nz import nz_election
+from tallyroom.ingest.nz import nz_election, year_of
 from tallyroom.ingest.options import ReadOptions
 from tallyroom.model import Dataset, ListCandidate
 
@@ -66,12 +66,7 @@ def read(paths: Sequence[Path], options: ReadOptions) -> list[Dataset]:
 
 def _year(paths: Sequence[Path], options: ReadOptions) -> int:
     if options.election:
-        match = re.fullmatch(r"nz-(\d{4})", options.election)
-        if not match:
-            raise IngestFormatError(
-                f"--election must be nz-YYYY for this format, not {options.election!r}"
-            )
-        return int(match.group(1))
+        return year_of(options.election)
     found = re.search(r"(?<!\d)((?:19|20)\d\d)(?!\d)", paths[0].name)
     if not found:
         raise IngestFormatError(f"{paths[0]}: cannot tell the election year; pass --election")

@@ -44,7 +44,7 @@ from pathlib import Path
 
 from tallyroom.ingest.csvfile import count, rows
 from tallyroom.ingest.errors import IngestFormatError, ReconciliationError
-from tallyroom.ingest.nz import nz_election, roll_of
+from tallyroom.ingest.nz import nz_election, roll_of, year_of
 from tallyroom.ingest.options import ReadOptions
 from tallyroom.model import (
     NATION_UNIT,
@@ -237,12 +237,7 @@ def _expand(paths: Sequence[Path]) -> list[Path]:
 
 def _year(files: list[Path], options: ReadOptions) -> int:
     if options.election:
-        match = re.fullmatch(r"nz-(\d{4})", options.election)
-        if not match:
-            raise IngestFormatError(
-                f"--election must be nz-YYYY for this format, not {options.election!r}"
-            )
-        return int(match.group(1))
+        return year_of(options.election)
     for part in reversed(files[0].resolve().parts[:-1]):
         if re.fullmatch(r"(19|20)\d\d", part):
             return int(part)
