@@ -25,9 +25,14 @@ T = TypeVar("T")
 
 
 def store_generation(engine: Engine) -> int:
-    """The highest return id in the store: it changes whenever a return is added."""
+    """The highest return id plus the highest review id: both only grow, so the sum
+    changes whenever a return is added or a held correction is decided."""
+    highest = [
+        select(func.coalesce(func.max(table.c.id), 0)).scalar_subquery()
+        for table in (t.vote_return, t.review)
+    ]
     with engine.connect() as conn:
-        return conn.execute(select(func.coalesce(func.max(t.vote_return.c.id), 0))).scalar_one()
+        return sum(conn.execute(select(*highest)).one())
 
 
 def to_json(data: Any) -> bytes:
