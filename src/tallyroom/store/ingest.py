@@ -217,8 +217,9 @@ def _ingest_one(
     force: bool,
     progress: Callable[[int], None] | None,
     ceiling: int = UNIT_CEILING,
-) -> dict[str, int] | None:
-    """Store one election's dataset; ``None`` if this source was imported for it before."""
+) -> dict[str, Any] | None:
+    """Store one election's dataset; ``None`` if this source was imported for it before.
+    What it stored is counted, with the source's id and the digest of its figures."""
     election_id = dataset.election.id
     seen = conn.execute(
         select(t.source.c.id).where(
@@ -273,7 +274,7 @@ def _ingest_one(
         if progress:
             progress(chunk.height)
     _check_current(conn, heads, ceiling)
-    return report
+    return {**report, "source_id": source_id, "figures": audit.figures(conn, source_id)}
 
 
 def _check_current(conn: Connection, heads: pl.DataFrame, ceiling: int) -> None:

@@ -186,6 +186,8 @@ def decide_held(
             )
         return found
     except ReviewError as error:
+        if electorate is None:
+            electorate = _electorate_of(engine, return_id)
         audit.record(
             engine,
             audit.Entry(
@@ -199,6 +201,22 @@ def decide_held(
             ),
         )
         raise
+
+
+def _electorate_of(engine: Engine, return_id: int) -> int | None:
+    """The electorate a return is about (its contest's, else its unit's), if any."""
+    r, c, u = t.vote_return, t.contest, t.unit
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(c.c.electorate, u.c.electorate)
+            .select_from(r)
+            .join(c, r.c.contest_id == c.c.id)
+            .join(u, r.c.unit_id == u.c.id)
+            .where(r.c.id == return_id)
+        ).first()
+    if row is None:
+        return None
+    return row[0] if row[0] is not None else row[1]
 
 
 def _held_one(conn: Connection, election: str, return_id: int) -> HeldCorrection:

@@ -90,6 +90,8 @@ class Stored:
     approves it"""
     changes: tuple[str, ...] = ()
     """what a held correction would change, in words"""
+    source_id: int | None = None
+    """the source a new version was stored under (``None`` for a repeat)"""
 
 
 class SubmissionError(Exception):
@@ -124,16 +126,41 @@ def submit(
                         "return_id": stored.return_id,
                         "version": stored.version,
                         **({"changes": list(stored.changes)} if stored.held else {}),
+                        **_covered(conn, stored.source_id),
                     },
                 ),
                 head,
             )
         return stored
     except SubmissionError as error:
+        if electorate is None:
+            electorate = _electorate_of(engine, submission)
         refuse(
             engine, user.name, ACTION, error, submission.election, electorate, submission.payload()
         )
         raise
+
+
+def _electorate_of(engine: Engine, s: Submission) -> int | None:
+    """The electorate a refused submission was about, if its contest or unit names one."""
+    with engine.connect() as conn:
+        for table, code in ((t.contest, s.contest), (t.unit, s.unit)):
+            number = conn.execute(
+                select(table.c.electorate).where(
+                    table.c.election_id == s.election, table.c.code == code
+                )
+            ).scalar()
+            if number is not None:
+                return number
+    return None
+
+
+def _covered(conn: Connection, source_id: int | None) -> dict[str, Any]:
+    """What the audit row of a new version records of its figures (see
+    :func:`tallyroom.store.audit.figures`)."""
+    if source_id is None:
+        return {}
+    return {"source_id": source_id, "figures": audit.figures(conn, source_id)}
 
 
 def status_of(stored: Stored) -> int:
@@ -247,7 +274,7 @@ def _store(conn: Connection, user: User, s: Submission, ceiling: int) -> tuple[i
         return unit.electorate, Stored(latest.id, latest.version, False, latest.supersedes)
     correcting = decision.verdict is Verdict.CORRECTION
     before = review.outcome(conn, s.election, s.stage) if correcting else None
-    return_id = _insert(conn, user, s, key, key_hash, decision, choices)
+    source_id, return_id = _insert(conn, user, s, key, key_hash, decision, choices)
     place = contest.electorate if contest.electorate is not None else unit.electorate
     for problem in current_problems(conn, [contest.id], [s.stage.value], ceiling, place):
         if problem.return_id == return_id:
@@ -259,7 +286,13 @@ def _store(conn: Connection, user: User, s: Submission, ceiling: int) -> tuple[i
         if changed:
             conn.execute(update(r).where(r.c.id == return_id).values(held=1))
     return unit.electorate, Stored(
-        return_id, decision.version, True, decision.supersedes, bool(changed), tuple(changed)
+        return_id,
+        decision.version,
+        True,
+        decision.supersedes,
+        bool(changed),
+        tuple(changed),
+        source_id,
     )
 
 
@@ -292,8 +325,9 @@ def _insert(
     key_hash: str,
     decision: Decision,
     choices: dict[str, int],
-) -> int:
-    """Store the submission as a new return version (with a source of its own)."""
+) -> tuple[int, int]:
+    """Store the submission as a new return version with a source of its own; returns
+    the source's id and the return's."""
     source_id = conn.execute(
         insert(t.source).returning(t.source.c.id),
         {
@@ -329,7 +363,7 @@ def _insert(
                 for name, votes in s.counts.items()
             ],
         )
-    return return_id
+    return source_id, return_id
 
 
 _KEY = (
