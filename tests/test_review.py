@@ -268,3 +268,19 @@ def test_every_page_names_the_audit_head(server: dict) -> None:
     head = httpx.get(f"{server['base']}/api/v1/audit/head").json()
     assert f"head <code>{head['hash'][:16]}…</code>" in page
     assert 'href="../../../api/v1/audit/head"' in page
+
+
+def test_the_unit_ceiling_is_the_servers_to_set(tmp_path: Path) -> None:
+    url = nz2020_store(f"sqlite:///{tmp_path / 'ceiling.db'}")
+    token = add_user(open_store(url), "Chief Electoral Officer", Role.ADMIN)
+    process, base = start_server("serve", "--db", url, "--unit-ceiling", "1000")
+    try:
+        body = {"contest": "candidate:32", "unit": "electorate:32", "stage": "recount",
+                "count_type": "all", "counts": {KING: 1_200}}  # fmt: skip
+        refused = httpx.post(f"{base}{API}/returns", json=body,
+                             headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+        assert refused.status_code == 409
+        assert "1,200 votes is more than one reporting unit may report (1,000)" in refused.text
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

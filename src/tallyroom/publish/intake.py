@@ -29,6 +29,7 @@ from tallyroom.store.submit import (
     submit,
 )
 from tallyroom.store.users import Role, User
+from tallyroom.store.versions import UNIT_CEILING
 
 Count = Annotated[int, Field(strict=True, ge=0, le=100_000_000)]
 Name = Annotated[str, Field(min_length=1, max_length=300)]
@@ -121,9 +122,14 @@ _REFUSALS = {status: {"model": Refused} for status in (401, 403, 404, 409, 422)}
 
 
 def add_write_routes(
-    app: FastAPI, engine: Engine, changed: Callable[[], Awaitable[None]], api: str
+    app: FastAPI,
+    engine: Engine,
+    changed: Callable[[], Awaitable[None]],
+    api: str,
+    unit_ceiling: int = UNIT_CEILING,
 ) -> None:
-    """Add the returns and stage endpoints to ``app``; ``changed`` runs after each write."""
+    """Add the returns, review and stage endpoints to ``app``; ``changed`` runs after each
+    write; no return below the nation may report more than ``unit_ceiling`` votes."""
 
     async def writer(request: Request) -> User:
         """The user the write guard authenticated (before the body was read)."""
@@ -157,7 +163,7 @@ def add_write_routes(
             election=election, idempotency_key=idempotency_key, **body.model_dump()
         )
         try:
-            stored = await run_in_threadpool(submit, engine, user, submission)
+            stored = await run_in_threadpool(submit, engine, user, submission, unit_ceiling)
         except SubmissionError as error:
             raise _Refusal(error) from None
         if stored.created:
@@ -204,7 +210,7 @@ def add_write_routes(
         verdict = APPROVED if decision == "approve" else REJECTED
         try:
             await run_in_threadpool(
-                decide_held, engine, user, election, return_id, verdict, body.reason
+                decide_held, engine, user, election, return_id, verdict, body.reason, unit_ceiling
             )
         except ReviewError as error:
             raise _Refusal(error) from None

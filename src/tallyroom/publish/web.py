@@ -50,6 +50,7 @@ from tallyroom.rules.errors import UnknownChoiceError
 from tallyroom.store.database import open_store
 from tallyroom.store.signing import public_key, signed_head
 from tallyroom.store.users import authenticate
+from tallyroom.store.versions import UNIT_CEILING
 from tallyroom.tally import NoReturnsError, UnknownElectionError
 
 API = pages.API
@@ -182,9 +183,11 @@ class ReadHeaders:
         )
 
 
-def create_app(engine: Engine, body_limit: int = BODY_LIMIT) -> FastAPI:
+def create_app(
+    engine: Engine, body_limit: int = BODY_LIMIT, unit_ceiling: int = UNIT_CEILING
+) -> FastAPI:
     """The web application over ``engine``'s store; write bodies are limited to
-    ``body_limit`` bytes."""
+    ``body_limit`` bytes, and a return below the nation to ``unit_ceiling`` votes."""
     site = Site(engine)
     watcher = Watcher(site)
 
@@ -231,7 +234,7 @@ def create_app(engine: Engine, body_limit: int = BODY_LIMIT) -> FastAPI:
 
     app.add_exception_handler(OperationalError, unavailable)
 
-    add_write_routes(app, engine, watcher.check, API)
+    add_write_routes(app, engine, watcher.check, API, unit_ceiling)
     app.add_middleware(
         WriteGuard,
         write_routes=write_routes(API),
@@ -493,4 +496,8 @@ def _progress(site: Site, election: str) -> dict[str, Any]:
 
 def app_from_environment() -> FastAPI:
     """The app over the store named by ``TALLYROOM_DB`` (for ``uvicorn --factory``)."""
-    return create_app(open_store(os.environ.get("TALLYROOM_DB")))
+    return create_app(
+        open_store(os.environ.get("TALLYROOM_DB")),
+        body_limit=int(os.environ.get("TALLYROOM_BODY_LIMIT", BODY_LIMIT)),
+        unit_ceiling=int(os.environ.get("TALLYROOM_UNIT_CEILING", UNIT_CEILING)),
+    )
