@@ -43,6 +43,7 @@ from tallyroom.model import (
     Unit,
     UnitKind,
 )
+from tallyroom.publish.site import store_generation
 from tallyroom.publish.web import create_app
 from tallyroom.rules.fpp import decide_electorate
 from tallyroom.rules.mmp import allocate_mmp
@@ -54,7 +55,7 @@ from tallyroom.store.ingest import define
 from tallyroom.store.users import Role, add_user
 from tallyroom.tally import NoReturnsError, tally
 
-SEQUENCES = int(os.environ.get("TALLYROOM_SEQUENCES", "150"))
+SEQUENCES = int(os.environ.get("TALLYROOM_SEQUENCES", "100"))
 ELECTION = "seq"
 API = f"/api/v1/elections/{ELECTION}"
 ELECTORATES = (1, 2, 3)
@@ -150,6 +151,18 @@ class Model:
     """every stored submission, in order"""
     audit_rows: int = 0
 
+    def snapshot(self) -> tuple:
+        """What the tally depends on, as the model holds it."""
+        return tuple((k, v.id, v.state) for k, vs in sorted(self.versions.items()) for v in vs)
+
+    def held(self) -> list[Version]:
+        """The corrections under review."""
+        return [v for vs in self.versions.values() for v in vs if v.state == "held"]
+
+    def candidate_keys(self) -> list[Key]:
+        """The candidate-vote keys with a counted version."""
+        return [k for k in self.counted_keys() if k[0] != "party"]
+
     def counted_keys(self) -> list[Key]:
         """The keys with a counted version."""
         return [k for k in self.versions if self.latest(k) is not None]
@@ -191,15 +204,19 @@ class Model:
                 for party, votes in counts.items():
                     ballot[party] += votes
         won: dict[str, int] = defaultdict(int)
+        other = 0  # won by a candidate whose party is not on the party ballot counted
         for winner in winners.values():
-            if winner is not None:
+            if winner is not None and PARTY_OF[winner] in ballot:
                 won[PARTY_OF[winner]] += 1
+            elif winner is not None:
+                other += 1
         seats: dict[str, int] = {}
         if any(ballot.values()):
             result = allocate_mmp(
-                {p: v for p, v in ballot.items() if v} or dict(ballot),
+                dict(ballot),
                 won,
                 named("nz"),
+                other_electorates=other,
                 vacant_electorates=len(ELECTORATES) - len(winners),
             )
             seats = {p.party: p.total for p in result.parties if p.total}
@@ -236,6 +253,7 @@ class CountSequences(RuleBasedStateMachine):
             self.count.tokens,
         )
         self.model = Model()
+        self.checked: tuple | None = None
 
     def post(self, path: str, body: object, user: str | None) -> tuple[int, dict]:
         headers = {"Authorization": f"Bearer {self.tokens[user]}"} if user else {}
@@ -266,16 +284,33 @@ class CountSequences(RuleBasedStateMachine):
         informal=st.integers(0, 60),
         supersedes=st.sampled_from(["latest", "latest", "latest", "stale", "none"]),
         reason=st.sampled_from(["", "recounted", "recounted"]),
+        swap=st.booleans(),
     )
     @precondition(lambda self: self.model.counted_keys())
-    def correct(self, user, pick, votes, informal, supersedes, reason) -> None:
-        """New figures for a stored key: mostly a correction of its latest version."""
+    def correct(self, user, pick, votes, informal, supersedes, reason, swap) -> None:
+        """New figures for a stored key: mostly a correction of its latest version; with
+        ``swap``, the latest figures in reverse order (the leader and the last change
+        places, which usually changes an outcome)."""
         keys = self.model.counted_keys()
         key = keys[pick % len(keys)]
         latest = self.model.latest(key)
         assert latest is not None
+        if swap:
+            votes = list(reversed(latest.counts.values()))
         named = {"latest": latest.id, "stale": latest.id + 1000, "none": None}[supersedes]
         self._send(user, key, votes, informal, named, reason)
+
+    @rule(user=st.sampled_from(sorted(USERS)), pick=st.integers(0, 20))
+    @precondition(lambda self: self.model.candidate_keys())
+    def flip(self, user, pick) -> None:
+        """A correction of a candidate return that puts its two candidates' votes the
+        other way round: when that changes the winner, it must be held."""
+        keys = self.model.candidate_keys()
+        key = keys[pick % len(keys)]
+        latest = self.model.latest(key)
+        assert latest is not None
+        votes = list(reversed(latest.counts.values()))
+        self._send(user, key, votes, latest.informal, latest.id, "recounted")
 
     @rule(user=st.sampled_from(sorted(USERS)), pick=st.integers(0, 20))
     @precondition(lambda self: self.model.sent)
@@ -345,6 +380,12 @@ class CountSequences(RuleBasedStateMachine):
         before = self.model.outcome(stage)
         after = self.model.outcome(stage, (key, candidate))
         return {201} if before == after else {202}
+
+    @rule(user=st.sampled_from(sorted(USERS)), approve=st.booleans(), pick=st.integers(0, 9))
+    @precondition(lambda self: self.model.held())
+    def review_held(self, user, approve, pick) -> None:
+        """A decision on a correction under review."""
+        self.review(user, approve, pick % 7, "seen")
 
     @rule(
         user=st.sampled_from(sorted(USERS)),
@@ -421,6 +462,12 @@ class CountSequences(RuleBasedStateMachine):
 
     @invariant()
     def tally_is_the_sum_of_the_latest_counted_versions(self) -> None:
+        """Checked whenever the store or the model changed: the tally is a function of
+        the stored rows, which only change with the store generation."""
+        state = (store_generation(self.engine), self.model.snapshot())
+        if state == self.checked:
+            return
+        self.checked = state
         for stage in STAGES:
             if not any(key[2] == stage.value for key in self.model.versions):
                 continue  # nothing was ever stored at this stage
