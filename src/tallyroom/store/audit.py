@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import polars as pl
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from tallyroom.store import schema as t
@@ -93,27 +94,44 @@ def record(engine: Engine, entry: Entry) -> None:
         append(conn, entry, lock(conn))
 
 
+FIGURES = ("contest", "unit", "stage", "count_type", "version", "informal", "held",
+           "return_id", "choice_id", "votes")  # fmt: skip
+"""the columns :func:`digest` reads: one row per count (or per return without counts)"""
+
+
+def digest(frame: pl.DataFrame) -> dict[str, str]:
+    """A digest of returns per contest code: each version's unit, stage, count type,
+    version, informal votes, whether it is held, and its counts by choice id, in the order
+    of return and choice ids. ``frame`` has the :data:`FIGURES` columns."""
+    parts = [pl.col(name).cast(pl.String).fill_null("") for name in FIGURES[1:7] + FIGURES[8:]]
+    lines = (
+        frame.sort("contest", "return_id", "choice_id")
+        .select("contest", pl.concat_str(parts, separator="\x1f").alias("line"))
+        .group_by("contest", maintain_order=True)
+        .agg(pl.col("line").str.join("\n"))
+    )
+    return {
+        contest: hashlib.sha256(text.encode()).hexdigest()[:32]
+        for contest, text in lines.iter_rows()
+    }
+
+
 def figures(conn: Connection, source_id: int) -> dict[str, str]:
-    """A digest of every return ``source_id`` stored, per contest code: each version's
-    unit, stage, count type, version, informal votes, whether it is held, and its counts."""
+    """:func:`digest` of every return ``source_id`` stored, as the store holds them."""
     r, c, u, v = t.vote_return, t.contest, t.unit, t.vote_count
-    fields = (r.c.stage, r.c.count_type, r.c.version, r.c.informal, r.c.held)
-    rows = conn.execute(
-        select(c.c.code, u.c.code, *fields, v.c.choice_id, v.c.votes)
+    columns = (c.c.code, u.c.code, r.c.stage, r.c.count_type, r.c.version, r.c.informal,
+               r.c.held, r.c.id, v.c.choice_id, v.c.votes)  # fmt: skip
+    query = (
+        select(*columns)
         .select_from(r)
         .join(c, r.c.contest_id == c.c.id)
         .join(u, r.c.unit_id == u.c.id)
         .outerjoin(v, v.c.return_id == r.c.id)
         .where(r.c.source_id == source_id)
-        .order_by(c.c.code, r.c.id, v.c.choice_id)
     )
-    digests: dict[str, Any] = {}
-    for contest, *fields in rows:
-        digest = digests.get(contest)
-        if digest is None:
-            digest = digests[contest] = hashlib.sha256()
-        digest.update(("\x1f".join(map(str, fields)) + "\n").encode())
-    return {contest: d.hexdigest()[:32] for contest, d in digests.items()}
+    rows = conn.execute(query).all()
+    schema = dict.fromkeys(FIGURES, pl.Int64) | dict.fromkeys(FIGURES[:4], pl.String)
+    return digest(pl.DataFrame(rows, schema=schema, orient="row"))
 
 
 def _hash(row: dict[str, Any]) -> str:

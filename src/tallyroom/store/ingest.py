@@ -274,7 +274,10 @@ def _ingest_one(
         if progress:
             progress(chunk.height)
     _check_current(conn, heads, ceiling)
-    return {**report, "source_id": source_id, "figures": audit.figures(conn, source_id)}
+    stored = heads.select(
+        *audit.FIGURES[:6], pl.lit(0, pl.Int64).alias("held"), pl.col("id").alias("return_id")
+    ).join(counts.rename({"id": "return_id"}), on="return_id", how="left")
+    return {**report, "source_id": source_id, "figures": audit.digest(stored)}
 
 
 def _check_current(conn: Connection, heads: pl.DataFrame, ceiling: int) -> None:
