@@ -109,7 +109,8 @@ def _raw_commits(engine: Engine, datasets, returns) -> list[float]:
 
 def _corrections(engine: Engine, returns) -> tuple[list[float], list[float], list[float]]:
     """Correct the candidate returns already stored: +1 vote for the leader (no outcome
-    changes), then enough for the runner-up to win (held), then approve that."""
+    changes), then the leader's and the runner-up's votes swapped (held), then approve
+    that."""
     chief, deputy = User("bench", Role.ADMIN), User("deputy", Role.ADMIN)
     unchanged, flips, approvals = [], [], []
     for r in returns:
@@ -122,8 +123,7 @@ def _corrections(engine: Engine, returns) -> tuple[list[float], list[float], lis
         started = time.perf_counter()
         stored = submit(engine, chief, _submission(r, more, stored.return_id))
         unchanged.append(1000 * (time.perf_counter() - started))
-        lead = more[leader] - more[runner_up]
-        flipped = {**more, runner_up: more[runner_up] + lead + 1}
+        flipped = {**more, leader: more[runner_up], runner_up: more[leader]}
         started = time.perf_counter()
         held = submit(engine, chief, _submission(r, flipped, stored.return_id))
         flips.append(1000 * (time.perf_counter() - started))
