@@ -11,8 +11,8 @@ outcome and so wait for a second admin. After every step:
 * the audit log has exactly one row per authenticated request, none for anonymous ones,
   and ``audit verify`` passes.
 
-CI runs a few hundred sequences; ``TALLYROOM_SEQUENCES=10000 pytest
-tests/test_count_sequences.py`` runs the full size.
+CI runs 100 sequences; ``TALLYROOM_FULL=1`` runs 10,000 (or ``TALLYROOM_SEQUENCES=N``
+any number, with ``--hypothesis-seed`` to run several shards side by side).
 """
 
 from __future__ import annotations
@@ -55,7 +55,9 @@ from tallyroom.store.ingest import define
 from tallyroom.store.users import Role, add_user
 from tallyroom.tally import NoReturnsError, tally
 
-SEQUENCES = int(os.environ.get("TALLYROOM_SEQUENCES", "100"))
+from sizes import size
+
+SEQUENCES = int(os.environ.get("TALLYROOM_SEQUENCES", size(100, 10_000)))
 ELECTION = "seq"
 API = f"/api/v1/elections/{ELECTION}"
 ELECTORATES = (1, 2, 3)
