@@ -29,8 +29,18 @@ KING, PRIME = "KING, Ronald Matthew", "PRIME, Willow-Jean"
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[dict]:
     """``tallyroom serve`` on the bundled 2020 election with two admins and Northland's RO
-    (a fresh store per test: each test changes the count)."""
-    url = nz2020_store(f"sqlite:///{tmp_path / 'count.db'}")
+    (a fresh SQLite store per test: each test changes the count)."""
+    yield from _serving(f"sqlite:///{tmp_path / 'count.db'}", tmp_path)
+
+
+@pytest.fixture
+def server_on_both(store_url: str, tmp_path: Path) -> Iterator[dict]:
+    """The same, on SQLite and on PostgreSQL."""
+    yield from _serving(store_url, tmp_path)
+
+
+def _serving(url: str, tmp_path: Path) -> Iterator[dict]:
+    url = nz2020_store(url)
     engine = open_store(url)
     tokens = {
         "admin": add_user(engine, "Chief Electoral Officer", Role.ADMIN),
@@ -108,7 +118,10 @@ def verify_cli(server: dict, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_a_correction_that_flips_an_electorate_waits_for_a_second_admin(server: dict) -> None:
+def test_a_correction_that_flips_an_electorate_waits_for_a_second_admin(
+    server_on_both: dict,
+) -> None:
+    server = server_on_both
     assert northland(server) == (PRIME, 44_784)
     held = call(server, "POST", f"{API}/returns", "own", correction(server, 200))
     assert held.status_code == 202, held.text
