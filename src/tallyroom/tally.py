@@ -185,23 +185,38 @@ def tally(store: Engine | Connection, election_id: str, stage: Stage) -> Electio
             t.unit.c.kind.label("unit_kind"),
             r.c.stage,
         )
-        returns = (
-            select(r.c.id, *keys)
+        # sum by ids first (narrow keys), then name them: grouping by names is slower
+        u, v = t.unit, t.vote_count
+        summed = (
+            select(
+                r.c.contest_id,
+                u.c.electorate.label("unit_electorate"),
+                u.c.kind.label("unit_kind"),
+                r.c.stage,
+                v.c.choice_id,
+                func.sum(v.c.votes).label("votes"),
+            )
+            .select_from(r)
             .join(t.contest, r.c.contest_id == t.contest.c.id)
-            .join(t.unit, r.c.unit_id == t.unit.c.id)
+            .join(u, r.c.unit_id == u.c.id)
+            .join(v, v.c.return_id == r.c.id)
             .where(latest)
+            .group_by(r.c.contest_id, u.c.electorate, u.c.kind, r.c.stage, v.c.choice_id)
             .subquery()
         )
         vote_rows = conn.execute(
             select(
-                *returns.c[1:],
+                *keys[:4],
+                summed.c.unit_electorate,
+                summed.c.unit_kind,
+                summed.c.stage,
                 t.choice.c.name.label("choice"),
                 t.choice.c.party,
-                func.sum(t.vote_count.c.votes).label("votes"),
+                summed.c.votes,
             )
-            .join(t.vote_count, t.vote_count.c.return_id == returns.c.id)
-            .join(t.choice, t.vote_count.c.choice_id == t.choice.c.id)
-            .group_by(*returns.c[1:], t.choice.c.id, t.choice.c.name, t.choice.c.party)
+            .select_from(summed)
+            .join(t.contest, t.contest.c.id == summed.c.contest_id)
+            .join(t.choice, t.choice.c.id == summed.c.choice_id)
             .order_by(t.choice.c.id)  # choices in the order they were defined
         ).all()
         party_lists: dict[str, list[ListCandidate]] = {}
