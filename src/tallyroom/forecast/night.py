@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import polars as pl
 
 from tallyroom.forecast.history import SCHEMA, choice_key
 from tallyroom.rules.systems import NZ, RuleSet
+from tallyroom.tally import ElectionTally
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,6 @@ class NightCount:
     rules: RuleSet = NZ
     vacant: int = 0
     stage: str = "preliminary"
-    notes: tuple[str, ...] = field(default=())
 
     def frame(self) -> pl.DataFrame:
         """The counted votes as history rows (``night`` projected to all voting places,
@@ -80,3 +80,38 @@ class NightCount:
         )
         frame = frame.group_by(list(SCHEMA)[:-2]).agg(pl.col("night").sum())
         return frame.with_columns(final=pl.col("night")).select(list(SCHEMA))
+
+
+def from_tally(
+    counted: ElectionTally, year: int, rules: RuleSet, shares: Mapping[int, float]
+) -> NightCount:
+    """The night count of a tally; ``shares`` is each electorate's share of voting places
+    counted (:func:`tallyroom.tally.counted_shares`)."""
+    electorates = []
+    for number, (name, _roll) in sorted(counted.electorates.items()):
+        party = counted.party_by_electorate.get(number)
+        contest = counted.candidates.get(number)
+        candidates = (
+            tuple(Candidate(c, contest.party_of.get(c, ""), v) for c, v in contest.counts.items())
+            if contest
+            else ()
+        )
+        electorates.append(
+            ElectorateNight(
+                number,
+                name,
+                dict(party.counts) if party else {},
+                candidates,
+                shares.get(number, 1.0) or 1.0,
+            )
+        )
+    vacant = sum(1 for e in electorates if e.leader() is None)
+    return NightCount(
+        counted.election,
+        year,
+        tuple(counted.party_votes()),
+        tuple(electorates),
+        rules,
+        vacant,
+        counted.stage.value,
+    )

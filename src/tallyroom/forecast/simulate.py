@@ -35,7 +35,7 @@ BLOCS = (
     ("Labour Party", "Green Party", "Te Pāti Māori"),
 )
 """Default blocs, by the parties' names across elections."""
-_CANDIDATES = 4  # candidates per electorate simulated one by one (the rest cannot win)
+_CANDIDATES = 3  # candidates per electorate simulated one by one (the rest cannot win)
 _CHUNK = 20_000
 _INTERVALS = {"p80": (0.10, 0.90), "p95": (0.025, 0.975)}
 
@@ -249,8 +249,10 @@ def project(
                     round(float((2 * held > house_all).mean()), 4),
                 )
             )
-    rows, counts = np.unique(seat_all, axis=0, return_counts=True)
-    likely = rows[counts.argmax()]
+    holders = np.flatnonzero(seat_all.any(axis=0))
+    rows, counts = np.unique(seat_all[:, holders], axis=0, return_counts=True)
+    likely = np.zeros(len(count.parties), dtype=np.int64)
+    likely[holders] = rows[counts.argmax()]
     return Projection(
         election=count.election,
         stage=count.stage,
@@ -319,24 +321,33 @@ def _winners(
     spreads: Any,
     rng: np.random.Generator,
 ) -> npt.NDArray[np.int64]:
-    """Each draw's winning column in every electorate of ``field``."""
+    """Each draw's winning column in every electorate of ``field``.
+
+    Only electorates whose leader's margin is smaller than their most special votes in
+    the draws are simulated candidate by candidate: elsewhere no split of the special
+    votes can overturn the lead, so the leader (column 0) wins every draw."""
     n, (electorates, width) = scale.shape[0], field.real.shape
+    winners = np.zeros((n, electorates), dtype=np.int64)
     if not electorates:
-        return np.zeros((n, 0), dtype=np.int64)
+        return winners
     spread = spreads.electorate_volume
     local = field.specials * np.exp(spread * rng.standard_normal((n, electorates)))
     local *= (scale * field.specials.sum() / local.sum(axis=1).clip(1e-12))[:, None]
-    party_shift = np.where(field.party >= 0, shift[:, field.party.clip(0)], 0.0)
-    logits = (
-        field.log_share
-        + party_shift
-        + spreads.electorate * rng.standard_normal((n, electorates, width))
-    )
-    logits -= logits.max(axis=2, keepdims=True)
-    split = np.exp(logits)
-    split /= split.sum(axis=2, keepdims=True)
-    final = field.ordinary + local[:, :, None] * split
-    return np.where(field.real, final, -np.inf).argmax(axis=2)
+    margin = field.ordinary[:, 0] - np.where(field.real[:, 1], field.ordinary[:, 1], -np.inf)
+    close = np.flatnonzero(margin <= local.max(axis=0))
+    if not close.size:
+        return winners
+    # single precision from here: the shares need no more, and it halves the work
+    party = field.party[close]
+    logits = rng.standard_normal((n, close.size, width), dtype=np.float32)
+    logits *= np.float32(spreads.electorate)
+    logits += field.log_share[close].astype(np.float32)
+    logits += np.where(party >= 0, shift[:, party.clip(0)], 0.0).astype(np.float32)
+    np.exp(logits, out=logits)
+    logits *= (local[:, close] / logits.sum(axis=2)).astype(np.float32)[:, :, None]
+    logits += np.where(field.real[close], field.ordinary[close], -np.inf).astype(np.float32)
+    winners[:, close] = logits.argmax(axis=2)
+    return winners
 
 
 def _electorate_seats(
