@@ -5,6 +5,7 @@ from tallyroom.cli import (  # noqa: F401 - registers the commands
     bundestag,
     calculator,
     operations,
+    projection,
     results,
     site,
 )

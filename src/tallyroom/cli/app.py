@@ -22,6 +22,8 @@ from tallyroom import __version__
 from tallyroom.analysis.claims import ClaimsFileError
 from tallyroom.analysis.specials import NoSpecialSplitError
 from tallyroom.countlist import CountListError
+from tallyroom.forecast.simulate import ProjectionError
+from tallyroom.forecast.specials import NoHistoryError
 from tallyroom.ingest.errors import IngestError
 from tallyroom.publish.views import UnknownElectorateError
 from tallyroom.rules.errors import RulesError
@@ -66,6 +68,9 @@ _FAILURES = (
     UnknownElectionError,
     NoReturnsError,
     UnknownElectorateError,
+    NoHistoryError,
+    ProjectionError,
+    FileNotFoundError,
 )
 
 

@@ -43,7 +43,7 @@ class Score:
     year: int
     method: str
     seat_error: int
-    """sum over parties of |most likely seats − declared seats|"""
+    """sum over parties of the distance between most likely and declared seats"""
     house_equal: bool
     covered80: tuple[int, int]
     """(party seat figures inside the 80 % interval, party seat figures)"""

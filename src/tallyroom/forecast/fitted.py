@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 from functools import cache
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -19,6 +23,8 @@ METHOD = (
     "every draw."
 )
 """The method in one sentence, as the projection panel shows it."""
+TRACK_RECORD = Path(str(files("tallyroom.forecast") / "track-record.json"))
+"""The backtest the method page shows, written by ``tallyroom project --backtest --json``."""
 
 
 @cache
@@ -42,3 +48,19 @@ def election_year(election: str) -> int:
 def model_for(election: str) -> SpecialModel:
     """The model for ``election``, fitted to the bundled elections before it."""
     return fit(bundled_history(), election_year(election))
+
+
+def projectable(election: str) -> bool:
+    """Whether the bundled history has an election before ``election`` to fit to."""
+    try:
+        year = election_year(election)
+    except NoHistoryError:
+        return False
+    return bool(bundled_history().filter(pl.col("year") < year).height)
+
+
+@cache
+def track_record() -> dict[str, Any]:
+    """The bundled backtest (``tallyroom project --backtest --json``, see
+    :data:`TRACK_RECORD`): every election and method scored, and each method pooled."""
+    return json.loads(TRACK_RECORD.read_text(encoding="utf-8"))

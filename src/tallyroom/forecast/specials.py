@@ -17,6 +17,7 @@ from. Only elections before the one projected are read.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -77,7 +78,7 @@ def fit(history: pl.DataFrame, year: int) -> SpecialModel:
         _errors(
             _relations(earlier.filter(pl.col("year") <= a)), earlier.filter(pl.col("year") == b)
         )
-        for a, b in zip(years, years[1:], strict=False)
+        for a, b in itertools.pairwise(years)
     ]
     return _relations(earlier, _spreads(errors))
 
