@@ -177,8 +177,10 @@ def _errors(model: SpecialModel, actual: pl.DataFrame) -> dict[str, list[float]]
     rows = predict(model, actual).with_columns(
         special=(pl.col("final") - pl.col("night")).clip(lower_bound=0)
     )
-    electorate_specials = rows.group_by("electorate", "contest").agg(
-        pl.col("special").sum().alias("actual_total"), pl.col("specials").first()
+    electorate_specials = (
+        rows.group_by("electorate", "contest")
+        .agg(pl.col("special").sum().alias("actual_total"), pl.col("specials").first())
+        .sort("electorate", "contest")  # sums below in one order: the same result every run
     )
     rows = rows.join(electorate_specials.drop("specials"), on=["electorate", "contest"])
     national = rows.group_by("contest", "key").agg(
@@ -214,7 +216,7 @@ def _spreads(errors: list[dict[str, list[float]]]) -> Spreads:
 
     def rms(kind: str) -> float:
         values = [v for e in errors for v in e[kind] if math.isfinite(v)]
-        found = math.sqrt(sum(v * v for v in values) / len(values)) if values else 0.0
+        found = math.sqrt(math.fsum(v * v for v in values) / len(values)) if values else 0.0
         return max(found, FLOORS[kind])
 
     return Spreads(

@@ -400,8 +400,8 @@ def projection(
 ) -> dict[str, Any]:
     """The projected final count from election night's ordinary votes counted so far:
     what ``tallyroom project --json`` prints and ``…/preliminary/projection.json`` serves."""
-    model = model_for(election)  # an election without history fails before the tally
     counted = tally(engine, election, Stage.PRELIMINARY)
+    model = model_for(election)
     count = from_tally(
         counted,
         election_year(election),
