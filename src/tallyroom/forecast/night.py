@@ -78,7 +78,8 @@ class NightCount:
         frame = pl.DataFrame(rows, schema=list(SCHEMA)[:-1], orient="row").cast(
             {k: v for k, v in SCHEMA.items() if k != "final"}
         )
-        frame = frame.group_by(list(SCHEMA)[:-2]).agg(pl.col("night").sum())
+        # sorted: the model's sums then run in one order, so one seed gives one projection
+        frame = frame.group_by(list(SCHEMA)[:-2]).agg(pl.col("night").sum()).sort(list(SCHEMA)[:-2])
         return frame.with_columns(final=pl.col("night")).select(list(SCHEMA))
 
 

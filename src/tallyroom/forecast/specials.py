@@ -143,7 +143,11 @@ def _with_specials(rows: pl.DataFrame) -> pl.DataFrame:
 def _ratios(election: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """One election's shrunk electorate ratios and its national ratios."""
     rows = _with_specials(election)
-    national = rows.group_by("contest", "key").agg(pl.col("night").sum(), pl.col("special").sum())
+    national = (
+        rows.group_by("contest", "key")
+        .agg(pl.col("night").sum(), pl.col("special").sum())
+        .sort("contest", "key")
+    )
     national = national.with_columns(ratio=_log_ratio("contest")).select("contest", "key", "ratio")
     local = rows.with_columns(raw=_log_ratio("contest", "electorate")).join(
         national, on=["contest", "key"]
@@ -183,7 +187,7 @@ def _errors(model: SpecialModel, actual: pl.DataFrame) -> dict[str, list[float]]
         .sort("electorate", "contest")  # sums below in one order: the same result every run
     )
     rows = rows.join(electorate_specials.drop("specials"), on=["electorate", "contest"])
-    national = rows.group_by("contest", "key").agg(
+    national = rows.group_by("contest", "key", maintain_order=True).agg(
         predicted=(pl.col("share") * pl.col("specials")).sum(), actual=pl.col("special").sum()
     )
     national = national.with_columns(
