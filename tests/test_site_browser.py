@@ -26,9 +26,9 @@ from webhelp import (
     TALLYROOM,
     free_port,
     hostile_store,
-    nz2023_night,
     nz2020_returns,
     nz2020_store,
+    nz2023_night,
     serving,
     store_returns,
 )

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from tallyroom.cli.app import DataTable, DbOption, JsonOption, app, console, guarded
-from tallyroom.forecast.backtest import METHODS, Score, backtest, pooled
+from tallyroom.forecast.backtest import METHODS, Score, backtest, document, pooled
 from tallyroom.forecast.simulate import DEFAULT_DRAWS
 from tallyroom.publish.views import projection
 from tallyroom.store.database import open_store
@@ -109,7 +109,7 @@ def _backtest(data: Path, draws: int, seed: int, as_json: bool) -> None:
     history = guarded(lambda: _read(data, read_shared_history))
     scores = backtest(history, draws=draws, seed=seed)
     if as_json:
-        typer.echo(json.dumps(backtest_document(scores, draws, seed), ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(document(scores, draws, seed), ensure_ascii=False, indent=2))
         return
     console.print(backtest_table(scores, draws))
 
@@ -118,31 +118,6 @@ def _read(data: Path, reader: Any) -> Any:
     if not (data / "nz").is_dir():
         raise FileNotFoundError(f"{data}: no nz/ directory (pass --data ../shared/data)")
     return reader(data)
-
-
-def backtest_document(scores: list[Score], draws: int, seed: int) -> dict[str, Any]:
-    """The backtest as JSON: every election and method, and each method pooled."""
-    return {
-        "draws": draws,
-        "seed": seed,
-        "elections": [
-            {
-                "year": s.year,
-                "method": s.method,
-                "seat_error": s.seat_error,
-                "house_equal": s.house_equal,
-                "seats_in_80": list(s.covered80),
-                "seats_in_95": list(s.covered95),
-                "shares_in_80": list(s.share80),
-                "shares_in_95": list(s.share95),
-                "brier": round(s.brier, 4),
-                "flips": s.flips,
-                "seats": s.seats,
-            }
-            for s in scores
-        ],
-        "pooled": [pooled(scores, m) for m in METHODS],
-    }
 
 
 def backtest_table(scores: list[Score], draws: int) -> DataTable:

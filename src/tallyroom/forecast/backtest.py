@@ -242,3 +242,28 @@ def pooled(scores: Sequence[Score], method: str) -> dict[str, Any]:
         if electorates
         else 0.0,
     }
+
+
+def document(scores: list[Score], draws: int, seed: int) -> dict[str, Any]:
+    """The backtest as JSON: every election and method, and each method pooled."""
+    return {
+        "draws": draws,
+        "seed": seed,
+        "elections": [
+            {
+                "year": s.year,
+                "method": s.method,
+                "seat_error": s.seat_error,
+                "house_equal": s.house_equal,
+                "seats_in_80": list(s.covered80),
+                "seats_in_95": list(s.covered95),
+                "shares_in_80": list(s.share80),
+                "shares_in_95": list(s.share95),
+                "brier": round(s.brier, 4),
+                "flips": s.flips,
+                "seats": s.seats,
+            }
+            for s in scores
+        ],
+        "pooled": [pooled(scores, m) for m in METHODS],
+    }

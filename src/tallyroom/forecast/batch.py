@@ -99,8 +99,9 @@ def allocate_mmp_batch(
     tied = np.zeros(votes.shape, dtype=bool)
     undecided = np.zeros(rows, dtype=np.int64)
     pending = np.arange(rows)
+    counted = np.where(qualified, votes, 0)
     while pending.size:
-        _share(np.where(qualified, votes, 0), shared, rules, pending, entitlement, tied, undecided)
+        _share(counted, shared, rules, pending, entitlement, tied, undecided)
         if rules.overhang is OverhangPolicy.KEEP:
             break
         short = (qualified[pending] & (won[pending] > entitlement[pending])).any(axis=1)
@@ -137,18 +138,25 @@ def _share(
 
     Rows are grouped by their number of shared seats, and only the columns of parties
     that qualify somewhere in a group are allocated (the rest get nothing anyway)."""
-    for seats in np.unique(shared[rows]):
-        group = rows[shared[rows] == seats]
-        part = votes[group]
+    counts = shared[rows]
+    for seats in np.unique(counts):
+        group = rows if counts.min() == counts.max() else rows[counts == seats]
+        whole = group.size == votes.shape[0]  # every row: views, not copies
+        part = votes if whole else votes[group]
         columns = np.flatnonzero(part.any(axis=0))
         if seats and not columns.size:
             raise InvalidVotesError(
                 f"{seats} seats to share but no party qualifies (row {int(group[0])})"
             )
         allocation = allocate_batch(part[:, columns], int(seats), rules.method)
-        entitlement[np.ix_(group, columns)] = allocation.seats
-        tied[np.ix_(group, columns)] = allocation.tied
-        undecided[group] = allocation.contested
+        held = np.zeros(part.shape, dtype=np.int64)
+        held[:, columns] = allocation.seats
+        ties = np.zeros(part.shape, dtype=bool)
+        ties[:, columns] = allocation.tied
+        if whole:
+            entitlement[:], tied[:], undecided[:] = held, ties, allocation.contested
+        else:
+            entitlement[group], tied[group], undecided[group] = held, ties, allocation.contested
 
 
 def _counts(what: str, values: npt.ArrayLike) -> IntArray:
