@@ -80,9 +80,9 @@ def allocate_mmp_batch(
     if rows and not total.all():
         raise InvalidVotesError(f"row {int(np.flatnonzero(total == 0)[0])} has no party votes")
     threshold = rules.threshold
-    qualified = (votes > 0) & (
-        votes * threshold.denominator >= threshold.numerator * total[:, None]
-    )
+    # votes·d ≥ n·total exactly when votes ≥ ⌈n·total/d⌉; and a party needs a vote
+    least = np.maximum(-(-(threshold.numerator * total) // threshold.denominator), 1)
+    qualified = votes >= least[:, None]
     if rules.electorate_threshold is not None:
         qualified |= won >= rules.electorate_threshold
     shared = rules.seats - other - np.where(qualified, 0, won).sum(axis=1)
