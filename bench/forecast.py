@@ -18,10 +18,7 @@ Every figure is the median of ``--repeats`` runs; the machine is shared and nois
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -33,18 +30,10 @@ from tallyroom.forecast.simulate import project
 from tallyroom.rules.mmp import allocate_mmp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from allocate import median_seconds
 from conftest import shared_data_dir
 
 from tidy2020 import read_stage
-
-
-def median_seconds(action: Callable[[], object], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def simulated(rows: int) -> tuple[list[str], np.ndarray, np.ndarray]:

@@ -48,6 +48,11 @@ class DataTable(Table):
         """Add a row, text cells taken literally."""
         super().add_row(*(Text(c) if isinstance(c, str) else c for c in cells), **options)
 
+    def add_columns(self, *headers: str, left: int = 1) -> None:
+        """Add columns: the first ``left`` (names) left-aligned, the rest (figures) right."""
+        for i, header in enumerate(headers):
+            self.add_column(header, justify="left" if i < left else "right")
+
 
 DbOption = Annotated[
     str | None,

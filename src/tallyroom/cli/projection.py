@@ -72,8 +72,7 @@ def _print(result: dict[str, Any]) -> None:
         f"{result['specials']['expected']:,} special votes expected. House of "
         f"{house['most_likely']} (80 %: {house['p80'][0]}–{house['p80'][1]}).",
     )
-    for header in ("Party", "Votes %", "80 %", "Seats", "80 %", "95 %"):
-        table.add_column(header, justify="left" if header == "Party" else "right")
+    table.add_columns("Party", "Votes %", "80 %", "Seats", "80 %", "95 %")
     for p in result["parties"]:
         share, seats = p["share"], p["seats"]
         if seats["p95"][1] == 0 and share["most_likely"] < 1:
@@ -88,16 +87,14 @@ def _print(result: dict[str, Any]) -> None:
         )
     console.print(table)
     flips = DataTable(title="Electorates that may change hands")
-    for header in ("Electorate", "Ahead now", "Chance it changes hands"):
-        flips.add_column(header, justify="left" if header != "Chance it changes hands" else "right")
+    flips.add_columns("Electorate", "Ahead now", "Chance it changes hands", left=2)
     for e in sorted(result["electorates"], key=lambda e: -e["flip_probability"]):
         if e["flip_probability"] >= 0.01:
             flips.add_row(e["name"], f"{e['leader_now']} ({e['leader_party']})",
                           f"{100 * e['flip_probability']:.0f} %")  # fmt: skip
     console.print(flips)
     blocs = DataTable(title="Chance of a majority")
-    blocs.add_column("Bloc")
-    blocs.add_column("Chance", justify="right")
+    blocs.add_columns("Bloc", "Chance")
     for b in result["blocs"]:
         blocs.add_row(" + ".join(b["parties"]), f"{100 * b['majority_probability']:.0f} %")
     console.print(blocs)
@@ -128,9 +125,8 @@ def backtest_table(scores: list[Score], draws: int) -> DataTable:
         "declared seats; 80 %/95 %: declared party seats inside the interval; Brier: "
         "electorates changing hands",
     )
-    for header in ("Election", "Method", "Seat error", "House right", "Seats in 80 %",
-                   "Seats in 95 %", "Shares in 80 %", "Brier", "Flips"):  # fmt: skip
-        table.add_column(header, justify="left" if header in ("Election", "Method") else "right")
+    table.add_columns("Election", "Method", "Seat error", "House right", "Seats in 80 %",
+                      "Seats in 95 %", "Shares in 80 %", "Brier", "Flips", left=2)  # fmt: skip
     for s in scores:
         table.add_row(
             str(s.year), s.method, str(s.seat_error), "yes" if s.house_equal else "no",

@@ -53,11 +53,14 @@ class Range:
     p95: tuple[float, float]
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of a projected figure."""
         return {"most_likely": self.most_likely, "p80": list(self.p80), "p95": list(self.p95)}
 
 
 @dataclass(frozen=True)
 class PartyProjection:
+    """A party's projected share of the party vote and seats."""
+
     party: str
     share: Range
     """percent of valid party votes"""
@@ -66,6 +69,9 @@ class PartyProjection:
 
 @dataclass(frozen=True)
 class ElectorateProjection:
+    """An electorate's candidate ahead now, the chance the lead changes hands, and the
+    candidate who wins most draws."""
+
     number: int
     name: str
     leader_now: str
@@ -76,6 +82,8 @@ class ElectorateProjection:
 
 @dataclass(frozen=True)
 class BlocProjection:
+    """The chance that a bloc of parties holds more than half the House."""
+
     parties: tuple[str, ...]
     majority_probability: float
 

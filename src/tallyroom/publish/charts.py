@@ -284,13 +284,7 @@ def bars_svg(bars: Sequence[Bar], *, title: str, width: int = 560) -> str:
     plot = width - label_width - 2 * text_width
     zero = label_width + text_width + plot * (-low / span)
     height = top + row * len(bars) + 8
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="{escape(title, _QUOTE)}" font-family="system-ui, sans-serif" '
-        'font-size="12">',
-        f"<title>{escape(title)}</title>",
-        f'<text x="0" y="18" font-size="14" font-weight="600">{escape(title)}</text>',
-    ]
+    parts = _titled_svg(width, height, title)
     for i, bar in enumerate(bars):
         y = top + i * row
         length = plot * abs(bar.value) / span
@@ -344,13 +338,7 @@ def intervals_svg(rows: Sequence[Spread], *, title: str, width: int = 560) -> st
         return label_width + plot * value / high
 
     height = top + row * len(rows) + 8
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="{escape(title, _QUOTE)}" font-family="system-ui, sans-serif" '
-        'font-size="12">',
-        f"<title>{escape(title)}</title>",
-        f'<text x="0" y="18" font-size="14" font-weight="600">{escape(title)}</text>',
-    ]
+    parts = _titled_svg(width, height, title)
     for i, r in enumerate(rows):
         y = top + i * row + row / 2
         colour = escape(r.colour or "#999")
@@ -370,3 +358,14 @@ def intervals_svg(rows: Sequence[Spread], *, title: str, width: int = 560) -> st
         )
     parts.append("</svg>")
     return "\n".join(parts)
+
+
+def _titled_svg(width: int, height: int, title: str) -> list[str]:
+    """The opening of a row chart: the SVG element, its accessible title, a heading."""
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(title, _QUOTE)}" font-family="system-ui, sans-serif" '
+        'font-size="12">',
+        f"<title>{escape(title)}</title>",
+        f'<text x="0" y="18" font-size="14" font-weight="600">{escape(title)}</text>',
+    ]
