@@ -38,9 +38,10 @@ def project(
             "elections only, and score it against the declared result and two baselines.",
         ),
     ] = False,
-    data: Annotated[Path, typer.Option(help="The shared data directory (for --backtest).")] = Path(
-        "../shared/data"
-    ),
+    data: Annotated[
+        Path,
+        typer.Option(envvar="TALLYROOM_SHARED_DATA", help="The shared data (for --backtest)."),
+    ] = Path("../shared/data"),
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
