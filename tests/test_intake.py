@@ -150,7 +150,8 @@ def test_resubmitting_is_idempotent_and_corrections_are_versions(
     second = post(client, admin, fixed)
     assert second.status_code == 201
     assert second.json() == {"return_id": second.json()["return_id"], "version": 2,
-                             "supersedes": first.json()["return_id"], "created": True}  # fmt: skip
+                             "supersedes": first.json()["return_id"], "created": True,
+                             "held": False, "changes": []}  # fmt: skip  # no outcome changes
     assert post(client, admin, fixed).json()["version"] == 2  # the correction again: 200
     stale = post(client, admin, {**body(counts={PRIME: 1}), "supersedes": first.json()["return_id"],
                                  "reason": "late"})  # fmt: skip

@@ -13,8 +13,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from tallyroom.cli.app import DbOption, app, console, guarded
 from tallyroom.datasets import load_bundled
 from tallyroom.publish.export import export_site as write_site
+from tallyroom.publish.guard import BODY_LIMIT
 from tallyroom.publish.site import Site
 from tallyroom.store.database import database_url, open_store
+from tallyroom.store.versions import UNIT_CEILING
 
 HostOption = Annotated[str, typer.Option(help="Address to listen on (0.0.0.0 for every one).")]
 PortOption = Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)]
@@ -28,6 +30,13 @@ def serve(
     workers: Annotated[
         int, typer.Option(help="Server processes (one per CPU core for the most requests/s).")
     ] = 1,
+    unit_ceiling: Annotated[
+        int,
+        typer.Option(help="The most votes one return below the nation may report.", min=1),
+    ] = UNIT_CEILING,
+    body_limit: Annotated[
+        int, typer.Option(help="The most bytes a write request's body may have.", min=1024)
+    ] = BODY_LIMIT,
 ) -> None:
     """Serve the results website and JSON API of a store.
 
@@ -37,6 +46,8 @@ def serve(
     url = database_url(db)
     guarded(lambda: open_store(url))  # a clear error now rather than in every worker
     os.environ["TALLYROOM_DB"] = url
+    os.environ["TALLYROOM_UNIT_CEILING"] = str(unit_ceiling)
+    os.environ["TALLYROOM_BODY_LIMIT"] = str(body_limit)
     console.print(f"Serving {url} on http://{host}:{port}/ (Ctrl+C to stop)")
     uvicorn.run(
         "tallyroom.publish.web:app_from_environment",

@@ -397,3 +397,21 @@ class Projection(_Doc):
     tied_draws: float
     method: str
     progress: Progress
+
+
+class AuditHead(_Doc):
+    """The newest audit row's id and hash, signed with the store's Ed25519 key. Keep it:
+    `tallyroom audit verify --against HEAD.json` later proves the log still extends it."""
+
+    last_id: int
+    hash: str
+    algorithm: str
+    public_key: str
+    signature: str
+
+
+class AuditKey(_Doc):
+    """The public key that signs the audit head (raw Ed25519, base64)."""
+
+    algorithm: str
+    public_key: str

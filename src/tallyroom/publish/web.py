@@ -39,12 +39,19 @@ from tallyroom.forecast.specials import NoHistoryError
 from tallyroom.model import Stage
 from tallyroom.publish import pages, schemas, tables
 from tallyroom.publish.guard import BODY_LIMIT, Refusals, WriteGuard
-from tallyroom.publish.intake import add_write_routes, audit_write_refusal, write_routes
+from tallyroom.publish.intake import (
+    add_write_routes,
+    audit_write_refusal,
+    private_reads,
+    write_routes,
+)
 from tallyroom.publish.site import Site, to_json
 from tallyroom.publish.views import UnknownElectorateError
 from tallyroom.rules.errors import UnknownChoiceError
 from tallyroom.store.database import open_store
+from tallyroom.store.signing import public_key, signed_head
 from tallyroom.store.users import authenticate
+from tallyroom.store.versions import UNIT_CEILING
 from tallyroom.tally import NoReturnsError, UnknownElectionError
 
 API = pages.API
@@ -178,9 +185,11 @@ class ReadHeaders:
         )
 
 
-def create_app(engine: Engine, body_limit: int = BODY_LIMIT) -> FastAPI:
+def create_app(
+    engine: Engine, body_limit: int = BODY_LIMIT, unit_ceiling: int = UNIT_CEILING
+) -> FastAPI:
     """The web application over ``engine``'s store; write bodies are limited to
-    ``body_limit`` bytes."""
+    ``body_limit`` bytes, and a return below the nation to ``unit_ceiling`` votes."""
     site = Site(engine)
     watcher = Watcher(site)
 
@@ -227,10 +236,11 @@ def create_app(engine: Engine, body_limit: int = BODY_LIMIT) -> FastAPI:
 
     app.add_exception_handler(OperationalError, unavailable)
 
-    add_write_routes(app, engine, watcher.check, API)
+    add_write_routes(app, engine, watcher.check, API, unit_ceiling)
     app.add_middleware(
         WriteGuard,
         write_routes=write_routes(API),
+        private_reads=private_reads(API),
         authenticate=lambda token: run_in_threadpool(authenticate, engine, token),
         audit=lambda user, path, status, why: audit_write_refusal(engine, user, path, status, why),
         refusals=app.state.refusals,
@@ -407,6 +417,18 @@ def create_app(engine: Engine, body_limit: int = BODY_LIMIT) -> FastAPI:
 
         return StreamingResponse(stream(), media_type="text/event-stream", headers=_NO_STORE)
 
+    @app.get(f"{API}/audit/head", tags=["audit"], response_model=schemas.AuditHead)
+    async def audit_head() -> Response:
+        """The audit log's head now, signed. Observers save it; a later
+        `tallyroom audit verify --against` proves the log was not rewritten or cut short."""
+        head = await run_in_threadpool(signed_head, engine)
+        return JSONResponse(head.to_dict(), headers=_NO_STORE)
+
+    @app.get(f"{API}/audit/key", tags=["audit"], response_model=schemas.AuditKey)
+    async def audit_key() -> dict[str, str]:
+        """The public key that signs the audit head."""
+        return await run_in_threadpool(public_key, engine)
+
     @app.get("/healthz", tags=["service"])
     async def healthz() -> dict[str, str]:
         """Liveness: the server answers (no store access)."""
@@ -492,4 +514,8 @@ def _progress(site: Site, election: str) -> dict[str, Any]:
 
 def app_from_environment() -> FastAPI:
     """The app over the store named by ``TALLYROOM_DB`` (for ``uvicorn --factory``)."""
-    return create_app(open_store(os.environ.get("TALLYROOM_DB")))
+    return create_app(
+        open_store(os.environ.get("TALLYROOM_DB")),
+        body_limit=int(os.environ.get("TALLYROOM_BODY_LIMIT", BODY_LIMIT)),
+        unit_ceiling=int(os.environ.get("TALLYROOM_UNIT_CEILING", UNIT_CEILING)),
+    )
