@@ -191,6 +191,8 @@ def test_project_command_table_and_specials_option(nz2020_db: str) -> None:
         (["project", "hostile"], "no returns at the preliminary stage"),
         (["project"], "name the election to project"),
         (["project", "nz-2020", "--specials", "-5"], "cannot be negative"),
+        (["project", "nz-2020", "--draws", "0"], "draws must be from 1 to 1,000,000"),
+        (["project", "nz-2020", "--seed", "-1"], "seed must be a whole number"),
         (["project", "--backtest", "--data", "/nonexistent"], "no nz/ directory"),
     ],
 )

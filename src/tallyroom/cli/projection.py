@@ -26,10 +26,8 @@ def project(
         int | None,
         typer.Option(help="Special votes expected (default: the last election's rate)."),
     ] = None,
-    draws: Annotated[int, typer.Option(min=1, max=10_000_000, help="Simulated counts.")] = (
-        DEFAULT_DRAWS
-    ),
-    seed: Annotated[int, typer.Option(min=0, help="Seed of the draws.")] = 0,
+    draws: Annotated[int, typer.Option(help="Simulated counts (1 to 1,000,000).")] = DEFAULT_DRAWS,
+    seed: Annotated[int, typer.Option(help="Seed of the draws (≥ 0).")] = 0,
     run_backtest: Annotated[
         bool,
         typer.Option(
@@ -105,7 +103,7 @@ def _backtest(data: Path, draws: int, seed: int, as_json: bool) -> None:
     from tallyroom.datasets.build_specials import read_shared_history
 
     history = guarded(lambda: _read(data, read_shared_history))
-    scores = backtest(history, draws=draws, seed=seed)
+    scores = guarded(lambda: backtest(history, draws=draws, seed=seed))
     if as_json:
         typer.echo(json.dumps(document(scores, draws, seed), ensure_ascii=False, indent=2))
         return

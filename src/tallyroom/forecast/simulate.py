@@ -22,9 +22,11 @@ import polars as pl
 from tallyroom.forecast.batch import allocate_mmp_batch
 from tallyroom.forecast.history import choice_key
 from tallyroom.forecast.night import NightCount
-from tallyroom.forecast.specials import SpecialModel, predict
+from tallyroom.forecast.specials import SpecialModel, Spreads, predict
 
 DEFAULT_DRAWS = 100_000
+MAX_DRAWS = 1_000_000
+"""The most draws one projection makes (its figures are kept in memory, ~200 bytes each)."""
 SPECIALS_SPREAD = 0.05
 """Relative error assumed for a given number of special votes (the Commission's
 election-night estimate has been within a few per cent of the final number)."""
@@ -174,8 +176,10 @@ def project(
     ``None``); its relative error is ``specials_spread`` (default
     :data:`SPECIALS_SPREAD` for a given number, the model's learned spread otherwise).
     """
-    if draws < 1:
-        raise ProjectionError(f"draws must be at least 1, not {draws}")
+    if not 1 <= draws <= MAX_DRAWS:
+        raise ProjectionError(f"draws must be from 1 to {MAX_DRAWS:,}, not {draws:,}")
+    if seed < 0:
+        raise ProjectionError(f"the seed must be a whole number ≥ 0, not {seed}")
     if specials is not None and specials < 0:
         raise ProjectionError(f"special votes expected cannot be negative ({specials})")
     if not count.parties:
@@ -326,7 +330,7 @@ def _winners(
     field: _Field,
     scale: npt.NDArray[np.float64],
     shift: npt.NDArray[np.float64],
-    spreads: Any,
+    spreads: Spreads,
     rng: np.random.Generator,
 ) -> npt.NDArray[np.int64]:
     """Each draw's winning column in every electorate of ``field``.
