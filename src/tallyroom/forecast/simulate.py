@@ -219,7 +219,7 @@ def project(
         batch = allocate_mmp_batch(
             votes, won, count.rules, other_electorates=other, vacant_electorates=count.vacant
         )
-        shares.append(votes / votes.sum(axis=1, keepdims=True))
+        shares.append((votes / votes.sum(axis=1, keepdims=True)).astype(np.float32))
         seats.append(batch.seats.astype(np.int32))
         houses.append(batch.house_size)
         ties += int((batch.undecided > 0).sum())
@@ -354,7 +354,9 @@ def _winners(
     logits = rng.standard_normal((n, close.size, width), dtype=np.float32)
     logits *= np.float32(spreads.electorate)
     logits += field.log_share[close].astype(np.float32)
-    logits += np.where(party >= 0, shift[:, party.clip(0)], 0.0).astype(np.float32)
+    party_shift = shift.astype(np.float32)[:, party.clip(0)]
+    party_shift *= party >= 0
+    logits += party_shift
     np.exp(logits, out=logits)
     logits *= (local[:, close] / logits.sum(axis=2)).astype(np.float32)[:, :, None]
     logits += np.where(field.real[close], field.ordinary[close], -np.inf).astype(np.float32)
