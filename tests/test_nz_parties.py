@@ -20,7 +20,12 @@ def test_every_alias_and_target_is_a_published_party_name(shared_data: Path) -> 
         encoding="utf-8"
     ) as handle:
         published |= {row["party"] for row in csv.DictReader(handle)}
+    with (shared_data / "nz" / "official" / "2023" / "votes-for-registered-parties-by-electorate.csv").open(
+        encoding="utf-8-sig"
+    ) as handle:
+        next(handle)  # the title line
+        published |= set(next(csv.reader(handle)))
     assert set(ALIASES) <= published
     assert set(ALIASES.values()) <= published
-    assert canonical_party("Maori Party") == canonical_party("Māori Party") == "Māori Party"
+    assert canonical_party("Maori Party") == canonical_party("Māori Party") == "Te Pāti Māori"
     assert canonical_party("National Party") == "National Party"

@@ -28,6 +28,7 @@ from webhelp import (
     hostile_store,
     nz2020_returns,
     nz2020_store,
+    nz2023_night,
     serving,
     store_returns,
 )
@@ -233,3 +234,29 @@ def test_demo_command_loads_once_and_serves(tmp_path: Path) -> None:
             elections = httpx.get(base + "/api/v1/elections.json").json()
             assert [e["id"] for e in elections] == ["nz-2020"]
             assert elections[0]["stages"] == ["preliminary", "official"]
+
+
+def test_the_projection_panel_follows_election_night(
+    browser: Browser, tmp_path: Path, shared_data: Path
+) -> None:
+    """2023's election night at half of every electorate's voting places, then all."""
+    url = f"sqlite:///{tmp_path / 'night2023.db'}"
+    store_returns(url, nz2023_night(shared_data, 0), "first half")
+    with serving("serve", "--db", url) as base:
+        page, errors = watched(browser)
+        page.goto(base + "/elections/nz-2023/preliminary/")
+        panel = page.locator("#projection")
+        expect(panel.locator("h2")).to_have_text("Projected final count")
+        expect(panel.locator("svg")).to_have_count(1)
+        expect(panel).to_contain_text("How the projection works")
+        before = page.locator("#projection-headline").inner_text()
+        assert before.startswith("Once the ") and "National Party" in before
+        page.evaluate("window.stillTheSamePage = true")
+        page.wait_for_timeout(500)  # the event stream is open
+        store_returns(url, nz2023_night(shared_data, 1), "second half")
+        expect(page.locator("#projection-headline")).not_to_have_text(before, timeout=30_000)
+        assert page.evaluate("window.stillTheSamePage") is True
+        page.locator("#projection a").click()
+        expect(page.locator("#track-record")).to_be_visible()
+        page.close()
+    assert errors == []

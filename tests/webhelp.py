@@ -128,3 +128,19 @@ def serving(*args: str) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def nz2023_night(shared_data: Path, half: int) -> list[Dataset]:
+    """2023's ordinary votes as an election-night count, ``half`` 0 or 1 of every
+    electorate's voting places (alternate places in code order). 2023 has no
+    election-night file; its official ordinary votes stand in for it."""
+    from tallyroom.ingest import nz_official
+
+    data = nz_official.read([shared_data / "nz" / "official" / "2023"], ReadOptions())[0]
+    ordinary = [r for r in data.all_returns() if not r.count_type.is_special]
+    places: dict[str, list[str]] = {}
+    for unit in sorted({r.unit for r in ordinary}):
+        places.setdefault(unit.split("/")[0], []).append(unit)
+    chosen = {u for units in places.values() for u in units[half::2]}
+    night = [replace(r, stage=Stage.PRELIMINARY) for r in ordinary if r.unit in chosen]
+    return [replace(data, table=None, returns=night)]

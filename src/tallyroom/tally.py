@@ -421,3 +421,40 @@ def contest_parts(
             part.counts[row.choice] = row.votes
             part.party_of[row.choice] = row.party
     return [p for i, p in parts.items() if i not in official or official[i] not in recounted]
+
+
+def counted_shares(engine: Engine, election_id: str, stage: Stage) -> dict[int, float]:
+    """Each electorate's share of its voting places with a return at ``stage``. An
+    electorate whose voting places the store does not know is 1 once it has any return
+    at ``stage``, else 0."""
+    with engine.connect() as conn:
+        units = conn.execute(
+            select(t.unit.c.id, t.unit.c.electorate, t.unit.c.kind).where(
+                t.unit.c.election_id == election_id,
+                t.unit.c.kind.in_([UnitKind.VOTING_PLACE.value, UnitKind.ELECTORATE.value]),
+            )
+        ).all()
+        reported = set(
+            conn.execute(
+                select(t.vote_return.c.unit_id)
+                .join(t.contest, t.vote_return.c.contest_id == t.contest.c.id)
+                .where(t.contest.c.election_id == election_id, t.vote_return.c.stage == stage.value)
+                .distinct()
+            ).scalars()
+        )
+        numbers = conn.execute(
+            select(t.electorate.c.number).where(t.electorate.c.election_id == election_id)
+        ).scalars()
+        places: dict[int, list[bool]] = {n: [] for n in numbers}
+        whole: dict[int, bool] = {}
+        for unit in units:
+            if unit.electorate is None:
+                continue
+            if unit.kind == UnitKind.VOTING_PLACE.value:
+                places.setdefault(unit.electorate, []).append(unit.id in reported)
+            else:
+                whole[unit.electorate] = unit.id in reported
+    return {
+        n: sum(found) / len(found) if found else float(whole.get(n, False))
+        for n, found in places.items()
+    }

@@ -6,6 +6,7 @@ from tallyroom.cli import (  # noqa: F401 - registers the commands
     calculator,
     corrections,
     operations,
+    projection,
     results,
     site,
 )

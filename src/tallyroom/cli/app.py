@@ -22,6 +22,8 @@ from tallyroom import __version__
 from tallyroom.analysis.claims import ClaimsFileError
 from tallyroom.analysis.specials import NoSpecialSplitError
 from tallyroom.countlist import CountListError
+from tallyroom.forecast.simulate import ProjectionError
+from tallyroom.forecast.specials import NoHistoryError
 from tallyroom.ingest.errors import IngestError
 from tallyroom.publish.views import UnknownElectorateError
 from tallyroom.rules.errors import RulesError
@@ -46,6 +48,11 @@ class DataTable(Table):
         """Add a row, text cells taken literally."""
         super().add_row(*(Text(c) if isinstance(c, str) else c for c in cells), **options)
 
+    def add_columns(self, *headers: str, left: int = 1) -> None:
+        """Add columns: the first ``left`` (names) left-aligned, the rest (figures) right."""
+        for i, header in enumerate(headers):
+            self.add_column(header, justify="left" if i < left else "right")
+
 
 DbOption = Annotated[
     str | None,
@@ -66,6 +73,9 @@ _FAILURES = (
     UnknownElectionError,
     NoReturnsError,
     UnknownElectorateError,
+    NoHistoryError,
+    ProjectionError,
+    FileNotFoundError,
 )
 
 

@@ -11,6 +11,8 @@ from tallyroom.ingest.options import ReadOptions
 from tallyroom.store.ingest import IngestReport, SourceFile, ingest
 
 BUNDLED = {"nz-2020": "nz2020"}
+SPECIALS_HISTORY = Path(str(files(__package__) / "nz-specials.csv"))
+"""New Zealand election-night and final votes 2002–2023 (see ``build_specials``)."""
 
 
 def bundled_path(name: str) -> Path:

@@ -1,4 +1,4 @@
-"""Names the same New Zealand party has had on the party ballot, 2002–2020.
+"""Names the same New Zealand party has had on the party ballot, 2002–2023.
 
 Each variant maps to a name the party was also published under (its latest).
 
@@ -12,7 +12,9 @@ is kept apart from Mana).
 from __future__ import annotations
 
 ALIASES: dict[str, str] = {
-    "Maori Party": "Māori Party",
+    "Maori Party": "Te Pāti Māori",
+    "Māori Party": "Te Pāti Māori",
+    "New Conservative": "New Conservatives",
     "Progressive Coalition": "Jim Anderton's Progressive",
     "MANA": "Mana",
     "Legalise Cannabis": "Aotearoa Legalise Cannabis Party",

@@ -284,13 +284,7 @@ def bars_svg(bars: Sequence[Bar], *, title: str, width: int = 560) -> str:
     plot = width - label_width - 2 * text_width
     zero = label_width + text_width + plot * (-low / span)
     height = top + row * len(bars) + 8
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="{escape(title, _QUOTE)}" font-family="system-ui, sans-serif" '
-        'font-size="12">',
-        f"<title>{escape(title)}</title>",
-        f'<text x="0" y="18" font-size="14" font-weight="600">{escape(title)}</text>',
-    ]
+    parts = _titled_svg(width, height, title)
     for i, bar in enumerate(bars):
         y = top + i * row
         length = plot * abs(bar.value) / span
@@ -320,3 +314,58 @@ def _clip(text: str, length: int) -> str:
 
 
 _QUOTE = {'"': "&quot;"}
+
+
+@dataclass(frozen=True)
+class Spread:
+    """One row of an interval chart: a most likely value with 80 % and 95 % intervals."""
+
+    label: str
+    most_likely: float
+    p80: tuple[float, float]
+    p95: tuple[float, float]
+    colour: str = ""
+
+
+def intervals_svg(rows: Sequence[Spread], *, title: str, width: int = 560) -> str:
+    """Projected figures, one row each: a thin line for the 95 % interval, a thick one for
+    the 80 % interval and a dot at the most likely value, on one scale from zero."""
+    row, top, label_width, text_width = 24, 34, 200, 90
+    high = max((r.p95[1] for r in rows), default=1.0) or 1.0
+    plot = width - label_width - text_width
+
+    def x(value: float) -> float:
+        return label_width + plot * value / high
+
+    height = top + row * len(rows) + 8
+    parts = _titled_svg(width, height, title)
+    for i, r in enumerate(rows):
+        y = top + i * row + row / 2
+        colour = escape(r.colour or "#999")
+        text = f"{r.most_likely:g} ({r.p80[0]:g}–{r.p80[1]:g})"
+        parts.append(
+            f"<g><title>{escape(r.label)}: most likely {r.most_likely:g}, 80 % "
+            f"{r.p80[0]:g}–{r.p80[1]:g}, 95 % {r.p95[0]:g}–{r.p95[1]:g}</title>"
+            f'<text x="{label_width - 6}" y="{y + 4}" text-anchor="end">'
+            f"{escape(_clip(r.label, 26))}</text>"
+            f'<line x1="{x(r.p95[0]):.1f}" x2="{x(r.p95[1]):.1f}" y1="{y}" y2="{y}" '
+            f'stroke="{colour}" stroke-width="2"/>'
+            f'<line x1="{x(r.p80[0]):.1f}" x2="{x(r.p80[1]):.1f}" y1="{y}" y2="{y}" '
+            f'stroke="{colour}" stroke-width="8"/>'
+            f'<circle cx="{x(r.most_likely):.1f}" cy="{y}" r="5" fill="white" '
+            f'stroke="#222" stroke-width="1.5"/>'
+            f'<text x="{x(r.p95[1]) + 6:.1f}" y="{y + 4}">{escape(text)}</text></g>'
+        )
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def _titled_svg(width: int, height: int, title: str) -> list[str]:
+    """The opening of a row chart: the SVG element, its accessible title, a heading."""
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(title, _QUOTE)}" font-family="system-ui, sans-serif" '
+        'font-size="12">',
+        f"<title>{escape(title)}</title>",
+        f'<text x="0" y="18" font-size="14" font-weight="600">{escape(title)}</text>',
+    ]

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from importlib.resources import files
 from pathlib import Path
 
+from tallyroom.forecast.fitted import projectable
 from tallyroom.publish import pages, tables
 from tallyroom.publish.site import Site, to_json
 from tallyroom.publish.web import create_app
@@ -60,6 +61,11 @@ def documents(site: Site, election: str) -> Iterator[tuple[str, Callable[[], byt
         yield (
             f"{pages.API}/elections/{election}/comparison.json",
             lambda: to_json(site.comparison(election)),
+        )
+    if "preliminary" in info["stages"] and projectable(election):
+        yield (
+            f"{pages.API}/elections/{election}/preliminary/projection.json",
+            lambda: to_json(site.projection(election)),
         )
     for page in pages.every_page(site):
         if page.election in (None, election):

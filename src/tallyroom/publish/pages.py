@@ -15,6 +15,9 @@ from typing import Any
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
+from tallyroom.forecast.fitted import METHOD, model_for, projectable, track_record
+from tallyroom.forecast.simulate import ProjectionError
+from tallyroom.forecast.specials import NoHistoryError
 from tallyroom.model import Roll, Stage
 from tallyroom.names import display_name
 from tallyroom.publish import tables, views
@@ -22,11 +25,13 @@ from tallyroom.publish.charts import (
     Bar,
     Hex,
     Seats,
+    Spread,
     bars_svg,
     diverging_colour,
     diverging_key,
     hemicycle_svg,
     hex_map_svg,
+    intervals_svg,
 )
 from tallyroom.publish.site import Site
 from tallyroom.store.review import HeldCorrection
@@ -169,6 +174,7 @@ def overview(site: Site, election: str, stage: Stage) -> Page:
             return {"data": data, "palette": palette, "holders": []}
         holders = [p for p in seats["parties"] if p["total"]]
         return {
+            **(_projection_panel(site, election, palette) if stage is Stage.PRELIMINARY else {}),
             "data": data,
             "palette": palette,
             "holders": holders,
@@ -189,6 +195,56 @@ def overview(site: Site, election: str, stage: Stage) -> Page:
         election,
         stage,
         "Overview",
+    )
+
+
+def _projection_panel(site: Site, election: str, palette: dict[str, str]) -> dict[str, Any]:
+    """The projection panel's context: the projection and its seat chart, or why not."""
+    try:
+        projected = site.projection(election)
+    except (NoHistoryError, ProjectionError) as error:
+        return {"projection": None, "projection_missing": str(error)}
+    shown = [p for p in projected["parties"] if p["seats"]["p95"][1] > 0]
+    chart = intervals_svg(
+        [
+            Spread(
+                p["party"],
+                p["seats"]["most_likely"],
+                tuple(p["seats"]["p80"]),
+                tuple(p["seats"]["p95"]),
+                palette.get(p["party"], ""),
+            )
+            for p in shown
+        ],
+        title="Projected seats: most likely, 80 % and 95 % intervals",
+    )
+    flips = sorted(
+        (e for e in projected["electorates"] if e["flip_probability"] >= 0.05),
+        key=lambda e: -e["flip_probability"],
+    )
+    return {"projection": projected, "projection_chart": Markup(chart), "projection_flips": flips}
+
+
+def projection_method(site: Site, election: str) -> Page:
+    """How the projection is made and how the same method did at past elections."""
+
+    def context() -> dict[str, Any]:
+        return {
+            "method": METHOD,
+            "model": model_for(election),
+            "record": track_record(),
+            "overview": election_path(election, Stage.PRELIMINARY),
+        }
+
+    return Page(
+        election_path(election, Stage.PRELIMINARY) + "projection/",
+        api_path(election, Stage.PRELIMINARY) + "/projection.json",
+        "projection.html.j2",
+        context,
+        election,
+        Stage.PRELIMINARY,
+        "Projection method",
+        shown_at=lambda stage: stage is Stage.PRELIMINARY,
     )
 
 
@@ -390,6 +446,8 @@ def every_page(site: Site) -> list[Page]:
             found.append(comparison(site, election))
         if info["stages"]:
             found.append(downloads(site, election))
+        if "preliminary" in info["stages"] and projectable(election):
+            found.append(projection_method(site, election))
     return found
 
 

@@ -328,6 +328,77 @@ class Comparison(_Doc):
     turnout: tuple[float | None, float | None]
 
 
+class Interval(_Doc):
+    """A projected figure: the most likely value and its 80 % and 95 % intervals."""
+
+    most_likely: float
+    p80: tuple[float, float]
+    p95: tuple[float, float]
+
+
+class PartyProjection(_Doc):
+    """A party's projected share of the party vote (percent) and seats."""
+
+    party: str
+    share: Interval
+    seats: Interval
+
+
+class ElectorateProjection(_Doc):
+    """An electorate's candidate ahead now and the chance the lead changes hands."""
+
+    number: int
+    name: str
+    leader_now: str
+    leader_party: str
+    flip_probability: float
+    likely_winner: str
+
+
+class BlocProjection(_Doc):
+    """The chance that a bloc of parties holds more than half the House."""
+
+    parties: list[str]
+    majority_probability: float
+
+
+class HouseProjection(Interval):
+    """The projected House size, and the allocation drawn most often."""
+
+    likely_seats: dict[str, int]
+
+
+class SpecialsExpected(_Doc):
+    """Special votes expected and the relative error drawn around that number."""
+
+    expected: int
+    spread: float
+
+
+class ModelFit(_Doc):
+    """The latest earlier election the special-vote model was fitted to."""
+
+    fitted_to: int
+
+
+class Projection(_Doc):
+    """The final count projected from election night (``tallyroom project --json``)."""
+
+    election: str
+    stage: str
+    parties: list[PartyProjection]
+    electorates: list[ElectorateProjection]
+    blocs: list[BlocProjection]
+    house: HouseProjection
+    draws: int
+    seed: int
+    specials: SpecialsExpected
+    model: ModelFit
+    tied_draws: float
+    method: str
+    progress: Progress
+
+
 class AuditHead(_Doc):
     """The newest audit row's id and hash, signed with the store's Ed25519 key. Keep it:
     `tallyroom audit verify --against HEAD.json` later proves the log still extends it."""

@@ -26,6 +26,11 @@ from tallyroom.tally import ElectionTally, NoReturnsError, tally
 T = TypeVar("T")
 
 
+SITE_DRAWS = 20_000
+"""Draws of the site's projection: its intervals move by well under a seat from 20,000
+to 100,000 draws, and it is recomputed on every new return."""
+
+
 def store_generation(engine: Engine) -> int:
     """The highest return id plus the highest review id: both only grow, so the sum
     changes whenever a return is added or a held correction is decided."""
@@ -173,6 +178,13 @@ class Site:
     def colours(self, election: str) -> dict[str, str]:
         """Party colours."""
         return self.memo(("colours", election), lambda: views.colours(self.engine, election))
+
+    def projection(self, election: str) -> dict[str, Any]:
+        """The projected final count from election night (:data:`SITE_DRAWS` draws)."""
+        return self.memo(
+            ("projection", election),
+            lambda: views.projection(self.engine, election, draws=SITE_DRAWS),
+        )
 
     def table(self, election: str, stage: Stage, name: str) -> pl.DataFrame:
         """One downloadable table (see :mod:`tallyroom.publish.tables`)."""

@@ -14,14 +14,19 @@ from sqlalchemy import Engine, distinct, func, select
 
 from tallyroom.analysis.compare import compare
 from tallyroom.analysis.referendum import VoteBasis, by_electorate
+from tallyroom.forecast.fitted import METHOD, election_year, model_for
+from tallyroom.forecast.night import from_tally
+from tallyroom.forecast.simulate import project
 from tallyroom.model import ContestKind, Stage, UnitKind
 from tallyroom.rules.referendum import Base, decide_referendum
+from tallyroom.rules.systems import named
 from tallyroom.store import schema as t
 from tallyroom.tally import (
     ContestTally,
     ElectionTally,
     NoReturnsError,
     UnknownElectionError,
+    counted_shares,
     stages,
     tally,
     voting_places,
@@ -383,3 +388,25 @@ def comparison(engine: Engine, election: str) -> dict[str, Any]:
             f"(has: {', '.join(counted) or 'none'})"
         )
     return asdict(compare(engine, election))
+
+
+def projection(
+    engine: Engine,
+    election: str,
+    *,
+    specials: float | None = None,
+    draws: int = 100_000,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """The projected final count from election night's ordinary votes counted so far:
+    what ``tallyroom project --json`` prints and ``…/preliminary/projection.json`` serves."""
+    counted = tally(engine, election, Stage.PRELIMINARY)
+    model = model_for(election)
+    count = from_tally(
+        counted,
+        election_year(election),
+        named(counted.rules),
+        counted_shares(engine, election, Stage.PRELIMINARY),
+    )
+    result = project(count, model, specials=specials, draws=draws, seed=seed).to_dict()
+    return {**result, "method": METHOD, "progress": progress(engine, election, Stage.PRELIMINARY)}

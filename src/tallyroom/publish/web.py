@@ -35,6 +35,7 @@ from starlette.routing import Match, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tallyroom import __version__
+from tallyroom.forecast.specials import NoHistoryError
 from tallyroom.model import Stage
 from tallyroom.publish import pages, schemas, tables
 from tallyroom.publish.guard import BODY_LIMIT, Refusals, WriteGuard
@@ -65,6 +66,7 @@ UNAVAILABLE = (
 _RETRY = {"Retry-After": "1"}
 
 _NOT_FOUND = (
+    NoHistoryError,
     UnknownElectionError,
     NoReturnsError,
     UnknownElectorateError,
@@ -349,6 +351,18 @@ def create_app(
         )
 
     @api_get(
+        f"{API}/elections/{{election}}/preliminary/projection.json",
+        schemas.Projection,
+        "Projected final count",
+    )
+    async def projection(election: ElectionId) -> Response:
+        """The final count projected from election night's ordinary votes: each party's
+        share and seats (most likely, 80 % and 95 % intervals), electorates that may
+        change hands, House size and bloc majorities (`tallyroom project --json`, with
+        the site's number of draws and seed 0)."""
+        return await serve_json(("projection", election), lambda: site.projection(election))
+
+    @api_get(
         f"{API}/elections/{{election}}/comparison.json",
         schemas.Comparison,
         "Election night against the official count",
@@ -448,6 +462,10 @@ def create_app(
     @app.get("/elections/{election}/downloads/", include_in_schema=False)
     async def downloads_page(election: ElectionId) -> HTMLResponse:
         return await page(pages.downloads, election)
+
+    @app.get("/elections/{election}/preliminary/projection/", include_in_schema=False)
+    async def projection_page(election: ElectionId) -> HTMLResponse:
+        return await page(pages.projection_method, election)
 
     @app.get("/elections/{election}/{stage}/", include_in_schema=False)
     async def overview_page(election: ElectionId, stage: Stage) -> HTMLResponse:

@@ -417,7 +417,9 @@ def allocate_batch(
                 contested[start + r] = exact.tie.seats
 
     starts = range(0, rows, _CHUNK_ROWS)
-    if seats and rows:
+    if seats and len(starts) == 1:
+        run(0)  # one chunk: a thread pool would cost more than it saves
+    elif seats and rows:
         with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
             list(pool.map(run, starts))
     return BatchAllocation(held, tied, contested)
