@@ -19,7 +19,14 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from tallyroom.model import CountType, Stage
-from tallyroom.store.review import APPROVED, REJECTED, ReviewError, decide_held, held
+from tallyroom.store.review import (
+    APPROVED,
+    REJECTED,
+    HeldCorrection,
+    ReviewError,
+    decide_held,
+    held,
+)
 from tallyroom.store.submit import (
     Submission,
     SubmissionError,
@@ -81,20 +88,6 @@ class ReviewIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field("", max_length=1000, description="Why, for the audit log.")
-
-
-class HeldOut(BaseModel):
-    """A correction under review (its figures are not shown)."""
-
-    return_id: int
-    supersedes: int | None
-    contest: str
-    unit: str
-    stage: str
-    count_type: str
-    electorate: int | None
-    submitted_by: str
-    reason: str
 
 
 class ReviewOut(BaseModel):
@@ -181,7 +174,7 @@ def add_write_routes(
     @app.get(
         f"{api}/elections/{{election}}/corrections",
         tags=["returns"],
-        response_model=list[HeldOut],
+        response_model=list[HeldCorrection],
         responses={401: {"model": Refused}, 403: {"model": Refused}},
     )
     async def get_corrections(election: ElectionId, user: User = Depends(writer)) -> Response:  # noqa: B008
@@ -189,7 +182,7 @@ def add_write_routes(
         if user.role is not Role.ADMIN:
             raise _Refusal(SubmissionError(403, f"{user.name} ({user.role}) may not review"))
         found = await run_in_threadpool(held, engine, election)
-        return JSONResponse([HeldOut(**vars(h)).model_dump() for h in found])
+        return JSONResponse([vars(h) for h in found])
 
     @app.post(
         f"{api}/elections/{{election}}/corrections/{{return_id}}/{{decision}}",

@@ -94,6 +94,25 @@ def record(engine: Engine, entry: Entry) -> None:
         append(conn, entry, lock(conn))
 
 
+def record_refusal(
+    engine: Engine,
+    actor: str,
+    action: str,
+    status: int,
+    why: str,
+    election: str | None,
+    electorate: int | None,
+    what: dict[str, Any],
+) -> None:
+    """Record a refused write: who asked for what, the status they got, and why."""
+    record(
+        engine,
+        Entry(
+            actor, action, "refused", status, election, electorate, {"request": what, "why": why}
+        ),
+    )
+
+
 FIGURES = ("contest", "unit", "stage", "count_type", "version", "informal", "held",
            "return_id", "choice_id", "votes")  # fmt: skip
 """the columns :func:`digest` reads: one row per count (or per return without counts)"""

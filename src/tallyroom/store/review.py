@@ -188,17 +188,8 @@ def decide_held(
     except ReviewError as error:
         if electorate is None:
             electorate = _electorate_of(engine, return_id)
-        audit.record(
-            engine,
-            audit.Entry(
-                user.name,
-                action,
-                "refused",
-                error.status,
-                election,
-                electorate,
-                {"request": what, "why": str(error)},
-            ),
+        audit.record_refusal(
+            engine, user.name, action, error.status, str(error), election, electorate, what
         )
         raise
 

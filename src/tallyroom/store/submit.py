@@ -181,17 +181,8 @@ def refuse(
     what: dict[str, Any],
 ) -> None:
     """Record a refused write in the audit log."""
-    audit.record(
-        engine,
-        audit.Entry(
-            actor,
-            action,
-            "refused",
-            error.status,
-            election,
-            electorate,
-            {"request": what, "why": str(error)},
-        ),
+    audit.record_refusal(
+        engine, actor, action, error.status, str(error), election, electorate, what
     )
 
 
