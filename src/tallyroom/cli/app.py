@@ -87,7 +87,8 @@ def main(
 
 def progress_bar(clock: ProgressColumn | None = None, *, transient: bool = True) -> Progress:
     """The commands' progress bar: what, a bar, n of m, and ``clock`` (time elapsed unless
-    given); it vanishes when done unless ``transient`` is False."""
+    given); it vanishes when done unless ``transient`` is False. Off where the output is
+    not a terminal, where it would leave only a blank line."""
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -95,6 +96,7 @@ def progress_bar(clock: ProgressColumn | None = None, *, transient: bool = True)
         clock or TimeElapsedColumn(),
         console=console,
         transient=transient,
+        disable=not console.is_terminal,
     )
 
 

@@ -8,9 +8,8 @@ from typing import Annotated
 
 import typer
 import uvicorn
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from tallyroom.cli.app import DbOption, app, console, guarded
+from tallyroom.cli.app import DbOption, app, console, guarded, progress_bar
 from tallyroom.datasets import load_bundled
 from tallyroom.publish.export import export_site as write_site
 from tallyroom.publish.site import Site
@@ -70,10 +69,8 @@ def export_site(
 ) -> None:
     """Write an election's whole site (HTML, SVG, JSON, CSV, Parquet) as static files that
     work from any file server or CDN."""
-    with Progress(
-        TextColumn("writing"), BarColumn(), MofNCompleteColumn(), console=console, transient=True
-    ) as bar:
-        task = bar.add_task("files", total=None)
+    with progress_bar() as bar:
+        task = bar.add_task("writing files", total=None)
         written = guarded(
             lambda: write_site(
                 Site(open_store(db)),

@@ -8,7 +8,7 @@ is written in it. ``docs/tidy-format.md`` describes it with an example.
 ``returns.csv`` (required)
     ``stage,contest,unit,count_type,choice,party,votes``: one row per choice of a
     return; the choice ``informal`` carries the return's informal votes.
-``electorates.csv``
+``electorates.csv`` (optional: electorates it leaves out are called by number)
     ``number,name,roll,code,region,hex_u,hex_v,electors,votes_cast`` (the last six may
     be empty; ``electors`` and ``votes_cast`` give turnout).
 ``parties.csv``
@@ -128,6 +128,7 @@ def _read_directory(folder: Path, options: ReadOptions) -> Dataset:
         choices.setdefault((contest, choice), Choice(contest, choice, row["party"].strip()))
     data.contests = list(contests.values())
     data.units = list(units.values())
+    data.electorates += _unlisted_electorates(data)
     data.choices = list(choices.values())
     data.returns = [
         Return(c, u, Stage(s), CountType(k), e["counts"], e["informal"], e["where"])
@@ -162,6 +163,19 @@ def _electorate(path: Path, line: int, row: dict[str, str]) -> Electorate:
     )
 
 
+def _unlisted_electorates(data: Dataset) -> list[Electorate]:
+    """The electorates that contests or units name but ``electorates.csv`` does not list
+    (or that file is left out): general electorates called by their number."""
+    listed = {e.number for e in data.electorates}
+    named = {x.electorate for x in [*data.contests, *data.units] if x.electorate is not None}
+    return [Electorate(n, _electorate_name(n)) for n in sorted(named - listed)]
+
+
+def _electorate_name(number: int) -> str:
+    """What an electorate not listed in ``electorates.csv`` is called."""
+    return f"Electorate {number}"
+
+
 def _definition(cls, kinds, path: Path, line: int, row: dict[str, str]):
     try:
         kind = kinds(row["kind"])
@@ -189,7 +203,10 @@ def _derived_contest(code: str, names: dict[int, str], where: str) -> Contest:
     if kind == "candidate":
         number = _number(rest, where)
         return Contest(
-            code, ContestKind.CANDIDATE, f"{names.get(number, code)} electorate vote", number
+            code,
+            ContestKind.CANDIDATE,
+            f"{names.get(number, _electorate_name(number))} electorate vote",
+            number,
         )
     if kind == "referendum" and rest:
         return Contest(code, ContestKind.REFERENDUM, rest.replace("-", " ").capitalize())
@@ -206,7 +223,9 @@ def _derived_unit(code: str, names: dict[int, str], where: str) -> Unit:
     if kind == "electorate":
         number = _number(head, where)
         if not detail:
-            return Unit(code, UnitKind.ELECTORATE, names.get(number, code), number)
+            return Unit(
+                code, UnitKind.ELECTORATE, names.get(number, _electorate_name(number)), number
+            )
         if detail == "special":
             return Unit(code, UnitKind.SPECIAL_BATCH, "Special votes", number)
         return Unit(code, UnitKind.VOTING_PLACE, detail.removeprefix("place:"), number)
