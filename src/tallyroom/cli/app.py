@@ -25,6 +25,7 @@ from tallyroom.countlist import CountListError
 from tallyroom.ingest.errors import IngestError
 from tallyroom.publish.views import UnknownElectorateError
 from tallyroom.rules.errors import RulesError
+from tallyroom.store.database import StoreUnavailableError
 from tallyroom.store.ingest import StoreError
 from tallyroom.tally import NoReturnsError, UnknownElectionError
 
@@ -63,6 +64,7 @@ _FAILURES = (
     CountListError,
     IngestError,
     StoreError,
+    StoreUnavailableError,
     UnknownElectionError,
     NoReturnsError,
     UnknownElectorateError,

@@ -163,7 +163,7 @@ def results(
     parties = DataTable(title=f"{election} — party vote ({data['stage']})")
     for header in ("Party", "Votes", "%", "Seats"):
         parties.add_column(header, justify="left" if header == "Party" else "right")
-    seats_won = data["seats"]["seats"]
+    seats_won = data["seats"]["seats"] if data["seats"] else {}
     for row in data["party_votes"]:
         parties.add_row(
             row["party"],
@@ -188,10 +188,16 @@ def results(
         console.print(
             escape(f"{ref['name']}: {shares} of {ref['total']:,} votes; result: {result}")
         )
-    console.print(
-        f"House of {data['seats']['house_size']}: "
-        + ", ".join(f"{p} {n}" for p, n in seats_won.items())
-    )
+    if data["seats"]:
+        console.print(
+            f"House of {data['seats']['house_size']}: "
+            + ", ".join(f"{p} {n}" for p, n in seats_won.items())
+        )
+    else:
+        console.print(
+            f"No party votes at the {data['stage']} stage, so no seats: import the party-vote "
+            "table (or party votes by voting place) to allocate them."
+        )
 
 
 @app.command()

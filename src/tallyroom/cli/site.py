@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 from typing import Annotated
 
@@ -35,6 +36,7 @@ def serve(
     """
     url = database_url(db)
     guarded(lambda: open_store(url))  # a clear error now rather than in every worker
+    _check_free(host, port)
     os.environ["TALLYROOM_DB"] = url
     console.print(f"Serving {url} on http://{host}:{port}/ (Ctrl+C to stop)")
     uvicorn.run(
@@ -48,6 +50,25 @@ def serve(
     )
 
 
+def _check_free(host: str, port: int) -> None:
+    """Exit with one line if ``host:port`` cannot be listened on (another server has it),
+    before anything says the site is being served."""
+    try:
+        family, kind, proto, _name, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM
+        )[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+            probe.bind(address)
+    except OSError as error:
+        typer.echo(
+            f"error: cannot listen on {host}:{port} ({error.strerror or error}); another "
+            f"server may have it: pass --port {port + 1 if port < 65535 else 8000}",
+            err=True,
+        )
+        raise typer.Exit(2) from None
+
+
 @app.command()
 def demo(db: DbOption = None, host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
     """Load the bundled 2020 New Zealand election (once) and serve its results website.
@@ -56,6 +77,7 @@ def demo(db: DbOption = None, host: HostOption = "127.0.0.1", port: PortOption =
     and both referendums, derived from the Electoral Commission's files.
     """
 
+    _check_free(host, port)
     guarded(lambda: load_bundled(open_store(db), "nz-2020"))
     console.print(f"The 2020 New Zealand general election: http://{host}:{port}/elections/nz-2020/")
     serve(db=db, host=host, port=port, workers=1)
