@@ -145,23 +145,35 @@ def audit_show(
         table.add_column(header, no_wrap=header != "Who")
     table.add_column("What", ratio=1, overflow="fold")
     for row in rows:
-        detail = row["detail"]
-        what = detail.get("why") or (
-            f"{detail.get('contest')} @ {detail.get('unit')} {detail.get('stage')} "
-            f"{detail.get('count_type')} v{detail.get('version')}"
-            + (f" — {detail['reason']}" if detail.get("reason") else "")
-            if "contest" in detail
-            else json.dumps(detail, ensure_ascii=False)
-        )
         table.add_row(
             str(row["id"]),
             row["at"][5:19].replace("T", " "),
             row["actor"],
             row["action"],
             f"{row['outcome']} ({row['status']})",
-            what,
+            _what(row["detail"]),
         )
     console.print(table if rows else f"No writes to {election} yet.")
+
+
+def _what(detail: dict) -> str:
+    """An audit entry's detail as one readable line: a return by its contest, unit and
+    version; an import by its files and counts; anything else as ``key value`` pairs."""
+    reason = f" — {detail['reason']}" if detail.get("reason") else ""
+    if detail.get("why"):
+        return str(detail["why"])
+    if "contest" in detail:
+        return (
+            f"{detail.get('contest')} @ {detail.get('unit')} {detail.get('stage')} "
+            f"{detail.get('count_type')} v{detail.get('version')}{reason}"
+        )
+    if "files" in detail:
+        return (
+            f"{detail.get('format')} import of {detail['files']}: {detail.get('new', 0):,} new, "
+            f"{detail.get('replaced', 0):,} replaced, {detail.get('unchanged', 0):,} unchanged"
+            f"{reason}"
+        )
+    return ", ".join(f"{k} {v}" for k, v in detail.items() if v not in ("", None))
 
 
 @app.command("stage")
