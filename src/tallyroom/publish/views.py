@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, distinct, func, select
 
+from tallyroom import placenames
 from tallyroom.analysis.compare import compare
 from tallyroom.analysis.referendum import VoteBasis, by_electorate
 from tallyroom.model import ContestKind, Stage, UnitKind
@@ -266,16 +267,20 @@ def electorate_list(counted: ElectionTally) -> dict[str, Any]:
 
 
 def electorate_number(counted: ElectionTally, which: str | int) -> int:
-    """The number of the electorate named or numbered ``which``."""
+    """The number of the electorate named, numbered or slugged ``which`` (macrons, case
+    and "Mt"/"Mount" aside); an unknown one raises an error suggesting the nearest names."""
+    names = {number: name for number, (name, _roll) in counted.electorates.items()}
     text = str(which).strip()
-    if text.isdigit() and int(text) in counted.electorates:
-        return int(text)
-    for number, (name, _roll) in counted.electorates.items():
-        if name.casefold() == text.casefold():
-            return number
+    found = placenames.find(names, text)
+    if found is not None:
+        return found
+    if not names:
+        raise UnknownElectorateError(f"{counted.election} has no electorates in the store")
+    close = placenames.nearest(names, text)
+    hint = f"did you mean {' or '.join(close)}? Or give" if close else "give"
     raise UnknownElectorateError(
-        f"{counted.election} has no electorate {text!r}; give a number 1-"
-        f"{max(counted.electorates, default=0)} or an exact name"
+        f"{counted.election} has no electorate {text!r}; {hint} a name or a number "
+        f"{min(names)}-{max(names)} (tallyroom results {counted.election} lists them)"
     )
 
 
