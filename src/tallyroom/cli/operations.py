@@ -14,7 +14,17 @@ import typer
 from rich.markup import escape
 from rich.progress import TimeRemainingColumn
 
-from tallyroom.cli.app import DataTable, DbOption, JsonOption, app, console, guarded, progress_bar
+from tallyroom.cli.app import (
+    OPERATIONS,
+    Commands,
+    DataTable,
+    DbOption,
+    JsonOption,
+    app,
+    console,
+    guarded,
+    progress_bar,
+)
 from tallyroom.datasets import BUNDLED, bundled_path
 from tallyroom.ingest import tidy
 from tallyroom.ingest.errors import IngestFormatError
@@ -37,10 +47,10 @@ from tallyroom.store.users import (
 )
 
 T = TypeVar("T")
-users = typer.Typer(help="Users who may write returns, and their tokens.", no_args_is_help=True)
-audit_app = typer.Typer(help="The hash-chained log of every write.", no_args_is_help=True)
-app.add_typer(users, name="users")
-app.add_typer(audit_app, name="audit")
+users = Commands(help="Users who may write returns, and their tokens.", no_args_is_help=True)
+audit_app = Commands(help="The hash-chained log of every write.", no_args_is_help=True)
+app.add_typer(users, name="users", rich_help_panel=OPERATIONS)
+app.add_typer(audit_app, name="audit", rich_help_panel=OPERATIONS)
 
 
 @users.command("add")
@@ -176,7 +186,7 @@ def _what(detail: dict) -> str:
     return ", ".join(f"{k} {v}" for k, v in detail.items() if v not in ("", None))
 
 
-@app.command("stage")
+@app.command("stage", rich_help_panel=OPERATIONS)
 def stage_command(
     election: Annotated[str, typer.Argument(help="Election id, e.g. nz-2020.")],
     stage: Annotated[Stage, typer.Argument(help="preliminary, official or recount.")],
@@ -195,7 +205,7 @@ def stage_command(
     console.print(f"The {stage} stage of {election} is {status}.")
 
 
-@app.command("replay")
+@app.command("replay", rich_help_panel=OPERATIONS)
 def replay_command(
     election: Annotated[str, typer.Argument(help="Election id, e.g. nz-2020.")],
     source: Annotated[

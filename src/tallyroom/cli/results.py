@@ -9,7 +9,16 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from tallyroom.cli.app import DataTable, DbOption, JsonOption, app, console, guarded, progress_bar
+from tallyroom.cli.app import (
+    RESULTS,
+    DataTable,
+    DbOption,
+    JsonOption,
+    app,
+    console,
+    guarded,
+    progress_bar,
+)
 from tallyroom.cli.calculator import seat_notes, seat_table
 from tallyroom.datasets import BUNDLED, load_bundled
 from tallyroom.ingest.formats import FORMATS, format_named
@@ -25,7 +34,7 @@ StageOption = Annotated[
 ]
 
 
-@app.command("import")
+@app.command("import", rich_help_panel=RESULTS)
 def import_(
     format: Annotated[str, typer.Argument(help=f"Format: {', '.join(FORMATS)}.")],
     paths: Annotated[list[Path], typer.Argument(help="Files to import (one source).")],
@@ -80,7 +89,7 @@ def import_(
         )
 
 
-@app.command()
+@app.command(rich_help_panel=RESULTS)
 def load(
     name: Annotated[str, typer.Argument(help=f"Bundled election: {', '.join(BUNDLED)}.")],
     db: DbOption = None,
@@ -97,7 +106,7 @@ def load(
         console.print(f"{name}: loaded {report.new:,} returns.")
 
 
-@app.command()
+@app.command(rich_help_panel=RESULTS)
 def elections(db: DbOption = None, as_json: JsonOption = False) -> None:
     """List the elections in the store and the stages counted."""
     found = guarded(lambda: views.election_list(open_store(db)))
@@ -112,7 +121,7 @@ def elections(db: DbOption = None, as_json: JsonOption = False) -> None:
     console.print(table if found else "No elections yet: try `tallyroom load nz-2020`.")
 
 
-@app.command()
+@app.command(rich_help_panel=RESULTS)
 def seats(
     election: Annotated[str, typer.Argument(help="Election id, e.g. nz-2020.")],
     stage: StageOption = None,
@@ -143,7 +152,7 @@ def seats(
             )
 
 
-@app.command()
+@app.command(rich_help_panel=RESULTS)
 def results(
     election: Annotated[str, typer.Argument(help="Election id, e.g. nz-2020.")],
     stage: StageOption = None,
@@ -200,7 +209,7 @@ def results(
         )
 
 
-@app.command()
+@app.command(rich_help_panel=RESULTS)
 def electorate(
     election: Annotated[str, typer.Argument(help="Election id, e.g. nz-2020.")],
     which: Annotated[str, typer.Argument(metavar="NAME|NUMBER", help="Electorate name or number.")],

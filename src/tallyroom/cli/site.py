@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from tallyroom.cli.app import DbOption, app, console, guarded, progress_bar
+from tallyroom.cli.app import SITE, DbOption, app, console, guarded, progress_bar
 from tallyroom.datasets import load_bundled
 from tallyroom.publish.export import export_site as write_site
 from tallyroom.publish.site import Site
@@ -20,7 +20,7 @@ HostOption = Annotated[str, typer.Option(help="Address to listen on (0.0.0.0 for
 PortOption = Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)]
 
 
-@app.command()
+@app.command(rich_help_panel=SITE)
 def serve(
     db: DbOption = None,
     host: HostOption = "127.0.0.1",
@@ -69,7 +69,7 @@ def _check_free(host: str, port: int) -> None:
         raise typer.Exit(2) from None
 
 
-@app.command()
+@app.command(rich_help_panel=SITE)
 def demo(db: DbOption = None, host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
     """Load the bundled 2020 New Zealand election (once) and serve its results website.
 
@@ -83,7 +83,7 @@ def demo(db: DbOption = None, host: HostOption = "127.0.0.1", port: PortOption =
     serve(db=db, host=host, port=port, workers=1)
 
 
-@app.command("export-site")
+@app.command("export-site", rich_help_panel=SITE)
 def export_site(
     election: Annotated[str, typer.Argument(help="Election id, e.g. nz-2020.")],
     out: Annotated[Path, typer.Argument(help="Folder to write the site into.")],

@@ -15,6 +15,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
+from tallyroom.figures import signed
 from tallyroom.model import Roll, Stage
 from tallyroom.names import display_name
 from tallyroom.publish import tables, views
@@ -38,6 +39,7 @@ _TEMPLATES = Environment(
 )
 _TEMPLATES.filters["n"] = lambda value: f"{value:,}" if value is not None else "–"
 _TEMPLATES.filters["pct"] = lambda value: f"{value:.1f}" if value is not None else "–"
+_TEMPLATES.filters["signed"] = signed
 _TEMPLATES.filters["person"] = lambda name: display_name(name) if name else name
 
 API = "/api/v1"
@@ -314,7 +316,7 @@ def comparison(site: Site, election: str) -> Page:
                 p["party"],
                 round(p["percent"][1] - p["percent"][0], 2),
                 palette.get(p["party"], ""),
-                f"{p['percent'][1] - p['percent'][0]:+.1f}",
+                signed(p["percent"][1] - p["percent"][0], 1),
             )
             for p in moved
         ]

@@ -20,6 +20,7 @@ from tallyroom.analysis.compare import compare
 from tallyroom.analysis.crosstab import correlations, crosstab
 from tallyroom.analysis.indices import indices
 from tallyroom.analysis.referendum import by_electorate
+from tallyroom.figures import signed
 from tallyroom.model import Stage
 from tallyroom.publish import views
 from tallyroom.publish.charts import (
@@ -36,6 +37,7 @@ from tallyroom.rules.referendum import Base, decide_referendum
 from tallyroom.tally import stages, tally
 
 _TEMPLATES = Environment(loader=PackageLoader("tallyroom.publish", "templates"), autoescape=True)
+_TEMPLATES.filters["signed"] = signed
 
 
 @dataclass(frozen=True)
