@@ -51,6 +51,30 @@ STAGE_NAMES = {
 _MIN_BAR_PERCENT = 0.5  # parties below this share are summed as "Others" in the chart
 
 
+class UnknownStageError(LookupError):
+    """A page address names no stage of the count."""
+
+
+def stage_named(text: str) -> Stage:
+    """The stage a page address names ("official"); an error naming the stages if none."""
+    try:
+        return Stage(text)
+    except ValueError:
+        known = ", ".join(s.value for s in Stage)
+        raise UnknownStageError(
+            f"{text[:40]!r} is not a stage of the count; the stages are {known}"
+        ) from None
+
+
+class NotCountedError(LookupError):
+    """A page exists at other stages of the count but not at this one; ``links`` are
+    (label, site path) of those stages' pages."""
+
+    def __init__(self, message: str, links: list[tuple[str, str]]) -> None:
+        super().__init__(message)
+        self.links = links
+
+
 @dataclass(frozen=True)
 class Page:
     """One page of the site: its path (ending in ``/``), JSON twin and how to render it."""
@@ -254,6 +278,7 @@ def referendum(site: Site, election: str, stage: Stage, slug: str) -> Page:
     """A referendum nationally, by electorate on a hex map and in a sortable table."""
 
     def context() -> dict[str, Any]:
+        _check_counted(site, election, stage, slug)
         data = site.referendum(election, stage, slug)
         table = data["by_electorate"]
         option = table["options"][0]
@@ -301,6 +326,34 @@ def referendum(site: Site, election: str, stage: Stage, slug: str) -> Page:
         stage,
         "Referendum",
         lambda other: slug in {r["slug"] for r in site.referendums(election, other)},
+    )
+
+
+def _check_counted(site: Site, election: str, stage: Stage, slug: str) -> None:
+    """Raise :class:`NotCountedError` if referendum ``slug`` was counted at other stages
+    but not at ``stage`` (2020's referendums were not counted on election night)."""
+    if slug in {r["slug"] for r in site.referendums(election, stage)}:
+        return
+    counted = [
+        (other, r["name"])
+        for other in site.stages(election)
+        for r in site.referendums(election, other)
+        if r["slug"] == slug
+    ]
+    if not counted:
+        return
+    name = counted[0][1]
+    when = "on election night" if stage is Stage.PRELIMINARY else f"at the {stage.value} stage"
+    raise NotCountedError(
+        f"The {name} was not counted {when}: its votes were first counted in the "
+        f"{', '.join(STAGE_NAMES[s].lower() for s, _ in counted)}.",
+        [
+            (
+                f"{name}: {STAGE_NAMES[s].lower()}",
+                election_path(election, s) + f"referendums/{slug}/",
+            )
+            for s, _ in counted
+        ],
     )
 
 
@@ -390,13 +443,16 @@ def every_page(site: Site) -> list[Page]:
     return found
 
 
-def not_found(site: Site, path: str, message: str) -> Page:
-    """The page for a path that names nothing in the store."""
+def not_found(
+    site: Site, path: str, message: str, links: list[tuple[str, str]] | None = None
+) -> Page:
+    """The page for a path that names nothing in the store: what is wrong, ``links``
+    (label, site path) to what the reader may have wanted, and the elections."""
     return Page(
         path if path.endswith("/") else path.rsplit("/", 1)[0] + "/",
         f"{API}/elections.json",
         "error.html.j2",
-        lambda: {"message": message, "elections": site.elections()},
+        lambda: {"message": message, "links": links or [], "elections": site.elections()},
         title="Not found",
     )
 

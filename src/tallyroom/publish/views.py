@@ -280,7 +280,7 @@ def electorate_number(counted: ElectionTally, which: str | int) -> int:
     hint = f"did you mean {' or '.join(close)}? Or give" if close else "give"
     raise UnknownElectorateError(
         f"{counted.election} has no electorate {text!r}; {hint} a name or a number "
-        f"{min(names)}-{max(names)} (tallyroom results {counted.election} lists them)"
+        f"{min(names)}-{max(names)}"
     )
 
 
