@@ -8,12 +8,13 @@ static files on any file server (see :mod:`tallyroom.publish.export`).
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from jinja2 import Environment, PackageLoader
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from tallyroom.figures import signed
 from tallyroom.model import Roll, Stage
@@ -40,6 +41,10 @@ _TEMPLATES = Environment(
 _TEMPLATES.filters["n"] = lambda value: f"{value:,}" if value is not None else "–"
 _TEMPLATES.filters["pct"] = lambda value: f"{value:.1f}" if value is not None else "–"
 _TEMPLATES.filters["signed"] = signed
+_TEMPLATES.filters["code"] = lambda text: Markup(
+    re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(text)))
+)
+"""`backticks` in API descriptions become code, the rest escaped."""
 _TEMPLATES.filters["person"] = lambda name: display_name(name) if name else name
 
 API = "/api/v1"
@@ -270,7 +275,7 @@ def electorate(site: Site, election: str, stage: Stage, number: int) -> Page:
         context,
         election,
         stage,
-        f"Electorate {number}",
+        site.tally(election, stage).electorates.get(number, (f"Electorate {number}",))[0],
     )
 
 
@@ -324,7 +329,10 @@ def referendum(site: Site, election: str, stage: Stage, slug: str) -> Page:
         context,
         election,
         stage,
-        "Referendum",
+        next(
+            (r["name"] for r in site.referendums(election, stage) if r["slug"] == slug),
+            "Referendum",
+        ),
         lambda other: slug in {r["slug"] for r in site.referendums(election, other)},
     )
 
@@ -459,15 +467,16 @@ def not_found(
 
 def api_index(schema: dict[str, Any]) -> Page:
     """A readable list of the API's endpoints, from its OpenAPI schema."""
-    endpoints = [
-        {"path": path, "summary": op.get("summary", ""), "doc": op.get("description", "")}
-        for path, methods in schema["paths"].items()
-        for op in methods.values()
-    ]
+    endpoints: dict[str, list[dict[str, str]]] = {"GET": [], "POST": []}  # reads first
+    for path, methods in schema["paths"].items():
+        for method, op in methods.items():
+            endpoints.setdefault(method.upper(), []).append(
+                {"path": path, "summary": op.get("summary", ""), "doc": op.get("description", "")}
+            )
     return Page(
         f"{API}/",
         f"{API}/openapi.json",
         "api.html.j2",
-        lambda: {"endpoints": endpoints, "schema": schema},
+        lambda: {"endpoints": {m: e for m, e in endpoints.items() if e}, "schema": schema},
         title="API",
     )

@@ -144,6 +144,25 @@ def progress(engine: Engine, election: str, stage: Stage) -> dict[str, Any]:
     }
 
 
+def has_place_returns(engine: Engine, election: str, stage: Stage) -> bool:
+    """Whether any candidate votes at ``stage`` are stored by voting place or special-vote
+    batch (the bundled 2020 election has them by electorate only)."""
+    with engine.connect() as conn:
+        found = conn.execute(
+            select(t.vote_return.c.id)
+            .join(t.unit, t.vote_return.c.unit_id == t.unit.c.id)
+            .join(t.contest, t.vote_return.c.contest_id == t.contest.c.id)
+            .where(
+                t.contest.c.election_id == election,
+                t.contest.c.kind == ContestKind.CANDIDATE.value,
+                t.unit.c.kind.in_([UnitKind.VOTING_PLACE.value, UnitKind.SPECIAL_BATCH.value]),
+                t.vote_return.c.stage == stage.value,
+            )
+            .limit(1)
+        ).first()
+    return found is not None
+
+
 def summary(engine: Engine, counted: ElectionTally) -> dict[str, Any]:
     """Party votes and shares, electorate winners, seats, referendums and count progress.
     ``seats`` is ``None`` until some party votes are counted.

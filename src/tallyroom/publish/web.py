@@ -32,6 +32,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import StreamingResponse
 from starlette.routing import Match, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -242,6 +243,7 @@ def create_app(engine: Engine, body_limit: int = BODY_LIMIT) -> FastAPI:
         refusals=app.state.refusals,
         body_limit=body_limit,
     )
+    app.add_middleware(GZipMiddleware, minimum_size=1000)  # inside ReadHeaders: HEAD stays empty
     app.add_middleware(ReadHeaders, site=site, router=app.router)
 
     async def serve(key: Hashable, compute: Callable[[], bytes], media_type: str) -> Response:
