@@ -173,6 +173,12 @@ def read(paths: Sequence[Path], options: ReadOptions) -> list[Dataset]:
     party_files = sorted(
         (int(m.group(1)), f) for f in files if (m := PARTY_PLACES_FILE.search(f.name))
     )
+    if party_files and not candidate_files:
+        number, path = party_files[0]
+        raise IngestFormatError(
+            f"{path}: import it with candidate-votes-by-voting-place-{number}.csv beside it "
+            "(the candidate file names the electorate and its voting places)"
+        )
     if not candidate_files:
         raise IngestFormatError(
             f"{paths[0]}: no candidate-votes-by-voting-place-N.csv file here; nz-official "
