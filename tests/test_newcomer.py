@@ -5,10 +5,13 @@ HTML page, and the API keeps JSON errors."""
 from __future__ import annotations
 
 import re
+import shlex
 import socket
 from pathlib import Path
+from typing import Any
 
 import pytest
+import typer.main
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -268,9 +271,9 @@ def test_referendum_not_counted_on_election_night(client: TestClient) -> None:
 def test_tab_titles_name_the_place(client: TestClient) -> None:
     page = client.get("/elections/nz-2020/official/electorates/32/")
     assert "<title>Northland ·" in page.text
-    assert "(election night (preliminary))" not in client.get(
-        "/elections/nz-2020/preliminary/"
-    ).text
+    assert (
+        "(election night (preliminary))" not in client.get("/elections/nz-2020/preliminary/").text
+    )
 
 
 def test_compressed_when_accepted_and_head_everywhere(client: TestClient) -> None:
@@ -300,3 +303,69 @@ def test_no_empty_voting_places_table(client: TestClient) -> None:
     assert "voting-places" not in downloads
     answer = client.get("/api/v1/elections/nz-2020/official/tables/voting-places.csv")
     assert answer.status_code == 404
+
+
+# --- the README, as a newcomer follows it --------------------------------------------
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+LONG_RUNNING = {"serve", "demo", "replay"}
+"""commands that serve or need a server: their --help is run instead"""
+
+
+def readme_commands() -> list[list[str]]:
+    """Every ``tallyroom`` command the README shows, as argument lists without the leading
+    ``tallyroom``: the lines of its shell blocks in order (continuations joined, comments
+    dropped), then the inline ones that name an election (prose may name them before the
+    block that makes them work)."""
+    text = README.read_text(encoding="utf-8")
+    lines = [
+        line
+        for block in re.findall(r"```sh\n(.*?)```", text, flags=re.DOTALL)
+        for line in block.replace("\\\n", " ").splitlines()
+    ]
+    lines += [
+        line for line in re.findall(r"`(tallyroom [^`]+)`", text) if re.search(r"nz-\d{4}", line)
+    ]
+    commands = []
+    for line in lines:
+        if not line.startswith("tallyroom "):
+            continue
+        words = shlex.split(line, comments=True)
+        if not {"...", "&"} & set(words):
+            commands.append(words[1:])
+    return commands
+
+
+def test_every_readme_command_runs(
+    tmp_path: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    commands = readme_commands()
+    assert len(commands) > 30 and ["load", "nz-2020"] in commands
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "examples").symlink_to(README.parent / "examples")
+    env = {"TALLYROOM_DB": f"sqlite:///{tmp_path / 'readme.db'}", "COLUMNS": "100"}
+    assert runner.invoke(app, ["load", "nz-2020"], env=env).exit_code == 0  # as `demo` does
+    for words in commands:
+        words = [w.replace("../shared/data", str(shared_data)) for w in words]
+        if words[0] in LONG_RUNNING:
+            words = [words[0], "--help"]
+        done = runner.invoke(app, words, env=env)
+        assert done.exit_code == 0 and done.exception is None, (words, done.output)
+        assert "Traceback" not in done.output and done.stdout.strip(), words
+
+
+def every_command(group: Any, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """The path of every command and group under ``group``."""
+    found = [path]
+    for name, command in getattr(group, "commands", {}).items():
+        found += every_command(command, (*path, name))
+    return found
+
+
+def test_every_help() -> None:
+    commands = every_command(typer.main.get_command(app))
+    assert len(commands) > 25
+    for path in commands:
+        done = runner.invoke(app, [*path, "--help"], env={"COLUMNS": "100"})
+        assert done.exit_code == 0 and "Usage: " in done.stdout, (path, done.output)
+        assert "<bool>" not in done.stdout, path
