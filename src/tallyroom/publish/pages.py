@@ -257,10 +257,11 @@ def electorate(site: Site, election: str, stage: Stage, number: int) -> Page:
         chart = bars_svg(
             [
                 Bar(
-                    c["candidate"],
+                    display_name(c["candidate"]),
                     c["percent"],
                     palette.get(c["party"], ""),
                     f"{c['percent']:.1f} %",
+                    f"{c['candidate']} ({c['party'] or 'independent'})",
                 )
                 for c in data["candidates"]
             ],
@@ -306,7 +307,8 @@ def referendum(site: Site, election: str, stage: Stage, slug: str) -> Page:
                 hex_map_svg(
                     cells,
                     title=f"{option} by general electorate",
-                    legend=f"% {option} of all votes counted; purple above 50 %, orange below",
+                    legend=f"% {option} of all votes counted, informal included: purple "
+                    "from 50 %, orange below; hover a hexagon for its name",
                     key=diverging_key(),
                 )
             )
@@ -319,6 +321,7 @@ def referendum(site: Site, election: str, stage: Stage, slug: str) -> Page:
             "data": data,
             "table": table,
             "hex_map": hex_map,
+            "codes": sorted((c.code, c.name) for c in cells),
             "national_chart": Markup(bars_svg(bars, title="Nationally (% of all votes)")),
         }
 
