@@ -15,7 +15,7 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
-from sqlalchemy import Engine, and_, func, select
+from sqlalchemy import Connection, Engine, and_, func, select
 
 from tallyroom.model import ContestKind, CountType, ListCandidate, Stage, UnitKind
 from tallyroom.names import same_person, same_surname
@@ -23,6 +23,7 @@ from tallyroom.rules.fpp import ElectorateOutcome, decide_electorate
 from tallyroom.rules.mmp import MMPResult, allocate_mmp
 from tallyroom.rules.systems import named
 from tallyroom.store import schema as t
+from tallyroom.store.database import reading
 from tallyroom.store.versions import is_latest
 
 # level of detail of a unit kind: a tally takes the highest level present
@@ -159,9 +160,10 @@ class ElectionTally:
         return replace(result, parties=tuple(parties))
 
 
-def tally(engine: Engine, election_id: str, stage: Stage) -> ElectionTally:
-    """Tally ``election_id`` at ``stage`` from the latest version of every return."""
-    with engine.connect() as conn:
+def tally(store: Engine | Connection, election_id: str, stage: Stage) -> ElectionTally:
+    """Tally ``election_id`` at ``stage`` from the latest version of every return (on a
+    connection, within its transaction: what a write would leave)."""
+    with reading(store) as conn:
         election = conn.execute(select(t.election).where(t.election.c.id == election_id)).first()
         if election is None:
             known = ", ".join(conn.execute(select(t.election.c.id)).scalars()) or "none"

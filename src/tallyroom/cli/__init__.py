@@ -4,6 +4,7 @@ from tallyroom.cli import (  # noqa: F401 - registers the commands
     analysis,
     bundestag,
     calculator,
+    corrections,
     operations,
     results,
     site,

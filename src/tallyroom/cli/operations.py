@@ -35,6 +35,7 @@ from tallyroom.replay import ReplayError, in_count_order, send_returns
 from tallyroom.store import audit
 from tallyroom.store.database import open_store
 from tallyroom.store.ingest import define
+from tallyroom.store.signing import checked_head, signed_head
 from tallyroom.store.submit import SubmissionError, set_stage
 from tallyroom.store.users import (
     Role,
@@ -124,15 +125,49 @@ def users_list(db: DbOption = None, as_json: JsonOption = False) -> None:
 
 
 @audit_app.command("verify")
-def audit_verify(db: DbOption = None) -> None:
-    """Recompute the audit chain; exit 1 if any row was edited or deleted."""
-    result = audit.verify(guarded(lambda: open_store(db)))
+def audit_verify(
+    against: Annotated[
+        Path | None,
+        typer.Option(
+            help="A signed head saved earlier (from /api/v1/audit/head or 'audit head'): "
+            "check that the log still passes through it.",
+            dir_okay=False,
+        ),
+    ] = None,
+    key: Annotated[
+        str | None,
+        typer.Option(help="The public key to trust for --against (base64, /api/v1/audit/key)."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Recompute the audit chain and check every stored figure against it; exit 1 if a
+    row, a count or a review was changed, added or deleted behind the log's back."""
+    anchor = None
+    if against is not None:
+        try:
+            anchor = checked_head(json.loads(against.read_text(encoding="utf-8")), key)
+        except (OSError, ValueError) as error:
+            typer.echo(f"error: {against}: {error}", err=True)
+            raise typer.Exit(2) from None
+    result = audit.verify(guarded(lambda: open_store(db)), anchor)
     if result.intact:
-        console.print(f"The audit log is intact: {result.rows:,} rows, head {result.head[:16]}…")
+        extends = f"; it extends the head of row {anchor[0]:,}" if anchor else ""
+        console.print(
+            f"The audit log is intact: {result.rows:,} rows, head {result.head[:16]}…, "
+            f"the figures of {result.sources:,} sources as recorded{extends}."
+        )
         return
     for problem in result.problems:
-        typer.echo(f"BROKEN: {problem}", err=True)
+        typer.echo(f"BROKEN: {escape(problem)}", err=True)
     raise typer.Exit(1)
+
+
+@audit_app.command("head")
+def audit_head(db: DbOption = None) -> None:
+    """Print the audit log's head, signed with the store's key (JSON, for observers to keep
+    and later check with 'audit verify --against')."""
+    head = signed_head(guarded(lambda: open_store(db)))
+    typer.echo(json.dumps(head.to_dict(), indent=2))
 
 
 @audit_app.command("show")

@@ -15,6 +15,7 @@ from pathlib import Path
 from tallyroom.publish import pages, tables
 from tallyroom.publish.site import Site, to_json
 from tallyroom.publish.web import create_app
+from tallyroom.store.signing import public_key, signed_head
 
 
 def documents(site: Site, election: str) -> Iterator[tuple[str, Callable[[], bytes]]]:
@@ -25,6 +26,8 @@ def documents(site: Site, election: str) -> Iterator[tuple[str, Callable[[], byt
     schema = create_app(site.engine).openapi()
     yield f"{pages.API}/openapi.json", lambda: to_json(schema)
     yield f"{pages.API}/index.html", lambda: pages.render(site, pages.api_index(schema)).encode()
+    yield f"{pages.API}/audit/head", lambda: to_json(signed_head(site.engine).to_dict())
+    yield f"{pages.API}/audit/key", lambda: to_json(public_key(site.engine))
     for stage in site.stages(election):
         base = pages.api_path(election, stage)
         views = {

@@ -3,7 +3,8 @@
 An ASGI middleware, so it runs before FastAPI reads a body:
 
 * only the real write routes take a method other than GET or HEAD; anything else is the
-  app's 404 or 405, body unread;
+  app's 404 or 405, body unread; the few private read routes (what only admins may see)
+  need a token as the writes do;
 * the bearer token is checked from the headers (one ``Authorization`` header, scheme in
   any case) before a byte of the body is read: no token or a bad one is 401;
 * a body larger than the limit is 413, from its ``Content-Length`` or while it streams;
@@ -124,12 +125,14 @@ class WriteGuard:
         *,
         write_routes: dict[str, re.Pattern[str]],
         authenticate: Authenticate,
+        private_reads: dict[str, re.Pattern[str]] | None = None,
         audit: Audit,
         refusals: Refusals,
         body_limit: int = BODY_LIMIT,
     ) -> None:
         self.app = app
         self.write_routes = write_routes
+        self.private_reads = private_reads or {}
         self.authenticate = authenticate
         self.audit = audit
         self.refusals = refusals
@@ -144,6 +147,14 @@ class WriteGuard:
             await _answer(send, 404, "no such page")
             return
         if scope["method"] in ("GET", "HEAD"):
+            private = next((n for n, rx in self.private_reads.items() if rx.fullmatch(path)), None)
+            if private is not None:
+                user, why = await self._user(scope)
+                if user is None:
+                    self.refusals.add(private, 401)
+                    await _answer(send, 401, why, {"WWW-Authenticate": "Bearer"})
+                    return
+                scope.setdefault("state", {})["user"] = user
             await self.app(scope, receive, send)
             return
         route = next((name for name, rx in self.write_routes.items() if rx.fullmatch(path)), None)

@@ -19,14 +19,16 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from tallyroom.model import CountType, Stage
+from tallyroom.store.review import APPROVED, REJECTED, ReviewError, decide_held, held
 from tallyroom.store.submit import (
     Submission,
     SubmissionError,
     refuse,
     set_stage,
+    status_of,
     submit,
 )
-from tallyroom.store.users import User
+from tallyroom.store.users import Role, User
 
 Count = Annotated[int, Field(strict=True, ge=0, le=100_000_000)]
 Name = Annotated[str, Field(min_length=1, max_length=300)]
@@ -62,6 +64,43 @@ class ReturnOut(BaseModel):
     version: int
     supersedes: int | None
     created: bool
+    held: bool = Field(
+        False,
+        description="A correction that changes an outcome: stored, but counted only once "
+        "a second admin approves it.",
+    )
+    changes: list[str] = Field(
+        default_factory=list, description="What a held correction would change, in words."
+    )
+
+
+class ReviewIn(BaseModel):
+    """An admin's decision on a correction under review."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field("", max_length=1000, description="Why, for the audit log.")
+
+
+class HeldOut(BaseModel):
+    """A correction under review (its figures are not shown)."""
+
+    return_id: int
+    supersedes: int | None
+    contest: str
+    unit: str
+    stage: str
+    count_type: str
+    electorate: int | None
+    submitted_by: str
+    reason: str
+
+
+class ReviewOut(BaseModel):
+    """A decided correction."""
+
+    return_id: int
+    decision: Literal["approved", "rejected"]
 
 
 class StageIn(BaseModel):
@@ -98,6 +137,7 @@ def add_write_routes(
         response_model=ReturnOut,
         responses={
             200: {"model": ReturnOut, "description": "Identical to a stored return"},
+            202: {"model": ReturnOut, "description": "A correction held for a second admin"},
             **_REFUSALS,
         },
     )
@@ -108,9 +148,12 @@ def add_write_routes(
         user: User = Depends(writer),  # noqa: B008 - FastAPI declares dependencies so
         idempotency_key: Annotated[str | None, Header(min_length=1, max_length=200)] = None,
     ) -> Response:
-        """Submit a return. 201 when stored; 200 with the stored version for a repeat of an
-        earlier submission (same body, or same Idempotency-Key); 409 for different figures
-        under a stored return without `supersedes`, or for a closed stage."""
+        """Submit a return. 201 when stored; 202 when it is a correction that would change
+        an outcome (a winner, a party's seats, a referendum's lead): stored but held until
+        a second admin approves it; 200 with the stored version for a repeat of an earlier
+        submission (same body, or same Idempotency-Key); 409 for different figures under a
+        stored return without `supersedes`, for a closed stage, or while a correction of
+        the same return is under review."""
         submission = Submission(
             election=election, idempotency_key=idempotency_key, **body.model_dump()
         )
@@ -125,8 +168,49 @@ def add_write_routes(
             version=stored.version,
             supersedes=stored.supersedes,
             created=stored.created,
+            held=stored.held,
+            changes=list(stored.changes),
         )
-        return JSONResponse(out.model_dump(), status_code=201 if stored.created else 200)
+        return JSONResponse(out.model_dump(), status_code=status_of(stored))
+
+    @app.get(
+        f"{api}/elections/{{election}}/corrections",
+        tags=["returns"],
+        response_model=list[HeldOut],
+        responses={401: {"model": Refused}, 403: {"model": Refused}},
+    )
+    async def get_corrections(election: ElectionId, user: User = Depends(writer)) -> Response:  # noqa: B008
+        """Corrections under review (admins only), oldest first, without their figures."""
+        if user.role is not Role.ADMIN:
+            raise _Refusal(SubmissionError(403, f"{user.name} ({user.role}) may not review"))
+        found = await run_in_threadpool(held, engine, election)
+        return JSONResponse([HeldOut(**vars(h)).model_dump() for h in found])
+
+    @app.post(
+        f"{api}/elections/{{election}}/corrections/{{return_id}}/{{decision}}",
+        tags=["returns"],
+        response_model=ReviewOut,
+        responses=_REFUSALS,
+    )
+    async def post_review(
+        election: ElectionId,
+        return_id: Annotated[int, Path(ge=1, le=10**12)],
+        decision: Literal["approve", "reject"],
+        body: ReviewIn,
+        background: BackgroundTasks,
+        user: User = Depends(writer),  # noqa: B008
+    ) -> ReviewOut:
+        """Approve or reject a correction under review (an admin other than the one who
+        submitted it). An approved correction counts from then on; a rejected one never."""
+        verdict = APPROVED if decision == "approve" else REJECTED
+        try:
+            await run_in_threadpool(
+                decide_held, engine, user, election, return_id, verdict, body.reason
+            )
+        except ReviewError as error:
+            raise _Refusal(error) from None
+        background.add_task(changed)
+        return ReviewOut(return_id=return_id, decision=verdict)
 
     @app.post(
         f"{api}/elections/{{election}}/stages/{{stage}}",
@@ -181,19 +265,28 @@ async def audit_write_refusal(engine: Engine, user: User, path: str, status: int
     )
 
 
+_ELECTION = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
+
+
 def write_routes(api: str) -> dict[str, re.Pattern[str]]:
     """The paths that take writes, for the write guard."""
-    election = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
+    elections = rf"{re.escape(api)}/elections/{_ELECTION}"
     return {
-        "returns": re.compile(rf"{re.escape(api)}/elections/{election}/returns"),
-        "stages": re.compile(rf"{re.escape(api)}/elections/{election}/stages/[a-z-]{{1,20}}"),
+        "returns": re.compile(rf"{elections}/returns"),
+        "stages": re.compile(rf"{elections}/stages/[a-z-]{{1,20}}"),
+        "reviews": re.compile(rf"{elections}/corrections/[0-9]{{1,12}}/[a-z]{{1,10}}"),
     }
+
+
+def private_reads(api: str) -> dict[str, re.Pattern[str]]:
+    """The read paths only authenticated users may see, for the write guard."""
+    return {"corrections": re.compile(rf"{re.escape(api)}/elections/{_ELECTION}/corrections")}
 
 
 class _Refusal(Exception):
     """Carries a refused write's error to the response."""
 
-    def __init__(self, error: SubmissionError) -> None:
+    def __init__(self, error: SubmissionError | ReviewError) -> None:
         super().__init__(str(error))
         self.error = error
 

@@ -31,6 +31,7 @@ from tallyroom.publish.charts import (
     hex_map_svg,
 )
 from tallyroom.publish.site import Site
+from tallyroom.store.review import HeldCorrection
 
 _TEMPLATES = Environment(
     loader=PackageLoader("tallyroom.publish", "templates"),
@@ -123,7 +124,9 @@ def render(site: Site, page: Page, *, live: bool = False) -> str:
     nav: list[tuple[str, str]] = []
     stage_links: list[tuple[str, str, bool]] = []
     progress = None
+    under_review: list[HeldCorrection] = []
     if page.election is not None:
+        under_review = site.under_review(page.election)
         info = site.election(page.election)
         stage = page.stage or site.latest_stage(page.election)
         base = election_path(page.election, stage)
@@ -159,6 +162,8 @@ def render(site: Site, page: Page, *, live: bool = False) -> str:
         stage_name=STAGE_NAMES.get(page.stage, "") if page.stage else "",
         progress=progress,
         live=live,
+        under_review=under_review,
+        audit_head=site.audit_head(),
         generation=site.generation,
         events=f"{API}/elections/{page.election}/events" if page.election else "",
         **context,

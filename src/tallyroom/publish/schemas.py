@@ -326,3 +326,21 @@ class Comparison(_Doc):
     referendums: list[ReferendumChange]
     electors: int | None
     turnout: tuple[float | None, float | None]
+
+
+class AuditHead(_Doc):
+    """The newest audit row's id and hash, signed with the store's Ed25519 key. Keep it:
+    `tallyroom audit verify --against HEAD.json` later proves the log still extends it."""
+
+    last_id: int
+    hash: str
+    algorithm: str
+    public_key: str
+    signature: str
+
+
+class AuditKey(_Doc):
+    """The public key that signs the audit head (raw Ed25519, base64)."""
+
+    algorithm: str
+    public_key: str

@@ -18,16 +18,23 @@ from sqlalchemy import Engine, func, select
 
 from tallyroom.model import Stage
 from tallyroom.publish import tables, views
+from tallyroom.store import audit
 from tallyroom.store import schema as t
+from tallyroom.store.review import HeldCorrection, held
 from tallyroom.tally import ElectionTally, NoReturnsError, tally
 
 T = TypeVar("T")
 
 
 def store_generation(engine: Engine) -> int:
-    """The highest return id in the store: it changes whenever a return is added."""
+    """The highest return id plus the highest review id: both only grow, so the sum
+    changes whenever a return is added or a held correction is decided."""
+    highest = [
+        select(func.coalesce(func.max(table.c.id), 0)).scalar_subquery()
+        for table in (t.vote_return, t.review)
+    ]
     with engine.connect() as conn:
-        return conn.execute(select(func.coalesce(func.max(t.vote_return.c.id), 0))).scalar_one()
+        return sum(conn.execute(select(*highest)).one())
 
 
 def to_json(data: Any) -> bytes:
@@ -102,6 +109,14 @@ class Site:
     def stages(self, election: str) -> list[Stage]:
         """The stages of ``election`` with returns, in count order."""
         return [Stage(s) for s in self.election(election)["stages"]]
+
+    def under_review(self, election: str) -> list[HeldCorrection]:
+        """The corrections of ``election`` held for a second admin (figures not shown)."""
+        return self.memo(("under-review", election), lambda: held(self.engine, election))
+
+    def audit_head(self) -> tuple[int, str]:
+        """The audit log's newest row id and hash when this generation was read."""
+        return self.memo("audit-head", lambda: audit.head(self.engine))
 
     def progress(self, election: str, stage: Stage) -> dict[str, Any]:
         """How many reporting places are in at ``stage``."""

@@ -41,11 +41,17 @@ from tallyroom import __version__
 from tallyroom.model import Stage
 from tallyroom.publish import pages, schemas, tables, views
 from tallyroom.publish.guard import BODY_LIMIT, Refusals, WriteGuard
-from tallyroom.publish.intake import add_write_routes, audit_write_refusal, write_routes
+from tallyroom.publish.intake import (
+    add_write_routes,
+    audit_write_refusal,
+    private_reads,
+    write_routes,
+)
 from tallyroom.publish.site import Site, to_json
 from tallyroom.publish.views import UnknownElectorateError
 from tallyroom.rules.errors import UnknownChoiceError
 from tallyroom.store.database import open_store
+from tallyroom.store.signing import public_key, signed_head
 from tallyroom.store.users import authenticate
 from tallyroom.tally import NoReturnsError, UnknownElectionError
 
@@ -238,6 +244,7 @@ def create_app(engine: Engine, body_limit: int = BODY_LIMIT) -> FastAPI:
     app.add_middleware(
         WriteGuard,
         write_routes=write_routes(API),
+        private_reads=private_reads(API),
         authenticate=lambda token: run_in_threadpool(authenticate, engine, token),
         audit=lambda user, path, status, why: audit_write_refusal(engine, user, path, status, why),
         refusals=app.state.refusals,
@@ -402,6 +409,18 @@ def create_app(engine: Engine, body_limit: int = BODY_LIMIT) -> FastAPI:
                     yield ": still here\n\n"
 
         return StreamingResponse(stream(), media_type="text/event-stream", headers=_NO_STORE)
+
+    @app.get(f"{API}/audit/head", tags=["audit"], response_model=schemas.AuditHead)
+    async def audit_head() -> Response:
+        """The audit log's head now, signed. Observers save it; a later
+        `tallyroom audit verify --against` proves the log was not rewritten or cut short."""
+        head = await run_in_threadpool(signed_head, engine)
+        return JSONResponse(head.to_dict(), headers=_NO_STORE)
+
+    @app.get(f"{API}/audit/key", tags=["audit"], response_model=schemas.AuditKey)
+    async def audit_key() -> dict[str, str]:
+        """The public key that signs the audit head."""
+        return await run_in_threadpool(public_key, engine)
 
     @app.get("/healthz", tags=["service"])
     async def healthz() -> dict[str, str]:

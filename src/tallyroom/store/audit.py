@@ -5,6 +5,13 @@ previous hash; ``audit_head`` holds the newest id and hash. Editing a row change
 hash; deleting one breaks the link from the next row (or, at the end, the head). Rows
 are appended inside the transaction of the write they record, after locking the head,
 so the log's order is the order in which writes committed.
+
+The log also covers the results: the row of every accepted import or submission carries
+a digest of the figures it stored (:func:`figures`, one per contest of its source), and
+every review decision has its row, so :func:`verify` finds a count edited, a return or a
+decision added, or a held correction released, behind the log's back. A head published
+earlier (signed, :mod:`tallyroom.store.signing`) anchors the chain: :func:`verify` with
+``against`` proves the log still extends it, so a chain rewritten or cut short is found.
 """
 
 from __future__ import annotations
@@ -48,6 +55,13 @@ def lock(conn: Connection) -> tuple[int, str]:
     return head.last_id, head.hash
 
 
+def head(engine: Engine) -> tuple[int, str]:
+    """The newest row's id and hash (unsigned; :mod:`tallyroom.store.signing` signs it)."""
+    with engine.connect() as conn:
+        row = conn.execute(select(t.audit_head).where(t.audit_head.c.id == 1)).one()
+    return row.last_id, row.hash
+
+
 def append(conn: Connection, entry: Entry, head: tuple[int, str]) -> tuple[int, str]:
     """Add ``entry`` after ``head`` (from :func:`lock` or a previous append)."""
     last_id, previous = head
@@ -79,6 +93,29 @@ def record(engine: Engine, entry: Entry) -> None:
         append(conn, entry, lock(conn))
 
 
+def figures(conn: Connection, source_id: int) -> dict[str, str]:
+    """A digest of every return ``source_id`` stored, per contest code: each version's
+    unit, stage, count type, version, informal votes, whether it is held, and its counts."""
+    r, c, u, v = t.vote_return, t.contest, t.unit, t.vote_count
+    fields = (r.c.stage, r.c.count_type, r.c.version, r.c.informal, r.c.held)
+    rows = conn.execute(
+        select(c.c.code, u.c.code, *fields, v.c.choice_id, v.c.votes)
+        .select_from(r)
+        .join(c, r.c.contest_id == c.c.id)
+        .join(u, r.c.unit_id == u.c.id)
+        .outerjoin(v, v.c.return_id == r.c.id)
+        .where(r.c.source_id == source_id)
+        .order_by(c.c.code, r.c.id, v.c.choice_id)
+    )
+    digests: dict[str, Any] = {}
+    for contest, *fields in rows:
+        digest = digests.get(contest)
+        if digest is None:
+            digest = digests[contest] = hashlib.sha256()
+        digest.update(("\x1f".join(map(str, fields)) + "\n").encode())
+    return {contest: d.hexdigest()[:32] for contest, d in digests.items()}
+
+
 def _hash(row: dict[str, Any]) -> str:
     fields = {k: row[k] for k in sorted(row) if k not in ("hash", "previous")}
     text = row["previous"] + "\n" + json.dumps(fields, ensure_ascii=False, sort_keys=True)
@@ -87,27 +124,34 @@ def _hash(row: dict[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class Verification:
-    """What :func:`verify` found: rows checked and every break in the chain."""
+    """What :func:`verify` found: rows checked, the head, and every problem."""
 
     rows: int
     head: str
     problems: tuple[str, ...]
+    last_id: int = 0
+    sources: int = 0
+    """stored sources whose figures were checked against the log"""
 
     @property
     def intact(self) -> bool:
-        """True when every row and link checks out."""
+        """True when every row, link and stored figure checks out."""
         return not self.problems
 
 
-def verify(engine: Engine) -> Verification:
-    """Recompute the chain from the first row to the head."""
+def verify(engine: Engine, against: tuple[int, str] | None = None) -> Verification:
+    """Recompute the chain from the first row to the head, then every stored source's
+    figures and every review against the rows that recorded them; with ``against`` (a
+    head published earlier: row id and hash), check the chain still passes through it."""
     problems = []
     previous, expected_id = GENESIS, 1
+    audited: dict[int, tuple[int, dict[str, str]]] = {}
+    reviews: set[tuple[int, str]] = set()
+    passed = against is None
     with engine.connect() as conn:
         head = conn.execute(select(t.audit_head).where(t.audit_head.c.id == 1)).one()
-        rows = conn.execute(select(t.audit_log).order_by(t.audit_log.c.id))
         count = 0
-        for row in rows:
+        for row in conn.execute(select(t.audit_log).order_by(t.audit_log.c.id)):
             count += 1
             data = row._asdict()
             if row.id != expected_id:
@@ -116,13 +160,73 @@ def verify(engine: Engine) -> Verification:
                 problems.append(f"row {row.id}: does not follow the row before it")
             if _hash(data) != row.hash:
                 problems.append(f"row {row.id}: its contents do not match its hash (edited)")
+            if against is not None and row.id == against[0]:
+                passed = row.hash == against[1]
+            _note_write(row, audited, reviews)
             previous, expected_id = row.hash, row.id + 1
-    if head.last_id != expected_id - 1 or head.hash != previous:
-        problems.append(
-            f"the head names row {head.last_id} but the log ends at row {expected_id - 1} "
-            "(rows deleted from the end, or the head edited)"
+        if head.last_id != expected_id - 1 or head.hash != previous:
+            problems.append(
+                f"the head names row {head.last_id} but the log ends at row {expected_id - 1} "
+                "(rows deleted from the end, or the head edited)"
+            )
+        if not passed:
+            problems.append(_unanchored(against, expected_id - 1))
+        sources = conn.execute(select(t.source.c.id, t.source.c.name).order_by(t.source.c.id))
+        checked = 0
+        for source_id, name in sources.all():
+            checked += 1
+            problems.extend(_source_problems(conn, source_id, name, audited.get(source_id)))
+        for return_id, decision in conn.execute(select(t.review.c.return_id, t.review.c.decision)):
+            if (return_id, decision) not in reviews:
+                problems.append(
+                    f"return {return_id}: {decision} by a review the log does not record"
+                )
+    return Verification(count, head.hash, tuple(problems), head.last_id, checked)
+
+
+def _note_write(row: Any, audited: dict, reviews: set) -> None:
+    """Remember what an accepted row says was stored: a source's figures, a review."""
+    if row.outcome not in ("accepted", "held"):
+        return
+    try:
+        detail = json.loads(row.detail)
+    except ValueError:
+        return
+    if isinstance(detail.get("source_id"), int) and isinstance(detail.get("figures"), dict):
+        audited[detail["source_id"]] = (row.id, detail["figures"])
+    if row.action.startswith("review-") and isinstance(detail.get("return_id"), int):
+        reviews.add((detail["return_id"], str(detail.get("decision"))))
+
+
+def _unanchored(against: tuple[int, str] | None, last: int) -> str:
+    """Why the chain does not pass through the published head ``against``."""
+    assert against is not None
+    row, digest = against
+    if row > last:
+        return (
+            f"the log ends at row {last}, before the published head (row {row}): "
+            "rows were cut from the end"
         )
-    return Verification(count, head.hash, tuple(problems))
+    return (
+        f"row {row} no longer has the published hash {digest[:16]}…: the chain was "
+        "rewritten since that head was published"
+    )
+
+
+def _source_problems(
+    conn: Connection, source_id: int, name: str, audited: tuple[int, dict[str, str]] | None
+) -> list[str]:
+    """Where the stored figures of one source differ from what the log recorded."""
+    if audited is None:
+        return [f"source {source_id} ({name}): stored, but no accepted write in the log"]
+    row, recorded = audited
+    stored = figures(conn, source_id)
+    return [
+        f"source {source_id} ({name}), {contest}: the stored figures differ from those "
+        f"recorded at row {row} (changed behind the log's back)"
+        for contest in sorted(set(stored) | set(recorded))
+        if stored.get(contest) != recorded.get(contest)
+    ]
 
 
 def entries(engine: Engine, election: str, electorate: int | None = None) -> list[dict[str, Any]]:

@@ -105,6 +105,17 @@ def writing(engine: Engine) -> Iterator[Connection]:
         yield conn
 
 
+@contextmanager
+def reading(store: Engine | Connection) -> Iterator[Connection]:
+    """A connection to read from: ``store`` itself when it is one (its transaction sees
+    its own writes), else a new connection of the engine."""
+    if isinstance(store, Connection):
+        yield store
+        return
+    with store.connect() as conn:
+        yield conn
+
+
 def _sqlite_pragmas(connection, _record) -> None:
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")

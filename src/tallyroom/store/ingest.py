@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Engine, Table, and_, func, insert, select
+from sqlalchemy import Connection, Engine, Table, func, insert, select
 
 from tallyroom.model import RETURN_KEY, Dataset, ReturnTable
 from tallyroom.store import audit
@@ -37,6 +37,8 @@ from tallyroom.store.versions import (
     Verdict,
     current_problems,
     decide,
+    is_latest,
+    pending,
 )
 
 _CHUNK = 20_000
@@ -215,8 +217,9 @@ def _ingest_one(
     force: bool,
     progress: Callable[[int], None] | None,
     ceiling: int = UNIT_CEILING,
-) -> dict[str, int] | None:
-    """Store one election's dataset; ``None`` if this source was imported for it before."""
+) -> dict[str, Any] | None:
+    """Store one election's dataset; ``None`` if this source was imported for it before.
+    What it stored is counted, with the source's id and the digest of its figures."""
     election_id = dataset.election.id
     seen = conn.execute(
         select(t.source.c.id).where(
@@ -271,7 +274,7 @@ def _ingest_one(
         if progress:
             progress(chunk.height)
     _check_current(conn, heads, ceiling)
-    return report
+    return {**report, "source_id": source_id, "figures": audit.figures(conn, source_id)}
 
 
 def _check_current(conn: Connection, heads: pl.DataFrame, ceiling: int) -> None:
@@ -356,10 +359,9 @@ def _versions(
     versions, unchanged = {}, set()
     for *key, informal, where, contest, unit in colliding:
         key = tuple(key)
-        previous = stored[key]
         try:
             decision = decide(
-                Latest(previous.id, previous.version, (previous.counts, previous.informal)),
+                stored[key],
                 ({c: v for c, v in mine[key].items() if v}, informal),
                 supersedes=None,
                 reason=reason,
@@ -367,6 +369,8 @@ def _versions(
                 how_to_correct="import with --replace --reason to store a new version",
             )
         except ConflictError as error:
+            if stored[key].pending is not None:
+                raise StoreError(f"{where}: {contest} at {unit}: {error}") from None
             raise ReplaceRequiredError(
                 f"{where}: {contest} at {unit} ({key[2]}, {key[3]}) differs from the stored "
                 "return; import with --replace --reason to store a new version"
@@ -540,54 +544,24 @@ def _choice_ids(conn: Connection, election_id: str) -> dict[tuple[str, str], int
     return {(code, name): choice_id for code, name, choice_id in conn.execute(query)}
 
 
-@dataclass(frozen=True)
-class _Stored:
-    id: int
-    version: int
-    informal: int
-    counts: dict[int, int]
-
-
-def _latest_versions(conn: Connection, contest_ids: set[int]) -> dict[tuple, _Stored]:
-    """The latest stored version of every return of these contests, with its counts."""
+def _latest_versions(conn: Connection, contest_ids: set[int]) -> dict[tuple, Latest]:
+    """The latest counted version of every return of these contests, with its counts, the
+    highest version stored and any correction under review."""
     if not contest_ids:
         return {}
     r = t.vote_return
-    latest = (
-        select(
-            r.c.contest_id,
-            r.c.unit_id,
-            r.c.stage,
-            r.c.count_type,
-            func.max(r.c.version).label("version"),
-        )
-        .where(r.c.contest_id.in_(contest_ids))
-        .group_by(r.c.contest_id, r.c.unit_id, r.c.stage, r.c.count_type)
-        .subquery()
-    )
-    rows = conn.execute(
-        select(
-            r.c.id,
-            r.c.contest_id,
-            r.c.unit_id,
-            r.c.stage,
-            r.c.count_type,
-            r.c.version,
-            r.c.informal,
-        ).join(
-            latest,
-            and_(
-                r.c.contest_id == latest.c.contest_id,
-                r.c.unit_id == latest.c.unit_id,
-                r.c.stage == latest.c.stage,
-                r.c.count_type == latest.c.count_type,
-                r.c.version == latest.c.version,
-            ),
-        )
-    ).all()
-    if not rows:
+    key = (r.c.contest_id, r.c.unit_id, r.c.stage, r.c.count_type)
+    mine = r.c.contest_id.in_(contest_ids)
+    rows = conn.execute(select(r.c.id, *key, r.c.version, r.c.informal).where(mine, is_latest()))
+    latest = {tuple(row[1:5]): row for row in rows}
+    if not latest:
         return {}
-    counts: dict[int, dict[int, int]] = {row.id: {} for row in rows}
+    top = dict(
+        (tuple(k), v)
+        for *k, v in conn.execute(select(*key, func.max(r.c.version)).where(mine).group_by(*key))
+    )
+    held = {tuple(k): v for *k, v in conn.execute(select(*key, r.c.id).where(mine, pending(r)))}
+    counts: dict[int, dict[int, int]] = {row.id: {} for row in latest.values()}
     query = (
         select(t.vote_count)
         .join(r, r.c.id == t.vote_count.c.return_id)
@@ -597,8 +571,6 @@ def _latest_versions(conn: Connection, contest_ids: set[int]) -> dict[tuple, _St
         if return_id in counts and votes:
             counts[return_id][choice_id] = votes
     return {
-        (row.contest_id, row.unit_id, row.stage, row.count_type): _Stored(
-            row.id, row.version, row.informal, counts[row.id]
-        )
-        for row in rows
+        k: Latest(row.id, row.version, (counts[row.id], row.informal), top[k], held.get(k))
+        for k, row in latest.items()
     }

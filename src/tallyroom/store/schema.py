@@ -109,8 +109,12 @@ vote_return = Table(
     Column("source_id", Integer, ForeignKey("source.id"), nullable=False),
     Column("informal", Integer, nullable=False),
     Column("reason", String(1000), nullable=False, default=""),
+    Column("held", Integer, nullable=False, server_default="0"),
+    Column("submitted_by", String(100), nullable=False, server_default=""),
     UniqueConstraint("contest_id", "unit_id", "stage", "count_type", "version"),
 )
+"""A return version. One that is ``held`` (a correction that would change an outcome)
+counts only once a ``review`` approves it."""
 
 vote_count = Table(
     "vote_count",
@@ -121,6 +125,18 @@ vote_count = Table(
     ForeignKeyConstraint(["return_id"], ["vote_return.id"]),
     sqlite_with_rowid=False,  # one clustered B-tree: the biggest table, written in bulk
 )
+
+review = Table(
+    "review",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("return_id", Integer, ForeignKey("vote_return.id"), nullable=False, unique=True),
+    Column("decision", String(16), nullable=False),
+    Column("reviewer", String(100), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("reason", String(1000), nullable=False, server_default=""),
+)
+"""A second admin's decision on a held return: ``approved`` (it counts) or ``rejected``."""
 
 Index("vote_return_stage", vote_return.c.stage, vote_return.c.contest_id)
 
@@ -189,3 +205,12 @@ audit_head = Table(
 )
 """One row: the id and hash of the newest audit row. Writers lock it, which puts audit
 rows (and the writes they record) in one order."""
+
+store_key = Table(
+    "store_key",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("private_pem", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+"""One row: the Ed25519 key that signs the published audit head, made on first use."""

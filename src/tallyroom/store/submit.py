@@ -10,7 +10,10 @@ stored one at a time, in the order of the audit log, on SQLite and PostgreSQL al
   it ``supersedes`` (the latest) and gives a reason; it is then the next version;
 * a return that would count votes twice (overlapping count types at one unit, or an
   electorate reported both as a whole and by voting place) or implausible figures are a
-  conflict. These rules are :mod:`tallyroom.store.versions`', shared with imports.
+  conflict. These rules are :mod:`tallyroom.store.versions`', shared with imports;
+* a correction that would change an outcome (a winner, a party's seats, a referendum's
+  lead) is stored *held* and counts only once a second admin approves it
+  (:mod:`tallyroom.store.review`).
 
 Every outcome, refusals included, is written to the audit log. A refusal changes nothing
 else.
@@ -24,21 +27,24 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from tallyroom.model import CountType, Stage
-from tallyroom.store import audit
+from tallyroom.store import audit, review
 from tallyroom.store import schema as t
 from tallyroom.store.database import writing
 from tallyroom.store.users import Role, User
 from tallyroom.store.versions import (
     UNIT_CEILING,
     ConflictError,
+    Decision,
     InvalidWriteError,
     Latest,
     Verdict,
     current_problems,
     decide,
+    is_latest,
+    pending,
 )
 
 ACTION = "submit-return"
@@ -79,6 +85,13 @@ class Stored:
     created: bool
     """False when an identical submission was stored before"""
     supersedes: int | None = None
+    held: bool = False
+    """True for a correction that changes an outcome: it counts once a second admin
+    approves it"""
+    changes: tuple[str, ...] = ()
+    """what a held correction would change, in words"""
+    source_id: int | None = None
+    """the source a new version was stored under (``None`` for a repeat)"""
 
 
 class SubmissionError(Exception):
@@ -98,29 +111,64 @@ def submit(
         with writing(engine) as conn:
             head = audit.lock(conn)
             electorate, stored = _store(conn, user, submission, ceiling)
+            outcome = "held" if stored.held else "accepted" if stored.created else "duplicate"
             audit.append(
                 conn,
                 audit.Entry(
                     user.name,
                     ACTION,
-                    "accepted" if stored.created else "duplicate",
-                    201 if stored.created else 200,
+                    outcome,
+                    status_of(stored),
                     submission.election,
                     electorate,
                     {
                         **submission.payload(),
                         "return_id": stored.return_id,
                         "version": stored.version,
+                        **({"changes": list(stored.changes)} if stored.held else {}),
+                        **_covered(conn, stored.source_id),
                     },
                 ),
                 head,
             )
         return stored
     except SubmissionError as error:
+        if electorate is None:
+            electorate = _electorate_of(engine, submission)
         refuse(
             engine, user.name, ACTION, error, submission.election, electorate, submission.payload()
         )
         raise
+
+
+def _electorate_of(engine: Engine, s: Submission) -> int | None:
+    """The electorate a refused submission was about, if its contest or unit names one."""
+    with engine.connect() as conn:
+        for table, code in ((t.contest, s.contest), (t.unit, s.unit)):
+            number = conn.execute(
+                select(table.c.electorate).where(
+                    table.c.election_id == s.election, table.c.code == code
+                )
+            ).scalar()
+            if number is not None:
+                return number
+    return None
+
+
+def _covered(conn: Connection, source_id: int | None) -> dict[str, Any]:
+    """What the audit row of a new version records of its figures (see
+    :func:`tallyroom.store.audit.figures`)."""
+    if source_id is None:
+        return {}
+    return {"source_id": source_id, "figures": audit.figures(conn, source_id)}
+
+
+def status_of(stored: Stored) -> int:
+    """The HTTP status of a stored submission: 201 stored, 202 held for review, 200 a
+    repeat of what was stored."""
+    if not stored.created:
+        return 200
+    return 202 if stored.held else 201
 
 
 def refuse(
@@ -197,7 +245,9 @@ def _store(conn: Connection, user: User, s: Submission, ceiling: int) -> tuple[i
     if seen is not None:  # a repeat: answered even after its stage has closed
         if tuple(seen[3:]) != key or _figures(conn, seen.id) != wanted:
             raise SubmissionError(422, "Idempotency-Key: already used for a different return")
-        return unit.electorate, Stored(seen.id, seen.version, False, seen.supersedes)
+        return unit.electorate, Stored(
+            seen.id, seen.version, False, seen.supersedes, held=_still_held(conn, seen.id)
+        )
     status = conn.execute(
         select(t.stage_status.c.status).where(
             t.stage_status.c.election_id == s.election, t.stage_status.c.stage == s.stage.value
@@ -205,26 +255,79 @@ def _store(conn: Connection, user: User, s: Submission, ceiling: int) -> tuple[i
     ).scalar()
     if status == "closed":
         raise SubmissionError(409, f"stage: the {s.stage} stage of {s.election} is closed")
-    row = conn.execute(
-        select(r.c.id, r.c.version, r.c.supersedes)
-        .where(*(column == value for column, value in zip(_KEY, key, strict=True)))
-        .order_by(r.c.version.desc())
-    ).first()
-    latest = None if row is None else Latest(row.id, row.version, _figures(conn, row.id))
+    latest = _latest(conn, key)
     try:
         decision = decide(
             latest,
             wanted,
             supersedes=s.supersedes,
             reason=s.reason,
-            how_to_correct=f"to correct it, send supersedes: {row.id if row else 0} and a reason",
+            how_to_correct="to correct it, send supersedes: "
+            f"{latest.id if latest else 0} and a reason",
         )
     except ConflictError as error:
         raise SubmissionError(409, str(error)) from None
     except InvalidWriteError as error:
         raise SubmissionError(422, str(error)) from None
     if decision.verdict is Verdict.DUPLICATE:
-        return unit.electorate, Stored(row.id, row.version, False, row.supersedes)
+        assert latest is not None
+        return unit.electorate, Stored(latest.id, latest.version, False, latest.supersedes)
+    correcting = decision.verdict is Verdict.CORRECTION
+    before = review.outcome(conn, s.election, s.stage) if correcting else None
+    source_id, return_id = _insert(conn, user, s, key, key_hash, decision, choices)
+    place = contest.electorate if contest.electorate is not None else unit.electorate
+    for problem in current_problems(conn, [contest.id], [s.stage.value], ceiling, place):
+        if problem.return_id == return_id:
+            raise SubmissionError(409, problem.message)
+    changed: list[str] = []
+    if before is not None:
+        after = review.outcome(conn, s.election, s.stage)
+        changed = review.changes(before, after, review.electorate_names(conn, s.election))
+        if changed:
+            conn.execute(update(r).where(r.c.id == return_id).values(held=1))
+    return unit.electorate, Stored(
+        return_id,
+        decision.version,
+        True,
+        decision.supersedes,
+        bool(changed),
+        tuple(changed),
+        source_id,
+    )
+
+
+def _latest(conn: Connection, key: tuple) -> Latest | None:
+    """The latest counted version of a return key, with the highest version stored and
+    any correction of it under review."""
+    r = t.vote_return
+    same_key = [column == value for column, value in zip(_KEY, key, strict=True)]
+    row = conn.execute(
+        select(r.c.id, r.c.version, r.c.supersedes).where(*same_key, is_latest())
+    ).first()
+    if row is None:
+        return None
+    top = conn.execute(select(func.max(r.c.version)).where(*same_key)).scalar_one()
+    held = conn.execute(select(r.c.id).where(*same_key, pending(r))).scalar()
+    return Latest(row.id, row.version, _figures(conn, row.id), top, held, row.supersedes)
+
+
+def _still_held(conn: Connection, return_id: int) -> bool:
+    """Whether ``return_id`` is held and no admin has decided it yet."""
+    r = t.vote_return
+    return conn.execute(select(r.c.id).where(r.c.id == return_id, pending(r))).first() is not None
+
+
+def _insert(
+    conn: Connection,
+    user: User,
+    s: Submission,
+    key: tuple,
+    key_hash: str,
+    decision: Decision,
+    choices: dict[str, int],
+) -> tuple[int, int]:
+    """Store the submission as a new return version with a source of its own; returns
+    the source's id and the return's."""
     source_id = conn.execute(
         insert(t.source).returning(t.source.c.id),
         {
@@ -236,18 +339,20 @@ def _store(conn: Connection, user: User, s: Submission, ceiling: int) -> tuple[i
             "reason": s.reason,
         },
     ).scalar_one()
+    contest_id, unit_id, stage, count_type = key
     return_id = conn.execute(
         insert(t.vote_return).returning(t.vote_return.c.id),
         {
-            "contest_id": contest.id,
-            "unit_id": unit.id,
-            "stage": s.stage.value,
-            "count_type": s.count_type.value,
+            "contest_id": contest_id,
+            "unit_id": unit_id,
+            "stage": stage,
+            "count_type": count_type,
             "version": decision.version,
             "supersedes": decision.supersedes,
             "source_id": source_id,
             "informal": s.informal,
             "reason": s.reason,
+            "submitted_by": user.name,
         },
     ).scalar_one()
     if s.counts:
@@ -258,11 +363,7 @@ def _store(conn: Connection, user: User, s: Submission, ceiling: int) -> tuple[i
                 for name, votes in s.counts.items()
             ],
         )
-    place = contest.electorate if contest.electorate is not None else unit.electorate
-    for problem in current_problems(conn, [contest.id], [s.stage.value], ceiling, place):
-        if problem.return_id == return_id:
-            raise SubmissionError(409, problem.message)
-    return unit.electorate, Stored(return_id, decision.version, True, decision.supersedes)
+    return source_id, return_id
 
 
 _KEY = (

@@ -73,12 +73,18 @@ class Verdict(StrEnum):
 
 @dataclass(frozen=True)
 class Latest:
-    """The latest stored version of a return key, with its figures (zeros left out)."""
+    """The latest counted version of a return key, with its figures (zeros left out)."""
 
     id: int
     version: int
     figures: tuple[dict[int, int], int]
     """votes by choice id, and informal votes"""
+    top: int = 0
+    """the highest version stored for the key, counted or not (held, rejected)"""
+    pending: int | None = None
+    """the id of a correction of this key still under review, if any"""
+    supersedes: int | None = None
+    """the version this one corrected, if it is a correction"""
 
 
 @dataclass(frozen=True)
@@ -100,16 +106,22 @@ def decide(
     how_to_correct: str = "",
 ) -> Decision:
     """Decide a return against ``latest``. A correction names the latest version it
-    ``supersedes`` (API) or is made under ``replace`` (imports), and must give a reason."""
+    ``supersedes`` (API) or is made under ``replace`` (imports), and must give a reason;
+    while another correction of the key is under review, none is taken."""
     if latest is None:
         if supersedes is not None:
             raise ConflictError(
                 f"supersedes: {supersedes} is not the latest version (latest: none)"
             )
         return Decision(Verdict.NEW, 1)
+    if latest.figures == figures and (replace or supersedes is None):
+        return Decision(Verdict.DUPLICATE, latest.version, None)
+    if latest.pending is not None:
+        raise ConflictError(
+            f"a correction of this return (id {latest.pending}) is under review: it must be "
+            "approved or rejected first"
+        )
     if supersedes is None and not replace:
-        if latest.figures == figures:
-            return Decision(Verdict.DUPLICATE, latest.version, None)
         raise ConflictError(
             f"this return is stored (id {latest.id}, version {latest.version}) with other "
             f"figures; {how_to_correct}"
@@ -118,11 +130,9 @@ def decide(
         raise ConflictError(
             f"supersedes: {supersedes} is not the latest version (latest: id {latest.id})"
         )
-    if replace and latest.figures == figures:
-        return Decision(Verdict.DUPLICATE, latest.version, None)
     if not reason.strip():
         raise InvalidWriteError("reason: a correction must say why")
-    return Decision(Verdict.CORRECTION, latest.version + 1, latest.id)
+    return Decision(Verdict.CORRECTION, max(latest.version, latest.top) + 1, latest.id)
 
 
 @dataclass(frozen=True)
@@ -176,17 +186,36 @@ def electorate_problem(where: str, votes: int, electors: int | None) -> str | No
     return None
 
 
+def counted(table=t.vote_return):
+    """SQL: a row of ``table`` (``vote_return`` or an alias) whose figures count: not held
+    for review, or held and approved."""
+    return or_(
+        table.c.held == 0,
+        exists().where(t.review.c.return_id == table.c.id, t.review.c.decision == "approved"),
+    )
+
+
+def pending(table=t.vote_return):
+    """SQL: a row of ``table`` held for review that no admin has decided yet."""
+    return and_(table.c.held != 0, ~exists().where(t.review.c.return_id == table.c.id))
+
+
 def is_latest():
-    """SQL: a ``vote_return`` row that counts — no later version of its key is stored."""
+    """SQL: a ``vote_return`` row that counts — counted, and no later counted version of
+    its key is stored."""
     r, newer = t.vote_return, aliased(t.vote_return)
-    return ~exists().where(
-        and_(
-            newer.c.contest_id == r.c.contest_id,
-            newer.c.unit_id == r.c.unit_id,
-            newer.c.stage == r.c.stage,
-            newer.c.count_type == r.c.count_type,
-            newer.c.version > r.c.version,
-        )
+    return and_(
+        counted(r),
+        ~exists().where(
+            and_(
+                newer.c.contest_id == r.c.contest_id,
+                newer.c.unit_id == r.c.unit_id,
+                newer.c.stage == r.c.stage,
+                newer.c.count_type == r.c.count_type,
+                newer.c.version > r.c.version,
+                counted(newer),
+            )
+        ),
     )
 
 
