@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import shlex
 import socket
+from itertools import combinations
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,13 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from tallyroom.cli import app
+from tallyroom.model import Stage
+from tallyroom.publish import views
+from tallyroom.publish.charts import Bar, bars_svg, diverging_colour
+from tallyroom.publish.colours import delta_e, difference
 from tallyroom.publish.web import create_app
 from tallyroom.store.database import open_store
+from tallyroom.tally import tally
 from webhelp import nz2020_store
 
 runner = CliRunner()
@@ -369,3 +375,54 @@ def test_every_help() -> None:
         done = runner.invoke(app, [*path, "--help"], env={"COLUMNS": "100"})
         assert done.exit_code == 0 and "Usage: " in done.stdout, (path, done.output)
         assert "<bool>" not in done.stdout, path
+
+
+# --- colours --------------------------------------------------------------------------
+
+SHARMA_PAIRS = [
+    ((50.0, 2.6772, -79.7751), (50.0, 0.0, -82.7485), 2.0425),
+    ((50.0, -1.3802, -84.2814), (50.0, 0.0, -82.7485), 1.0),
+    ((50.0, 2.5, 0.0), (73.0, 25.0, -18.0), 27.1492),
+    ((50.0, 2.5, 0.0), (50.0, 0.0, -2.5), 4.3065),
+    ((2.0776, 0.0795, -1.135), (0.9033, -0.0636, -0.5514), 0.9082),
+    ((60.2574, -34.0099, 36.2677), (60.4626, -34.1751, 39.4387), 1.2644),
+]
+"""pairs from Sharma, Wu and Dalal's CIEDE2000 test data, with their ΔE00"""
+MIN_PARTY_DIFFERENCE = 20.0
+"""ΔE00 that any two parties with seats must differ by (about 1 is just noticeable)"""
+
+
+@pytest.mark.parametrize(("first", "second", "expected"), SHARMA_PAIRS)
+def test_ciede2000_matches_the_published_test_data(
+    first: tuple[float, float, float], second: tuple[float, float, float], expected: float
+) -> None:
+    assert round(delta_e(first, second), 4) == expected
+    assert round(delta_e(second, first), 4) == expected
+
+
+def test_parties_with_seats_have_distinct_colours(demo: str) -> None:
+    engine = open_store(demo)
+    palette = views.colours(engine, "nz-2020")
+    for stage in (Stage.PRELIMINARY, Stage.OFFICIAL):
+        won = [p for p, n in tally(engine, "nz-2020", stage).seats().seats().items() if n]
+        pairs = [(a, b, difference(palette[a], palette[b])) for a, b in combinations(won, 2)]
+        closest = min(pairs, key=lambda pair: pair[2])
+        print(f"{stage}: closest colours {closest[0]} / {closest[1]}: ΔE00 {closest[2]:.1f}")
+        assert closest[2] >= MIN_PARTY_DIFFERENCE, closest
+
+
+def test_hemicycle_in_political_order(client: TestClient) -> None:
+    page = client.get("/elections/nz-2020/official/").text
+    seated = re.findall(r'<g fill="[^"]+"><title>([^:<]+): \d+</title>', page)
+    assert seated == ["Green Party", "Labour Party", "Māori Party", "National Party",
+                      "ACT New Zealand"]  # fmt: skip
+
+
+def test_alike_colours_are_told_apart() -> None:
+    svg = bars_svg([Bar("NZ First", 2.6, "#000000"), Bar("Māori", 1.2, "#181415")], title="t")
+    assert 'fill="#000000"' in svg and 'fill="url(#alike-181415)"' in svg
+
+
+def test_map_classes_tell_45_from_52_percent() -> None:
+    assert difference(diverging_colour(45.0), diverging_colour(52.0)) >= 20
+    assert diverging_colour(49.9) != diverging_colour(50.0)

@@ -9,7 +9,8 @@ Reads, with tallyroom's own importers (so every total row is reconciled):
 * official candidate votes: ``official/2020/candidate-votes-by-voting-place-N.csv``,
   summed per electorate into ordinary (advance, election-day, small places) and special;
 * the referendums: ``2020/referendum-results-by-electorate.xlsx`` (areas and specials);
-* electorate codes, regions and hexagon positions, and party colours: ``map/``.
+* electorate codes, regions and hexagon positions, and party colours: ``map/``, with
+  the parties' short names, seating order and distinct colours from ``nz_parties.csv``.
 
 Election-night candidate names are the shortened ones of the tidy file ("MELLOW, Emma");
 they are mapped to the official full names by electorate and party. The tidy file omits
@@ -118,11 +119,28 @@ def _with_map(electorates: list[Electorate], path: Path) -> list[Electorate]:
     ]
 
 
+PARTY_STYLE = Path(__file__).with_name("nz_parties.csv")
+"""the parties' short names, where the House seats them (left to right), and their own
+colours where the map file's would be too alike (its Green is close to the black of the
+Māori Party and NZ First)"""
+
+
 def _with_colours(parties: list[Party], path: Path) -> list[Party]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         colours = {r["Party"]: r["party_colour"] for r in csv.DictReader(handle)}
+    with PARTY_STYLE.open(encoding="utf-8", newline="") as handle:
+        style = {r["name"]: r for r in csv.DictReader(handle)}
     return [
-        Party(p.name, p.short_name, c if len(c := colours.get(p.name, "")) > 1 else "")
+        Party(
+            p.name,
+            style[p.name]["short_name"] if p.name in style else p.short_name,
+            style[p.name]["colour"]
+            if p.name in style
+            else c
+            if len(c := colours.get(p.name, "")) > 1
+            else "",
+            float(style[p.name]["position"]) if p.name in style else None,
+        )
         for p in parties
     ]
 

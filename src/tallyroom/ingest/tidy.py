@@ -12,7 +12,8 @@ is written in it. ``docs/tidy-format.md`` describes it with an example.
     ``number,name,roll,code,region,hex_u,hex_v,electors,votes_cast`` (the last six may
     be empty; ``electors`` and ``votes_cast`` give turnout).
 ``parties.csv``
-    ``name,short_name,colour``.
+    ``name,short_name,colour,position``: ``position`` (optional, a number) places the
+    party left to right where the House seats it.
 ``contests.csv``, ``units.csv``
     ``code,kind,name,electorate``; optional: contests and units not listed are
     derived from their codes (``party``, ``candidate:N``, ``referendum:SLUG``;
@@ -58,7 +59,7 @@ FILES = {
         "electors",
         "votes_cast",
     ),
-    "parties.csv": ("name", "short_name", "colour"),
+    "parties.csv": ("name", "short_name", "colour", "position"),
     "contests.csv": ("code", "kind", "name", "electorate"),
     "units.csv": ("code", "kind", "name", "electorate"),
     "returns.csv": ("stage", "contest", "unit", "count_type", "choice", "party", "votes"),
@@ -90,7 +91,8 @@ def _read_directory(folder: Path, options: ReadOptions) -> Dataset:
         for n, r in _optional(folder, "electorates.csv")
     ]
     data.parties = [
-        Party(r["name"], r["short_name"], r["colour"]) for _, r in _optional(folder, "parties.csv")
+        Party(r["name"], r["short_name"], r["colour"], _position(folder / "parties.csv", n, r))
+        for n, r in _optional(folder, "parties.csv")
     ]
     names = {e.number: e.name for e in data.electorates}
     contests = {
@@ -137,9 +139,29 @@ def _read_directory(folder: Path, options: ReadOptions) -> Dataset:
     return data
 
 
+OPTIONAL_COLUMNS = {"parties.csv": ("position",)}
+"""columns added later, which older directories may leave out"""
+
+
 def _optional(folder: Path, name: str):
     path = folder / name
-    return records(path, FILES[name]) if path.exists() else iter(())
+    if not path.exists():
+        return iter(())
+    added = OPTIONAL_COLUMNS.get(name, ())
+    return records(path, FILES[name][: len(FILES[name]) - len(added)], added)
+
+
+def _position(path: Path, line: int, row: dict[str, str]) -> float | None:
+    """A party's ``position`` (left to right in the House), if given."""
+    text = row["position"].strip()
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise IngestFormatError(
+            f"{path}, line {line}, column 'position': expected a number, found {text!r}"
+        ) from None
 
 
 def _electorate(path: Path, line: int, row: dict[str, str]) -> Electorate:
@@ -252,7 +274,10 @@ def write(data: Dataset, folder: Path) -> None:
             )
             for x in data.electorates
         ],
-        "parties.csv": [(p.name, p.short_name, p.colour) for p in data.parties],
+        "parties.csv": [
+            (p.name, p.short_name, p.colour, "" if p.position is None else f"{p.position:g}")
+            for p in data.parties
+        ],
         "contests.csv": [(c.code, c.kind.value, c.name, c.electorate or "") for c in data.contests],
         "units.csv": [(u.code, u.kind.value, u.name, u.electorate or "") for u in data.units],
         "returns.csv": [

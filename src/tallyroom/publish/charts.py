@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
+
+from tallyroom.publish.colours import difference
 
 MIN_TEXT = 12
 """the smallest font size used, in SVG units (= CSS pixels at the narrowest drawing)"""
@@ -30,6 +33,33 @@ def _svg_open(width: int, height: float, title: str, font_size: int = MIN_TEXT) 
         f'font-family="system-ui, sans-serif" font-size="{font_size}">'
         f"<title>{escape(title)}</title>"
     )
+
+
+ALIKE = 10.0
+"""ΔE00 under which two colours in one chart read as the same: the later is hatched"""
+
+
+def _fills(colours: Sequence[str]) -> tuple[list[str], str]:
+    """Each mark's fill, and the ``<defs>`` they need: a colour too like an earlier one in
+    the same chart (two parties that both use black) is drawn hatched with white, so no
+    two parties look the same; marks without a colour of their own are grey."""
+    fills, defs, seen = [], [], []
+    for colour in colours:
+        if not _HEX.fullmatch(colour or ""):  # no colour of its own: the neutral grey
+            fills.append("#999999")
+            continue
+        if any(difference(colour, other) < ALIKE for other in seen):
+            name = f"alike-{colour.lstrip('#')}"
+            defs.append(
+                f'<pattern id="{name}" width="6" height="6" patternUnits="userSpaceOnUse" '
+                f'patternTransform="rotate(45)"><rect width="6" height="6" fill="{colour}"/>'
+                '<rect width="2" height="6" fill="white"/></pattern>'
+            )
+            fills.append(f"url(#{name})")
+        else:
+            fills.append(colour)
+        seen.append(colour)
+    return fills, f"<defs>{''.join(defs)}</defs>" if defs else ""
 
 
 @dataclass(frozen=True)
@@ -149,10 +179,14 @@ class Seats:
     party: str
     seats: int
     colour: str
+    position: float | None = None
+    """left to right in the House; blocks without one follow, in the order given"""
 
 
 def hemicycle_svg(blocks: Sequence[Seats], *, title: str, width: int = WIDTH) -> str:
-    """A parliament diagram: one dot per seat on concentric arcs, parties left to right."""
+    """A parliament diagram: one dot per seat on concentric arcs, parties left to right
+    by their position (as the House seats them), not by size."""
+    blocks = sorted(blocks, key=lambda b: (b.position is None, b.position or 0.0))
     total = sum(b.seats for b in blocks)
     rows = max(1, round(math.sqrt(total / 4)))
     inner, outer = 0.4, 1.0
@@ -168,13 +202,11 @@ def hemicycle_svg(blocks: Sequence[Seats], *, title: str, width: int = WIDTH) ->
     height = width // 2 + 40
     centre_x, centre_y, scale = width / 2, width / 2 + 8, width / 2 - 16
     dot = 0.9 * scale * (outer - inner) / max(rows - 1, 1) / 2 if rows > 1 else 8
-    parts = [_svg_open(width, height, title)]
+    fills, defs = _fills([b.colour for b in blocks])
+    parts = [_svg_open(width, height, title), defs]
     index = 0
-    for block in blocks:
-        parts.append(
-            f'<g fill="{escape(block.colour or "#999")}"><title>{escape(block.party)}: '
-            f"{block.seats}</title>"
-        )
+    for block, fill in zip(blocks, fills, strict=True):
+        parts.append(f'<g fill="{fill}"><title>{escape(block.party)}: {block.seats}</title>')
         for angle, radius in spots[index : index + block.seats]:
             x = centre_x + scale * radius * math.cos(angle)
             y = centre_y - scale * radius * math.sin(angle)
@@ -313,14 +345,16 @@ def bars_svg(bars: Sequence[Bar], *, title: str, width: int = WIDTH) -> str:
     plot = width - label_width - text_width * (2 if low < 0 else 1)
     zero = label_width + (text_width if low < 0 else 0) + plot * (-low / span)
     height = top + row * len(bars) + 8
+    fills, defs = _fills([b.colour for b in bars])
     parts = [
         _svg_open(width, height, title),
+        defs,
         *(
             f'<text x="0" y="{18 + 20 * i}" font-size="15" font-weight="600">{escape(line)}</text>'
             for i, line in enumerate(title_lines)
         ),
     ]
-    for i, (bar, lines) in enumerate(zip(bars, labels, strict=True)):
+    for i, (bar, lines, fill) in enumerate(zip(bars, labels, fills, strict=True)):
         y = top + i * row
         length = plot * abs(bar.value) / span
         x = zero if bar.value >= 0 else zero - length
@@ -336,7 +370,7 @@ def bars_svg(bars: Sequence[Bar], *, title: str, width: int = WIDTH) -> str:
             f"<g><title>{escape(bar.title or bar.label)}: {escape(shown)}</title>"
             f'<text text-anchor="end">{label}</text>'
             f'<rect x="{x:.1f}" y="{middle - 9:.0f}" width="{max(length, 0.5):.1f}" height="18" '
-            f'fill="{escape(bar.colour or "#999")}"/>'
+            f'fill="{fill}"/>'
             f'<text x="{text_x:.1f}" y="{middle + 4:.0f}" text-anchor="{anchor}">'
             f"{escape(shown)}</text></g>"
         )
@@ -369,3 +403,4 @@ def _clip(text: str, length: int) -> str:
 
 
 _QUOTE = {'"': "&quot;"}
+_HEX = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}")

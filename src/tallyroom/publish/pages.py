@@ -199,6 +199,7 @@ def overview(site: Site, election: str, stage: Stage) -> Page:
         if seats is None:  # no party votes counted yet
             return {"data": data, "palette": palette, "holders": []}
         holders = [p for p in seats["parties"] if p["total"]]
+        place = site.positions(election)
         return {
             "data": data,
             "palette": palette,
@@ -206,7 +207,15 @@ def overview(site: Site, election: str, stage: Stage) -> Page:
             "vote_chart": Markup(bars_svg(bars, title="Party vote (% of valid votes)")),
             "seat_chart": Markup(
                 hemicycle_svg(
-                    [Seats(p["party"], p["total"], palette.get(p["party"], "")) for p in holders],
+                    [
+                        Seats(
+                            p["party"],
+                            p["total"],
+                            palette.get(p["party"], ""),
+                            place.get(p["party"]),
+                        )
+                        for p in holders
+                    ],
                     title=f"Seats: House of {seats['house_size']}",
                 )
             ),

@@ -71,13 +71,17 @@ def report_context(engine: Engine, election: str) -> dict[str, Any]:
     final = tally(engine, election, counted[-1])
     result = final.seats()
     colours = views.colours(engine, election)
+    place = views.positions(engine, election)
     places = views.electorate_rows(engine, election)
     holders = [p for p in result.parties if p.total]
     charts = {
         "seats": Chart(
             "seats.svg",
             hemicycle_svg(
-                [Seats(p.party, p.total, colours.get(p.party, "")) for p in holders],
+                [
+                    Seats(p.party, p.total, colours.get(p.party, ""), place.get(p.party))
+                    for p in holders
+                ],
                 title=f"{final.name}: {result.house_size} seats ({final.stage})",
             ),
         ),

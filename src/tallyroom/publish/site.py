@@ -174,6 +174,10 @@ class Site:
         """Party colours."""
         return self.memo(("colours", election), lambda: views.colours(self.engine, election))
 
+    def positions(self, election: str) -> dict[str, float | None]:
+        """Party positions, left to right in the House."""
+        return self.memo(("positions", election), lambda: views.positions(self.engine, election))
+
     def table(self, election: str, stage: Stage, name: str) -> pl.DataFrame:
         """One downloadable table (see :mod:`tallyroom.publish.tables`)."""
         return self.memo(

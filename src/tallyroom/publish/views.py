@@ -98,6 +98,15 @@ def colours(engine: Engine, election: str) -> dict[str, str]:
     return {name: colour if _COLOUR.fullmatch(colour) else "" for name, colour in rows}
 
 
+def positions(engine: Engine, election: str) -> dict[str, float | None]:
+    """Each party's place left to right in the House (``None`` where the data gives none)."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(t.party.c.name, t.party.c.position).where(t.party.c.election_id == election)
+        ).all()
+    return dict(rows)
+
+
 def electorate_rows(engine: Engine, election: str) -> dict[int, Any]:
     """Each electorate's stored row (code, roll, map position, enrolment) by number."""
     with engine.connect() as conn:
