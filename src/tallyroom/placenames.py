@@ -12,21 +12,15 @@ import re
 import unicodedata
 from collections.abc import Mapping
 
-_SHORT_FORMS = {"mt": "mount", "st": "saint", "&": "and"}
+_SHORT_FORMS = {"mt": "mount"}
 
 
 def fold(name: str) -> str:
     """``name`` reduced to what tells it apart: no diacritics, lower case, words split
-    on spaces, hyphens and punctuation, common short forms written out."""
+    on spaces, hyphens and punctuation, "Mt" written out as "Mount"."""
     plain = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
-    words = re.findall(r"[\w&]+", plain.casefold())
+    words = re.findall(r"\w+", plain.casefold())
     return " ".join(_SHORT_FORMS.get(w, w) for w in words)
-
-
-def slug(name: str) -> str:
-    """The URL form of an electorate name: "Whangārei" → "whangarei", "Mt Albert" →
-    "mount-albert"; :func:`find` reads it back."""
-    return fold(name).replace(" ", "-")
 
 
 def find(names: Mapping[int, str], text: str) -> int | None:
