@@ -426,3 +426,15 @@ def test_alike_colours_are_told_apart() -> None:
 def test_map_classes_tell_45_from_52_percent() -> None:
     assert difference(diverging_colour(45.0), diverging_colour(52.0)) >= 20
     assert diverging_colour(49.9) != diverging_colour(50.0)
+
+
+def test_voting_places_table_where_there_are_voting_places(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    url = f"sqlite:///{tmp_path}/places.db"
+    one = shared_data / "nz" / "official" / "2020" / "candidate-votes-by-voting-place-8.csv"
+    assert runner.invoke(app, ["import", "nz-official", str(one), "--db", url]).exit_code == 0
+    places = TestClient(create_app(open_store(url))).get(
+        "/api/v1/elections/nz-2020/official/tables/voting-places.csv"
+    )
+    assert places.status_code == 200 and "Dunedin" in places.text
