@@ -274,6 +274,19 @@ def test_referendum_not_counted_on_election_night(client: TestClient) -> None:
     assert "referendums: none" not in page.text
 
 
+def test_winner_named_as_people_say_it(client: TestClient) -> None:
+    page = client.get("/elections/nz-2020/official/electorates/32/").text
+    headline = re.sub(r"<[^>]+>", "", page.split('id="headline">', 1)[1].split("</p>", 1)[0])
+    assert headline == (
+        "Willow-Jean Prime (Labour) won by 163 votes over Ronald Matthew King (National)."
+    )
+    assert (
+        'title="PRIME, Willow-Jean"' in page
+        and "PRIME, Willow-Jean"
+        in client.get("/api/v1/elections/nz-2020/official/tables/candidates.csv").text
+    )
+
+
 def test_tab_titles_name_the_place(client: TestClient) -> None:
     page = client.get("/elections/nz-2020/official/electorates/32/")
     assert "<title>Northland ·" in page.text

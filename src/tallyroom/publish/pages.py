@@ -281,7 +281,12 @@ def electorate(site: Site, election: str, stage: Stage, number: int) -> Page:
             ],
             title="Candidate vote (% of valid votes)",
         )
-        return {"data": data, "palette": palette, "chart": Markup(chart)}
+        return {
+            "data": data,
+            "palette": palette,
+            "short": site.short_names(election),
+            "chart": Markup(chart),
+        }
 
     return Page(
         election_path(election, stage) + f"electorates/{number}/",

@@ -174,6 +174,10 @@ class Site:
         """Party colours."""
         return self.memo(("colours", election), lambda: views.colours(self.engine, election))
 
+    def short_names(self, election: str) -> dict[str, str]:
+        """Party names as people say them."""
+        return self.memo(("short", election), lambda: views.short_names(self.engine, election))
+
     def positions(self, election: str) -> dict[str, float | None]:
         """Party positions, left to right in the House."""
         return self.memo(("positions", election), lambda: views.positions(self.engine, election))

@@ -98,6 +98,16 @@ def colours(engine: Engine, election: str) -> dict[str, str]:
     return {name: colour if _COLOUR.fullmatch(colour) else "" for name, colour in rows}
 
 
+def short_names(engine: Engine, election: str) -> dict[str, str]:
+    """Each party's name as people say it ("Labour" for "Labour Party"), where the data
+    gives one; else its name."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(t.party.c.name, t.party.c.short_name).where(t.party.c.election_id == election)
+        ).all()
+    return {name: short or name for name, short in rows}
+
+
 def positions(engine: Engine, election: str) -> dict[str, float | None]:
     """Each party's place left to right in the House (``None`` where the data gives none)."""
     with engine.connect() as conn:
