@@ -4,6 +4,7 @@ HTML page, and the API keeps JSON errors."""
 
 from __future__ import annotations
 
+import csv
 import re
 import shlex
 import socket
@@ -11,11 +12,13 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import typer.main
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from tallyroom import placenames
 from tallyroom.cli import app
 from tallyroom.model import Stage
 from tallyroom.publish import views
@@ -451,3 +454,70 @@ def test_voting_places_table_where_there_are_voting_places(
         "/api/v1/elections/nz-2020/official/tables/voting-places.csv"
     )
     assert places.status_code == 200 and "Dunedin" in places.text
+
+
+# --- the hex map ----------------------------------------------------------------------
+
+SIDES = [(2, 0), (1, 1), (1, -1)]
+"""the grid steps to three of a hexagon's six neighbours (the other three are opposite)"""
+
+
+def located_voting_places(shared_data: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Where 2020's general-electorate voting places are (km east, km north) and whose
+    electorate each is: the official files' places found by name and address in
+    history/voting-place-locations.csv, names that appear there once only."""
+    seen: dict[str, list[tuple[float, float]]] = {}
+    locations = shared_data / "nz" / "history" / "voting-place-locations.csv"
+    with locations.open(encoding="utf-8-sig", newline="") as handle:
+        for row in csv.DictReader(handle):
+            key = placenames.fold(row["last_used_name"])
+            seen.setdefault(key, []).append((float(row["latitude"]), float(row["longitude"])))
+    where = {key: found[0] for key, found in seen.items() if len(found) == 1}
+    points, owners = [], []
+    for number in range(1, 66):
+        path = shared_data / "nz/official/2020" / f"candidate-votes-by-voting-place-{number}.csv"
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            for row in list(csv.reader(handle))[3:]:
+                if len(row) > 2 and (key := placenames.fold(row[1])) in where:
+                    lat, lon = np.radians(where[key])
+                    points.append((6371 * np.cos(lat) * lon, 6371 * lat))
+                    owners.append(number)
+    return np.array(points), np.array(owners)
+
+
+def geographic_neighbours(shared_data: Path) -> set[tuple[int, int]]:
+    """Pairs of general electorates that border each other, as the voting places show it:
+    two electorates are neighbours when at least two of one's voting places have one of
+    the other's among their three nearest voting places of other electorates."""
+    points, owners = located_voting_places(shared_data)
+    apart = np.sqrt(((points[:, None, :] - points[None, :, :]) ** 2).sum(-1))
+    apart[owners[:, None] == owners[None, :]] = np.inf
+    votes: dict[tuple[int, int], int] = {}
+    for i, nearest in enumerate(np.argsort(apart, axis=1)[:, :3]):
+        for j in nearest:
+            pair = tuple(sorted((int(owners[i]), int(owners[j]))))
+            votes[pair] = votes.get(pair, 0) + 1
+    return {pair for pair, n in votes.items() if n >= 2}
+
+
+def test_every_hexagon_sits_beside_geographic_neighbours(demo: str, shared_data: Path) -> None:
+    rows = views.electorate_rows(open_store(demo), "nz-2020")
+    cell = {
+        n: ((r.hex_u - 1000417) // 34000, round((r.hex_v - 5023005.9) / (34000 * 3**0.5)))
+        for n, r in rows.items()
+        if r.roll == "general"
+    }
+    assert len(set(cell.values())) == len(cell) == 65  # one hexagon each, none on another
+    at = {c: n for n, c in cell.items()}
+    beside = {
+        tuple(sorted((n, at[(u + du, v + dv)])))
+        for n, (u, v) in cell.items()
+        for du, dv in SIDES
+        if (u + du, v + dv) in at
+    }
+    neighbours = geographic_neighbours(shared_data)
+    wrong = sorted((rows[a].name, rows[b].name) for a, b in beside - neighbours)
+    assert wrong == [], wrong
+    alone = [rows[n].name for n in cell if not any(n in pair for pair in beside)]
+    assert alone == []
+    print(f"{len(beside)} hexagon sides, each between geographic neighbours")

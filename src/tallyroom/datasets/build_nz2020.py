@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import math
 from collections import defaultdict
 from dataclasses import replace
 from pathlib import Path
@@ -104,16 +105,33 @@ def build(shared: Path) -> Dataset:
     return data
 
 
+HEX_LAYOUT = Path(__file__).with_name("nz_hex_2020.csv")
+"""the general electorates' hexagons, placed so that every two side by side are
+geographic neighbours (tests/test_newcomer.py checks them against the voting places'
+locations); the map file's placing put West Coast–Tasman beside Dunedin"""
+HEX_ORIGIN, HEX_STEP = (1000417, 5023005.9), (34000, 34000 * math.sqrt(3))
+"""the map file's grid: column and row ``(c, r)`` is at ``origin + step × (c, r)``,
+rounded (this reproduces every position in the map file)"""
+
+
 def _with_map(electorates: list[Electorate], path: Path) -> list[Electorate]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         places = {int(r["id"]): r for r in csv.DictReader(handle)}
+    with HEX_LAYOUT.open(encoding="utf-8", newline="") as handle:
+        cells = {
+            int(r["number"]): (int(r["column"]), int(r["row"])) for r in csv.DictReader(handle)
+        }
+    at = {
+        n: tuple(round(o + s * c) for o, s, c in zip(HEX_ORIGIN, HEX_STEP, cell, strict=True))
+        for n, cell in cells.items()
+    }
     return [
         replace(
             e,
             code=places[e.number]["abbr"],
             region=places[e.number]["region"],
-            hex_u=int(places[e.number]["u"]),
-            hex_v=int(places[e.number]["v"]),
+            hex_u=at[e.number][0] if e.number in at else int(places[e.number]["u"]),
+            hex_v=at[e.number][1] if e.number in at else int(places[e.number]["v"]),
         )
         for e in electorates
     ]

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-from tallyroom.publish.colours import difference
+from tallyroom.publish.colours import difference, lab
 
 MIN_TEXT = 12
 """the smallest font size used, in SVG units (= CSS pixels at the narrowest drawing)"""
@@ -278,8 +278,8 @@ def hex_map_svg(
         parts.append(
             f"<g><title>{escape(c.name)} ({escape(c.code)}): {c.value:.1f}</title>"
             f'<polygon points="{corners(x, y)}" fill="{escape(c.colour)}" stroke="white"/>'
-            f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" '
-            f'letter-spacing="-0.4">{escape(c.code)}</text></g>'
+            f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" letter-spacing="-0.4"'
+            f"{_ink(c.colour)}>{escape(c.code)}</text></g>"
         )
     swatch = (width - 20) / 4
     for i, (label, colour) in enumerate(key):
@@ -295,6 +295,11 @@ def hex_map_svg(
 
 PU_OR = ("#b35806", "#e08214", "#fdb863", "#fee0b6", "#d8daeb", "#b2abd2", "#8073ac", "#542788")
 """ColorBrewer's 8-class PuOr (colour-blind safe): orange below the middle, purple above"""
+
+
+def _ink(colour: str) -> str:
+    """The fill attribute that keeps a label readable on ``colour``: white on dark."""
+    return ' fill="white"' if _HEX.fullmatch(colour) and lab(colour)[0] < 50 else ""
 
 
 def diverging_key(middle: float = 50.0, step: float = 5.0) -> list[tuple[str, str]]:
