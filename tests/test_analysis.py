@@ -238,7 +238,7 @@ def test_example_claims_file(store: str) -> None:
         Stage.PRELIMINARY
     ]
     off = verdicts["Wellington Central voted 73 % yes on cannabis"]
-    assert off.verdict == "off" and off.found == "Yes 71.7 % (off by -1 points)"
+    assert off.verdict == "off" and off.found == "Yes 71.7 % (1 point lower than claimed)"
     assert {c.votes for c in off.holds_under} == {VoteBasis.ALL}
 
 

@@ -122,9 +122,9 @@ def test_tables_sort_from_the_keyboard(browser: Browser, nz2020_site: str) -> No
     header = page.get_by_role("button", name="Majority")
     header.focus()
     page.keyboard.press("Enter")
-    ascending = page.locator("#electorates tbody tr td:nth-child(6)").all_inner_texts()
+    ascending = page.locator("#electorates tbody tr td:nth-child(3)").all_inner_texts()
     page.keyboard.press("Enter")
-    descending = page.locator("#electorates tbody tr td:nth-child(6)").all_inner_texts()
+    descending = page.locator("#electorates tbody tr td:nth-child(3)").all_inner_texts()
     numbers = [int(v.replace(",", "")) for v in ascending]
     assert numbers == sorted(numbers) and descending == ascending[::-1]
     assert page.locator("th[aria-sort=descending]").inner_text().startswith("Majority")
@@ -137,6 +137,52 @@ def test_pages_fit_a_phone(browser: Browser, nz2020_site: str, name: str) -> Non
     page, errors = watched(browser, width=390)
     page.goto(nz2020_site + PAGE_TYPES[name])
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.close()
+    assert errors == []
+
+
+READING = {
+    "overview": (f"{BASE}/official/", ["Seats"]),
+    "electorate": (f"{BASE}/official/electorates/32/", ["Votes"]),
+    "electorates": (f"{BASE}/official/electorates/", ["Winner", "Majority"]),
+    "parties": (f"{BASE}/official/parties/", ["Seats"]),
+    "referendum": (f"{BASE}/official/referendums/cannabis/", ["Yes % of all"]),
+    "comparison": (f"{BASE}/compare/", ["Seats official"]),
+}
+"""page → (path, the key column headings that must be on screen without scrolling)"""
+SMALLEST_TEXT = """() => Math.min(...[...document.querySelectorAll('svg text')].map(t =>
+    parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a))"""
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("name", READING)
+def test_pages_read_well_at_phone_and_desktop_width(
+    browser: Browser, nz2020_site: str, name: str, width: int
+) -> None:
+    """No sideways scrolling of the page, the key columns on screen, chart text of 12 px
+    or more as rendered, the headline on the first screen, no console errors."""
+    path, key_columns = READING[name]
+    page, errors = watched(browser, width=width)
+    page.set_viewport_size({"width": width, "height": 844 if width < 600 else 900})
+    page.goto(nz2020_site + path)
+    page.wait_for_load_state("networkidle")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"read-{name}-{width}.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    for heading in key_columns:
+        box = page.locator("th", has_text=heading).first.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, heading
+    if page.locator("svg text").count():
+        smallest = page.evaluate(SMALLEST_TEXT)
+        print(f"{name} at {width} px: smallest chart text {smallest:.1f} px")
+        assert smallest >= 11.99
+    first = "#headline" if page.locator("#headline").count() else "h1"
+    headline = page.locator(first).bounding_box()
+    assert (
+        headline is not None and headline["y"] + headline["height"] <= page.viewport_size["height"]
+    )
+    nav = page.locator("nav.main").bounding_box()
+    assert nav is not None and (width > 600 or nav["height"] < 40)  # one line on a phone
     page.close()
     assert errors == []
 

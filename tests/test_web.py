@@ -200,19 +200,21 @@ def test_every_chart_has_its_numbers_in_a_table(client: TestClient) -> None:
 
 
 def test_the_hex_map_has_a_colour_key(client: TestClient) -> None:
-    """Seven swatches from orange (20 % yes or less) through white (50 %) to purple (80 %
-    or more); Botany (31 % yes) is drawn orange, Wellington Central (72 %) purple."""
+    """Eight classes five points wide, orange below 50 % yes and purple from it (PuOr);
+    Botany (31 % yes) is drawn orange, Wellington Central (72 %) purple."""
     page = client.get("/elections/nz-2020/official/referendums/cannabis/").text
     svg = next(chart for chart in page.split("</svg>") if "<polygon" in chart)
     swatches = re.findall(r'<rect [^>]*fill="(#[0-9a-f]{6})"[^>]*/><text [^>]*>([^<]+)</text>', svg)
     assert [label for _, label in swatches] == [
-        "≤ 20 %", "30 %", "40 %", "50 %", "60 %", "70 %", "≥ 80 %"
+        "&lt; 35 %", "35–40 %", "40–45 %", "45–50 %", "50–55 %", "55–60 %", "60–65 %", "≥ 65 %"
     ]  # fmt: skip
     key = dict((label, colour) for colour, label in swatches)
-    assert (key["≤ 20 %"], key["50 %"], key["≥ 80 %"]) == ("#e66101", "#f7f7f7", "#5e3c99")
+    assert (key["&lt; 35 %"], key["45–50 %"], key["50–55 %"]) == ("#b35806", "#fee0b6", "#d8daeb")
 
     def fill(name: str) -> tuple[int, ...]:
-        colour = re.search(rf"<title>{name}: [\d.]+</title><polygon [^>]*fill=\"#(\w+)\"", svg)
+        colour = re.search(
+            rf"<title>{name} \(\w+\): [\d.]+</title><polygon [^>]*fill=\"#(\w+)\"", svg
+        )
         assert colour, name
         return tuple(int(colour.group(1)[i : i + 2], 16) for i in (0, 2, 4))
 

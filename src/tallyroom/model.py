@@ -109,11 +109,13 @@ class Electorate:
 
 @dataclass(frozen=True)
 class Party:
-    """A party on the party ballot (or standing candidates only)."""
+    """A party on the party ballot (or standing candidates only). ``position`` places it
+    left to right where the House seats it (seat charts follow it); ``None`` if unknown."""
 
     name: str
     short_name: str = ""
     colour: str = ""
+    position: float | None = None
 
 
 @dataclass(frozen=True)

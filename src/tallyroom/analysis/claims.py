@@ -31,6 +31,7 @@ from sqlalchemy import Engine
 
 from tallyroom.analysis.crosstab import crosstab
 from tallyroom.analysis.referendum import VoteBasis, by_electorate
+from tallyroom.figures import points
 from tallyroom.model import Stage
 from tallyroom.rules.referendum import Base
 from tallyroom.tally import tally
@@ -144,7 +145,7 @@ def _evaluator(engine: Engine, election: str, claim: dict[str, Any], number: int
             shown = round(value, digits)
             if shown == wanted:
                 return True, f"{option} {value:.{max(digits, 1)}f} %"
-            off = f"off by {shown - wanted:+.{digits}f} points"
+            off = f"{points(shown - wanted, digits)} than claimed"
             return False, f"{option} {value:.{max(digits, 1)}f} % ({off})"
 
         return percent, ("votes", "base")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from tallyroom.model import Stage
-from tallyroom.tally import contest_parts, tally
+from tallyroom.tally import ElectionTally, contest_parts, tally
 
 
 class NoSpecialSplitError(LookupError):
@@ -66,27 +66,20 @@ def special_split(
     """Shares of ordinary and special votes for ``contest``: ``party``, ``candidate`` (all
     electorates' candidate votes by party) or ``referendum:SLUG``."""
     counted = tally(engine, election, stage)
-    if contest == "candidate":
-        codes = [
-            f"candidate:{n}"
-            for n in sorted(counted.candidates)
-            if electorate is None or n == electorate
-        ]
-    else:
-        codes = [contest]
-    sums: dict[bool, dict[str, int]] = {False: defaultdict(int), True: defaultdict(int)}
-    for code in codes:
-        for part in contest_parts(engine, election, stage, code):
-            if electorate is not None and part.electorate != electorate:
-                continue
-            for choice, votes in part.counts.items():
-                key = part.party_of.get(choice) or choice if contest == "candidate" else choice
-                sums[part.count_type.is_special][key] += votes
-    ordinary, special = sums[False], sums[True]
+    ordinary, special = _sums(engine, counted, contest, electorate)
     if not special:
+        others = [
+            other
+            for other in ["party", "candidate", *counted.referendums]
+            if other != contest and _sums(engine, counted, other, electorate)[1]
+        ]
+        instead = (
+            "these do: " + ", ".join(f"--contest {c}" for c in others)
+            if others
+            else "import voting-place or special-vote returns to compare them"
+        )
         raise NoSpecialSplitError(
-            f"{election} {contest}: the stored returns do not separate special votes "
-            "(import voting-place or special-vote returns to compare them)"
+            f"{election} {contest}: the stored returns do not separate special votes; {instead}"
         )
     totals = (sum(ordinary.values()), sum(special.values()))
     choices = sorted(set(ordinary) | set(special), key=lambda c: -(ordinary[c] + special[c]))
@@ -101,3 +94,26 @@ def special_split(
         for c in choices
     )
     return SpecialSplit(election, contest, electorate, totals[0], totals[1], rows)
+
+
+def _sums(
+    engine: Engine, counted: ElectionTally, contest: str, electorate: int | None
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Votes per choice among ordinary and among special votes (candidate votes by party)."""
+    if contest == "candidate":
+        codes = [
+            f"candidate:{n}"
+            for n in sorted(counted.candidates)
+            if electorate is None or n == electorate
+        ]
+    else:
+        codes = [contest]
+    sums: dict[bool, dict[str, int]] = {False: defaultdict(int), True: defaultdict(int)}
+    for code in codes:
+        for part in contest_parts(engine, counted.election, counted.stage, code):
+            if electorate is not None and part.electorate != electorate:
+                continue
+            for choice, votes in part.counts.items():
+                key = part.party_of.get(choice) or choice if contest == "candidate" else choice
+                sums[part.count_type.is_special][key] += votes
+    return sums[False], sums[True]

@@ -19,7 +19,8 @@ from tallyroom.analysis.crosstab import crosstab as cross
 from tallyroom.analysis.indices import indices as measures
 from tallyroom.analysis.referendum import STATEMENTS, VoteBasis, by_electorate
 from tallyroom.analysis.specials import special_split
-from tallyroom.cli.app import DataTable, DbOption, JsonOption, app, console, guarded
+from tallyroom.cli.app import ANALYSIS, DataTable, DbOption, JsonOption, app, console, guarded
+from tallyroom.figures import signed
 from tallyroom.model import Stage
 from tallyroom.publish.charts import Point, scatter_svg
 from tallyroom.publish.report import write_report
@@ -33,7 +34,7 @@ VotesOption = Annotated[VoteBasis, typer.Option(help="ordinary, special or all v
 BaseOption = Annotated[Base, typer.Option(help="total: % of all votes (as published); valid.")]
 
 
-@app.command()
+@app.command(rich_help_panel=ANALYSIS)
 def compare(
     election: ElectionArgument,
     before: Annotated[Stage, typer.Option("--from", help="Earlier stage.")] = Stage.PRELIMINARY,
@@ -48,8 +49,10 @@ def compare(
         typer.echo(json.dumps(asdict(result), ensure_ascii=False, indent=2, default=str))
         return
     table = DataTable(title=f"{election}: {before} → {after}")
-    for header in ("Party", f"Votes {before}", f"Votes {after}", "% change", "Seats", "Change"):
-        table.add_column(header, justify="left" if header == "Party" else "right")
+    for header in ("Party", f"Votes\n{before}", f"Votes\n{after}", "Share %", "Points", "Seats"):
+        table.add_column(
+            header, justify="left" if header == "Party" else "right", no_wrap=header != "Party"
+        )
     for p in result.parties:
         if p.seats == (0, 0) and p.percent[1] < 1:
             continue
@@ -59,8 +62,8 @@ def compare(
             f"{p.votes[0]:,}",
             f"{p.votes[1]:,}",
             f"{p.percent[0]:.2f} → {p.percent[1]:.2f}",
-            f"{p.seats[0]} → {p.seats[1]}",
-            f"{change:+d}" if change else "",
+            signed(p.percent[1] - p.percent[0]),
+            f"{p.seats[0]} → {p.seats[1]}" + (f" ({change:+d})" if change else ""),
         )
     console.print(table)
     for flip in result.flips:
@@ -76,7 +79,8 @@ def compare(
         night, final = result.turnout
         console.print(
             f"Turnout of {result.electors:,} enrolled electors: {night:.2f} % counted on election "
-            f"night, {final:.2f} % cast in the official count ({result.turnout_change:+.2f} points)"
+            f"night, {final:.2f} % cast in the official count "
+            f"({signed(result.turnout_change)} points)"
         )
     for r in result.referendums:
         console.print(
@@ -91,7 +95,7 @@ class Breakdown(StrEnum):
     ELECTORATE = "electorate"
 
 
-@app.command()
+@app.command(rich_help_panel=ANALYSIS)
 def referendum(
     election: ElectionArgument,
     slug: Annotated[str, typer.Argument(help="Referendum, e.g. cannabis or end-of-life-choice.")],
@@ -133,7 +137,7 @@ def referendum(
     )
 
 
-@app.command("indices")
+@app.command("indices", rich_help_panel=ANALYSIS)
 def indices_command(
     elections: Annotated[
         list[str] | None, typer.Argument(help="Election ids (default: all).")
@@ -173,12 +177,16 @@ def indices_command(
         "Election",
         "Stage",
         "Gallagher",
-        "Loosemore–Hanby",
-        "ENP votes",
-        "ENP seats",
-        "Wasted %",
+        "Loosemore–\nHanby",
+        "ENP\nvotes",
+        "ENP\nseats",
+        "Wasted\n%",
     ):
-        table.add_column(header, justify="left" if header in ("Election", "Stage") else "right")
+        table.add_column(
+            header,
+            justify="left" if header in ("Election", "Stage") else "right",
+            no_wrap=True,
+        )
     for r in rows:
         table.add_row(
             r["election"],
@@ -192,7 +200,7 @@ def indices_command(
     console.print(table)
 
 
-@app.command()
+@app.command(rich_help_panel=ANALYSIS)
 def crosstab(
     election: ElectionArgument,
     slug: Annotated[str, typer.Argument(help="Referendum, e.g. cannabis.")],
@@ -242,7 +250,7 @@ def crosstab(
     for header in ("Party", "Pearson", "Spearman", "Electorates"):
         strongest.add_column(header, justify="left" if header == "Party" else "right")
     for c in found[:8]:
-        strongest.add_row(c.party, f"{c.pearson:+.2f}", f"{c.spearman:+.2f}", str(c.electorates))
+        strongest.add_row(c.party, signed(c.pearson), signed(c.spearman), str(c.electorates))
     console.print(strongest)
     if plot is not None:
         console.print(f"Scatter plot written to {plot}")
@@ -271,7 +279,7 @@ def _scatter(
     )
 
 
-@app.command()
+@app.command(rich_help_panel=ANALYSIS)
 def specials(
     election: ElectionArgument,
     contest: Annotated[
@@ -306,12 +314,12 @@ def specials(
             f"{row.ordinary_percent:.2f}",
             f"{row.special:,}",
             f"{row.special_percent:.2f}",
-            f"{row.difference:+.2f}",
+            signed(row.difference),
         )
     console.print(table)
 
 
-@app.command("check")
+@app.command("check", rich_help_panel=ANALYSIS)
 def check_claims(
     election: ElectionArgument,
     claims: Annotated[
@@ -346,7 +354,7 @@ def check_claims(
     console.print(table)
 
 
-@app.command()
+@app.command(rich_help_panel=ANALYSIS)
 def report(
     election: ElectionArgument,
     out: Annotated[Path, typer.Option(help="Folder to write index.html and charts/ into.")] = Path(

@@ -17,6 +17,7 @@ from rich.progress import (
 )
 from rich.table import Table
 from rich.text import Text
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from tallyroom import __version__
 from tallyroom.analysis.claims import ClaimsFileError
@@ -27,13 +28,64 @@ from tallyroom.forecast.specials import NoHistoryError
 from tallyroom.ingest.errors import IngestError
 from tallyroom.publish.views import UnknownElectorateError
 from tallyroom.rules.errors import RulesError
+from tallyroom.store.database import StoreUnavailableError
 from tallyroom.store.ingest import StoreError
 from tallyroom.tally import NoReturnsError, UnknownElectionError
 
-app = typer.Typer(
+RESULTS = "Results"
+ANALYSIS = "Analysis"
+OPERATIONS = "Count operations"
+SITE = "Site"
+PANELS = (RESULTS, ANALYSIS, OPERATIONS, SITE)
+"""The panels ``tallyroom --help`` lists the commands under, in this order."""
+
+
+class _Flagless:
+    """Help that shows no type beside a flag: ``--json`` takes no value, so ``<bool>``
+    beside it (and beside ``--help``) would only mislead."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        """The command's parameters (``--help`` and completion included), flags untyped."""
+        params = super().get_params(ctx)  # type: ignore[misc]
+        for param in params:
+            if isinstance(param, TyperOption) and param.is_flag:
+                param.metavar = ""
+        return params
+
+
+class Command(_Flagless, TyperCommand):
+    """A ``tallyroom`` command (see :class:`_Flagless`)."""
+
+
+class Group(_Flagless, TyperGroup):
+    """A group of ``tallyroom`` commands (see :class:`_Flagless`), listed panel by panel
+    in the order of :data:`PANELS`, each panel's commands in the order they were added."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        """The commands' names, by panel."""
+
+        def place(name: str) -> int:
+            panel = getattr(self.commands[name], "rich_help_panel", None)
+            return PANELS.index(panel) if panel in PANELS else len(PANELS)
+
+        return sorted(super().list_commands(ctx), key=place)
+
+
+class Commands(typer.Typer):
+    """The Typer app whose commands and groups are :class:`Command` and :class:`Group`."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(cls=Group, rich_markup_mode="markdown", **kwargs)
+
+    def command(self, *args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Any]:
+        """Register a command, a :class:`Command` unless another class is given."""
+        kwargs.setdefault("cls", Command)
+        return super().command(*args, **kwargs)
+
+
+app = Commands(
     help="Election results for mixed-member proportional elections and referendums.",
     no_args_is_help=True,
-    rich_markup_mode="markdown",
 )
 console = Console()
 T = TypeVar("T")
@@ -70,6 +122,7 @@ _FAILURES = (
     CountListError,
     IngestError,
     StoreError,
+    StoreUnavailableError,
     UnknownElectionError,
     NoReturnsError,
     UnknownElectorateError,
@@ -97,7 +150,8 @@ def main(
 
 def progress_bar(clock: ProgressColumn | None = None, *, transient: bool = True) -> Progress:
     """The commands' progress bar: what, a bar, n of m, and ``clock`` (time elapsed unless
-    given); it vanishes when done unless ``transient`` is False."""
+    given); it vanishes when done unless ``transient`` is False. Off where the output is
+    not a terminal, where it would leave only a blank line."""
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -105,6 +159,7 @@ def progress_bar(clock: ProgressColumn | None = None, *, transient: bool = True)
         clock or TimeElapsedColumn(),
         console=console,
         transient=transient,
+        disable=not console.is_terminal,
     )
 
 

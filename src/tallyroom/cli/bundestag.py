@@ -14,14 +14,14 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from tallyroom.cli.app import DataTable, JsonOption, app, console, guarded
+from tallyroom.cli.app import ANALYSIS, DataTable, JsonOption, app, console, guarded
 from tallyroom.ingest.de_bundeswahl import read, read_population
 from tallyroom.rules.errors import InvalidVotesError
 from tallyroom.rules.regional import RegionalResult, run_pipeline
 from tallyroom.rules.steps import Apportion, Level, pipeline_named
 
 
-@app.command("seats-de")
+@app.command("seats-de", rich_help_panel=ANALYSIS)
 def seats_de(
     file: Annotated[Path, typer.Argument(help="gesamtergebnis XML or kerg CSV.")],
     rules: Annotated[

@@ -8,14 +8,14 @@ from typing import Annotated
 
 import typer
 
-from tallyroom.cli.app import DataTable, JsonOption, app, console, guarded
+from tallyroom.cli.app import ANALYSIS, DataTable, JsonOption, app, console, guarded
 from tallyroom.countlist import parse_counts
 from tallyroom.rules.mmp import MMPResult, allocate_mmp
 from tallyroom.rules.steps import PIPELINES, pipeline_named
 from tallyroom.rules.systems import SYSTEMS, named
 
 
-@app.command()
+@app.command(rich_help_panel=ANALYSIS)
 def allocate(
     votes: Annotated[
         str,
@@ -140,7 +140,7 @@ def seat_notes(result: MMPResult) -> list[str]:
     return lines
 
 
-@app.command("rules")
+@app.command("rules", rich_help_panel=ANALYSIS)
 def show_rules(
     name: Annotated[str | None, typer.Argument(help="A rule set to show in full.")] = None,
     as_json: JsonOption = False,

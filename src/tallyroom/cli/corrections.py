@@ -9,17 +9,26 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from tallyroom.cli.app import DataTable, DbOption, JsonOption, app, console, guarded
+from tallyroom.cli.app import (
+    OPERATIONS,
+    Commands,
+    DataTable,
+    DbOption,
+    JsonOption,
+    app,
+    console,
+    guarded,
+)
 from tallyroom.store import audit
 from tallyroom.store.database import open_store
 from tallyroom.store.review import APPROVED, REJECTED, ReviewError, decide_held, held
 from tallyroom.store.users import Role, User
 
-corrections = typer.Typer(
+corrections = Commands(
     help="Corrections that would change an outcome, held until a second admin decides.",
     no_args_is_help=True,
 )
-app.add_typer(corrections, name="corrections")
+app.add_typer(corrections, name="corrections", rich_help_panel=OPERATIONS)
 
 Election = Annotated[str, typer.Argument(help="Election id, e.g. nz-2020.")]
 ReturnId = Annotated[int, typer.Argument(help="The held return's id (from 'corrections list').")]

@@ -14,7 +14,17 @@ import typer
 from rich.markup import escape
 from rich.progress import TimeRemainingColumn
 
-from tallyroom.cli.app import DataTable, DbOption, JsonOption, app, console, guarded, progress_bar
+from tallyroom.cli.app import (
+    OPERATIONS,
+    Commands,
+    DataTable,
+    DbOption,
+    JsonOption,
+    app,
+    console,
+    guarded,
+    progress_bar,
+)
 from tallyroom.datasets import BUNDLED, bundled_path
 from tallyroom.ingest import tidy
 from tallyroom.ingest.errors import IngestFormatError
@@ -38,10 +48,10 @@ from tallyroom.store.users import (
 )
 
 T = TypeVar("T")
-users = typer.Typer(help="Users who may write returns, and their tokens.", no_args_is_help=True)
-audit_app = typer.Typer(help="The hash-chained log of every write.", no_args_is_help=True)
-app.add_typer(users, name="users")
-app.add_typer(audit_app, name="audit")
+users = Commands(help="Users who may write returns, and their tokens.", no_args_is_help=True)
+audit_app = Commands(help="The hash-chained log of every write.", no_args_is_help=True)
+app.add_typer(users, name="users", rich_help_panel=OPERATIONS)
+app.add_typer(audit_app, name="audit", rich_help_panel=OPERATIONS)
 
 
 @users.command("add")
@@ -180,26 +190,38 @@ def audit_show(
         table.add_column(header, no_wrap=header != "Who")
     table.add_column("What", ratio=1, overflow="fold")
     for row in rows:
-        detail = row["detail"]
-        what = detail.get("why") or (
-            f"{detail.get('contest')} @ {detail.get('unit')} {detail.get('stage')} "
-            f"{detail.get('count_type')} v{detail.get('version')}"
-            + (f" — {detail['reason']}" if detail.get("reason") else "")
-            if "contest" in detail
-            else json.dumps(detail, ensure_ascii=False)
-        )
         table.add_row(
             str(row["id"]),
             row["at"][5:19].replace("T", " "),
             row["actor"],
             row["action"],
             f"{row['outcome']} ({row['status']})",
-            what,
+            _what(row["detail"]),
         )
     console.print(table if rows else f"No writes to {election} yet.")
 
 
-@app.command("stage")
+def _what(detail: dict) -> str:
+    """An audit entry's detail as one readable line: a return by its contest, unit and
+    version; an import by its files and counts; anything else as ``key value`` pairs."""
+    reason = f" — {detail['reason']}" if detail.get("reason") else ""
+    if detail.get("why"):
+        return str(detail["why"])
+    if "contest" in detail:
+        return (
+            f"{detail.get('contest')} @ {detail.get('unit')} {detail.get('stage')} "
+            f"{detail.get('count_type')} v{detail.get('version')}{reason}"
+        )
+    if "files" in detail:
+        return (
+            f"{detail.get('format')} import of {detail['files']}: {detail.get('new', 0):,} new, "
+            f"{detail.get('replaced', 0):,} replaced, {detail.get('unchanged', 0):,} unchanged"
+            f"{reason}"
+        )
+    return ", ".join(f"{k} {v}" for k, v in detail.items() if v not in ("", None))
+
+
+@app.command("stage", rich_help_panel=OPERATIONS)
 def stage_command(
     election: Annotated[str, typer.Argument(help="Election id, e.g. nz-2020.")],
     stage: Annotated[Stage, typer.Argument(help="preliminary, official or recount.")],
@@ -218,7 +240,7 @@ def stage_command(
     console.print(f"The {stage} stage of {election} is {status}.")
 
 
-@app.command("replay")
+@app.command("replay", rich_help_panel=OPERATIONS)
 def replay_command(
     election: Annotated[str, typer.Argument(help="Election id, e.g. nz-2020.")],
     source: Annotated[

@@ -9,7 +9,16 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from tallyroom.cli.app import DataTable, DbOption, JsonOption, app, console, guarded, progress_bar
+from tallyroom.cli.app import (
+    RESULTS,
+    DataTable,
+    DbOption,
+    JsonOption,
+    app,
+    console,
+    guarded,
+    progress_bar,
+)
 from tallyroom.cli.calculator import seat_notes, seat_table
 from tallyroom.datasets import BUNDLED, load_bundled
 from tallyroom.ingest.formats import FORMATS, format_named
@@ -25,7 +34,7 @@ StageOption = Annotated[
 ]
 
 
-@app.command("import")
+@app.command("import", rich_help_panel=RESULTS)
 def import_(
     format: Annotated[str, typer.Argument(help=f"Format: {', '.join(FORMATS)}.")],
     paths: Annotated[list[Path], typer.Argument(help="Files to import (one source).")],
@@ -80,7 +89,7 @@ def import_(
         )
 
 
-@app.command()
+@app.command(rich_help_panel=RESULTS)
 def load(
     name: Annotated[str, typer.Argument(help=f"Bundled election: {', '.join(BUNDLED)}.")],
     db: DbOption = None,
@@ -97,7 +106,7 @@ def load(
         console.print(f"{name}: loaded {report.new:,} returns.")
 
 
-@app.command()
+@app.command(rich_help_panel=RESULTS)
 def elections(db: DbOption = None, as_json: JsonOption = False) -> None:
     """List the elections in the store and the stages counted."""
     found = guarded(lambda: views.election_list(open_store(db)))
@@ -112,7 +121,7 @@ def elections(db: DbOption = None, as_json: JsonOption = False) -> None:
     console.print(table if found else "No elections yet: try `tallyroom load nz-2020`.")
 
 
-@app.command()
+@app.command(rich_help_panel=RESULTS)
 def seats(
     election: Annotated[str, typer.Argument(help="Election id, e.g. nz-2020.")],
     stage: StageOption = None,
@@ -143,7 +152,7 @@ def seats(
             )
 
 
-@app.command()
+@app.command(rich_help_panel=RESULTS)
 def results(
     election: Annotated[str, typer.Argument(help="Election id, e.g. nz-2020.")],
     stage: StageOption = None,
@@ -163,7 +172,7 @@ def results(
     parties = DataTable(title=f"{election} — party vote ({data['stage']})")
     for header in ("Party", "Votes", "%", "Seats"):
         parties.add_column(header, justify="left" if header == "Party" else "right")
-    seats_won = data["seats"]["seats"]
+    seats_won = data["seats"]["seats"] if data["seats"] else {}
     for row in data["party_votes"]:
         parties.add_row(
             row["party"],
@@ -188,13 +197,19 @@ def results(
         console.print(
             escape(f"{ref['name']}: {shares} of {ref['total']:,} votes; result: {result}")
         )
-    console.print(
-        f"House of {data['seats']['house_size']}: "
-        + ", ".join(f"{p} {n}" for p, n in seats_won.items())
-    )
+    if data["seats"]:
+        console.print(
+            f"House of {data['seats']['house_size']}: "
+            + ", ".join(f"{p} {n}" for p, n in seats_won.items())
+        )
+    else:
+        console.print(
+            f"No party votes at the {data['stage']} stage, so no seats: import the party-vote "
+            "table (or party votes by voting place) to allocate them."
+        )
 
 
-@app.command()
+@app.command(rich_help_panel=RESULTS)
 def electorate(
     election: Annotated[str, typer.Argument(help="Election id, e.g. nz-2020.")],
     which: Annotated[str, typer.Argument(metavar="NAME|NUMBER", help="Electorate name or number.")],

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 from typing import Annotated
 
 import typer
 import uvicorn
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from tallyroom.cli.app import DbOption, app, console, guarded
+from tallyroom.cli.app import SITE, DbOption, app, console, guarded, progress_bar
 from tallyroom.datasets import load_bundled
 from tallyroom.publish.export import export_site as write_site
 from tallyroom.publish.guard import BODY_LIMIT
@@ -22,7 +22,7 @@ HostOption = Annotated[str, typer.Option(help="Address to listen on (0.0.0.0 for
 PortOption = Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)]
 
 
-@app.command()
+@app.command(rich_help_panel=SITE)
 def serve(
     db: DbOption = None,
     host: HostOption = "127.0.0.1",
@@ -45,6 +45,7 @@ def serve(
     """
     url = database_url(db)
     guarded(lambda: open_store(url))  # a clear error now rather than in every worker
+    _check_free(host, port)
     os.environ["TALLYROOM_DB"] = url
     os.environ["TALLYROOM_UNIT_CEILING"] = str(unit_ceiling)
     os.environ["TALLYROOM_BODY_LIMIT"] = str(body_limit)
@@ -60,7 +61,26 @@ def serve(
     )
 
 
-@app.command()
+def _check_free(host: str, port: int) -> None:
+    """Exit with one line if ``host:port`` cannot be listened on (another server has it),
+    before anything says the site is being served."""
+    try:
+        family, kind, proto, _name, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM
+        )[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+            probe.bind(address)
+    except OSError as error:
+        typer.echo(
+            f"error: cannot listen on {host}:{port} ({error.strerror or error}); another "
+            f"server may have it: pass --port {port + 1 if port < 65535 else 8000}",
+            err=True,
+        )
+        raise typer.Exit(2) from None
+
+
+@app.command(rich_help_panel=SITE)
 def demo(db: DbOption = None, host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
     """Load the bundled 2020 New Zealand election (once) and serve its results website.
 
@@ -68,12 +88,13 @@ def demo(db: DbOption = None, host: HostOption = "127.0.0.1", port: PortOption =
     and both referendums, derived from the Electoral Commission's files.
     """
 
+    _check_free(host, port)
     guarded(lambda: load_bundled(open_store(db), "nz-2020"))
     console.print(f"The 2020 New Zealand general election: http://{host}:{port}/elections/nz-2020/")
     serve(db=db, host=host, port=port, workers=1)
 
 
-@app.command("export-site")
+@app.command("export-site", rich_help_panel=SITE)
 def export_site(
     election: Annotated[str, typer.Argument(help="Election id, e.g. nz-2020.")],
     out: Annotated[Path, typer.Argument(help="Folder to write the site into.")],
@@ -81,10 +102,8 @@ def export_site(
 ) -> None:
     """Write an election's whole site (HTML, SVG, JSON, CSV, Parquet) as static files that
     work from any file server or CDN."""
-    with Progress(
-        TextColumn("writing"), BarColumn(), MofNCompleteColumn(), console=console, transient=True
-    ) as bar:
-        task = bar.add_task("files", total=None)
+    with progress_bar() as bar:
+        task = bar.add_task("writing files", total=None)
         written = guarded(
             lambda: write_site(
                 Site(open_store(db)),

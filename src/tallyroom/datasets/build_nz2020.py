@@ -9,7 +9,8 @@ Reads, with tallyroom's own importers (so every total row is reconciled):
 * official candidate votes: ``official/2020/candidate-votes-by-voting-place-N.csv``,
   summed per electorate into ordinary (advance, election-day, small places) and special;
 * the referendums: ``2020/referendum-results-by-electorate.xlsx`` (areas and specials);
-* electorate codes, regions and hexagon positions, and party colours: ``map/``.
+* electorate codes, regions and hexagon positions, and party colours: ``map/``, with
+  the parties' short names, seating order and distinct colours from ``nz_parties.csv``.
 
 Election-night candidate names are the shortened ones of the tidy file ("MELLOW, Emma");
 they are mapped to the official full names by electorate and party. The tidy file omits
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import math
 from collections import defaultdict
 from dataclasses import replace
 from pathlib import Path
@@ -103,26 +105,60 @@ def build(shared: Path) -> Dataset:
     return data
 
 
+HEX_LAYOUT = Path(__file__).with_name("nz_hex_2020.csv")
+"""the general electorates' hexagons, placed so that every two side by side are
+geographic neighbours (tests/test_newcomer.py checks them against the voting places'
+locations); the map file's placing put West Coast–Tasman beside Dunedin"""
+HEX_ORIGIN, HEX_STEP = (1000417, 5023005.9), (34000, 34000 * math.sqrt(3))
+"""the map file's grid: column and row ``(c, r)`` is at ``origin + step × (c, r)``,
+rounded (this reproduces every position in the map file)"""
+
+
 def _with_map(electorates: list[Electorate], path: Path) -> list[Electorate]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         places = {int(r["id"]): r for r in csv.DictReader(handle)}
+    with HEX_LAYOUT.open(encoding="utf-8", newline="") as handle:
+        cells = {
+            int(r["number"]): (int(r["column"]), int(r["row"])) for r in csv.DictReader(handle)
+        }
+    at = {
+        n: tuple(round(o + s * c) for o, s, c in zip(HEX_ORIGIN, HEX_STEP, cell, strict=True))
+        for n, cell in cells.items()
+    }
     return [
         replace(
             e,
             code=places[e.number]["abbr"],
             region=places[e.number]["region"],
-            hex_u=int(places[e.number]["u"]),
-            hex_v=int(places[e.number]["v"]),
+            hex_u=at[e.number][0] if e.number in at else int(places[e.number]["u"]),
+            hex_v=at[e.number][1] if e.number in at else int(places[e.number]["v"]),
         )
         for e in electorates
     ]
 
 
+PARTY_STYLE = Path(__file__).with_name("nz_parties.csv")
+"""the parties' short names, where the House seats them (left to right), and their own
+colours where the map file's would be too alike (its Green is close to the black of the
+Māori Party and NZ First)"""
+
+
 def _with_colours(parties: list[Party], path: Path) -> list[Party]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         colours = {r["Party"]: r["party_colour"] for r in csv.DictReader(handle)}
+    with PARTY_STYLE.open(encoding="utf-8", newline="") as handle:
+        style = {r["name"]: r for r in csv.DictReader(handle)}
     return [
-        Party(p.name, p.short_name, c if len(c := colours.get(p.name, "")) > 1 else "")
+        Party(
+            p.name,
+            style[p.name]["short_name"] if p.name in style else p.short_name,
+            style[p.name]["colour"]
+            if p.name in style
+            else c
+            if len(c := colours.get(p.name, "")) > 1
+            else "",
+            float(style[p.name]["position"]) if p.name in style else None,
+        )
         for p in parties
     ]
 

@@ -39,15 +39,27 @@ def rows(path: Path) -> Iterator[tuple[int, list[str]]]:
         raise IngestFormatError(f"{path}, line {reader.line_num}: {error}") from None
 
 
-def records(path: Path, header: Sequence[str]) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line number, row as a dict) for a CSV whose first row must be ``header``."""
+def records(
+    path: Path, header: Sequence[str], optional: Sequence[str] = ()
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number, row as a dict) for a CSV whose first row must be ``header``, perhaps
+    followed by the first of the ``optional`` columns, in order (a missing one reads as
+    an empty cell): a file written before a column was added still reads."""
     numbered = rows(path)
     first = next(numbered, None)
-    if first is None or [c.strip() for c in first[1]] != list(header):
+    found_header = [c.strip() for c in first[1]] if first else []
+    every = [*header, *optional]
+    if (
+        first is None
+        or found_header != every[: len(found_header)]
+        or len(found_header) < len(header)
+    ):
         found = ", ".join(first[1]) if first else "an empty file"
         raise IngestFormatError(
-            f"{path}, line 1: expected the columns {', '.join(header)}; found {found}"
+            f"{path}, line 1: expected the columns {', '.join(every)}; found {found}"
         )
+    header = found_header
+    missing = dict.fromkeys(every[len(header) :], "")
     for line, cells in numbered:
         if not any(c.strip() for c in cells):
             continue
@@ -55,7 +67,7 @@ def records(path: Path, header: Sequence[str]) -> Iterator[tuple[int, dict[str, 
             raise IngestFormatError(
                 f"{path}, line {line}: expected {len(header)} fields, found {len(cells)}"
             )
-        yield line, dict(zip(header, cells, strict=True))
+        yield line, {**dict(zip(header, cells, strict=True)), **missing}
 
 
 def count(value: str, path: Path, line: int, column: str) -> int:

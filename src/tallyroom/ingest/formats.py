@@ -25,7 +25,14 @@ class Format:
 
     name: str
     description: str
-    read: Callable[[Sequence[Path], ReadOptions], list[Dataset]]
+    reader: Callable[[Sequence[Path], ReadOptions], list[Dataset]]
+
+    def read(self, paths: Sequence[Path], options: ReadOptions) -> list[Dataset]:
+        """Read ``paths``; a path that does not exist is named before any reading starts."""
+        for path in paths:
+            if not path.exists():
+                raise IngestFormatError(f"{path}: no such file or directory")
+        return self.reader(paths, options)
 
 
 FORMATS = {

@@ -121,7 +121,11 @@ def _load(path: Path) -> pl.DataFrame:
     try:
         frame = pl.read_csv(path, infer_schema_length=0, encoding="utf8")
     except (pl.exceptions.ComputeError, OSError) as error:
-        raise IngestFormatError(f"{path}: cannot be read as CSV ({error})") from None
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else "unreadable"
+        raise IngestFormatError(
+            f"{path}: not the voting-place history CSV ({first_line}); nz-history reads "
+            "voting-place-results-2002-2017.csv.gz"
+        ) from None
     if frame.columns != HEADER:
         raise IngestFormatError(
             f"{path}, line 1: expected the columns {', '.join(HEADER)}; "

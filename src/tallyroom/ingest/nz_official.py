@@ -167,20 +167,27 @@ class _Place:
 def read(paths: Sequence[Path], options: ReadOptions) -> list[Dataset]:
     """Read the official statistics files of one election; see the module docstring."""
     files = _expand(paths)
-    year = _year(files, options)
-    data = Dataset(nz_election(year))
-    stage = options.stage or Stage.OFFICIAL
     candidate_files = sorted(
         (int(m.group(1)), f) for f in files if (m := CANDIDATE_FILE.search(f.name))
     )
     party_files = sorted(
         (int(m.group(1)), f) for f in files if (m := PARTY_PLACES_FILE.search(f.name))
     )
+    if party_files and not candidate_files:
+        number, path = party_files[0]
+        raise IngestFormatError(
+            f"{path}: import it with candidate-votes-by-voting-place-{number}.csv beside it "
+            "(the candidate file names the electorate and its voting places)"
+        )
     if not candidate_files:
         raise IngestFormatError(
-            f"{paths[0]}: no candidate-votes-by-voting-place-N.csv files; they number the "
-            "electorates and must be imported together with the national tables"
+            f"{paths[0]}: no candidate-votes-by-voting-place-N.csv file here; nz-official "
+            "reads the Electoral Commission's files under their published names (N numbers "
+            "the electorate), one or more of them, with the national tables if you have them"
         )
+    year = _year(files, options)
+    data = Dataset(nz_election(year))
+    stage = options.stage or Stage.OFFICIAL
     electorates = [
         _read_places(path, n, CANDIDATE_VOTES, stage, data) for n, path in candidate_files
     ]

@@ -8,11 +8,12 @@ is written in it. ``docs/tidy-format.md`` describes it with an example.
 ``returns.csv`` (required)
     ``stage,contest,unit,count_type,choice,party,votes``: one row per choice of a
     return; the choice ``informal`` carries the return's informal votes.
-``electorates.csv``
+``electorates.csv`` (optional: electorates it leaves out are called by number)
     ``number,name,roll,code,region,hex_u,hex_v,electors,votes_cast`` (the last six may
     be empty; ``electors`` and ``votes_cast`` give turnout).
 ``parties.csv``
-    ``name,short_name,colour``.
+    ``name,short_name,colour,position``: ``position`` (optional, a number) places the
+    party left to right where the House seats it.
 ``contests.csv``, ``units.csv``
     ``code,kind,name,electorate``; optional: contests and units not listed are
     derived from their codes (``party``, ``candidate:N``, ``referendum:SLUG``;
@@ -58,7 +59,7 @@ FILES = {
         "electors",
         "votes_cast",
     ),
-    "parties.csv": ("name", "short_name", "colour"),
+    "parties.csv": ("name", "short_name", "colour", "position"),
     "contests.csv": ("code", "kind", "name", "electorate"),
     "units.csv": ("code", "kind", "name", "electorate"),
     "returns.csv": ("stage", "contest", "unit", "count_type", "choice", "party", "votes"),
@@ -90,7 +91,8 @@ def _read_directory(folder: Path, options: ReadOptions) -> Dataset:
         for n, r in _optional(folder, "electorates.csv")
     ]
     data.parties = [
-        Party(r["name"], r["short_name"], r["colour"]) for _, r in _optional(folder, "parties.csv")
+        Party(r["name"], r["short_name"], r["colour"], _position(folder / "parties.csv", n, r))
+        for n, r in _optional(folder, "parties.csv")
     ]
     names = {e.number: e.name for e in data.electorates}
     contests = {
@@ -128,6 +130,7 @@ def _read_directory(folder: Path, options: ReadOptions) -> Dataset:
         choices.setdefault((contest, choice), Choice(contest, choice, row["party"].strip()))
     data.contests = list(contests.values())
     data.units = list(units.values())
+    data.electorates += _unlisted_electorates(data)
     data.choices = list(choices.values())
     data.returns = [
         Return(c, u, Stage(s), CountType(k), e["counts"], e["informal"], e["where"])
@@ -136,9 +139,29 @@ def _read_directory(folder: Path, options: ReadOptions) -> Dataset:
     return data
 
 
+OPTIONAL_COLUMNS = {"parties.csv": ("position",)}
+"""columns added later, which older directories may leave out"""
+
+
 def _optional(folder: Path, name: str):
     path = folder / name
-    return records(path, FILES[name]) if path.exists() else iter(())
+    if not path.exists():
+        return iter(())
+    added = OPTIONAL_COLUMNS.get(name, ())
+    return records(path, FILES[name][: len(FILES[name]) - len(added)], added)
+
+
+def _position(path: Path, line: int, row: dict[str, str]) -> float | None:
+    """A party's ``position`` (left to right in the House), if given."""
+    text = row["position"].strip()
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise IngestFormatError(
+            f"{path}, line {line}, column 'position': expected a number, found {text!r}"
+        ) from None
 
 
 def _electorate(path: Path, line: int, row: dict[str, str]) -> Electorate:
@@ -160,6 +183,19 @@ def _electorate(path: Path, line: int, row: dict[str, str]) -> Electorate:
         row["region"].strip(),
         **optional,
     )
+
+
+def _unlisted_electorates(data: Dataset) -> list[Electorate]:
+    """The electorates that contests or units name but ``electorates.csv`` does not list
+    (or that file is left out): general electorates called by their number."""
+    listed = {e.number for e in data.electorates}
+    named = {x.electorate for x in [*data.contests, *data.units] if x.electorate is not None}
+    return [Electorate(n, _electorate_name(n)) for n in sorted(named - listed)]
+
+
+def _electorate_name(number: int) -> str:
+    """What an electorate not listed in ``electorates.csv`` is called."""
+    return f"Electorate {number}"
 
 
 def _definition(cls, kinds, path: Path, line: int, row: dict[str, str]):
@@ -189,7 +225,10 @@ def _derived_contest(code: str, names: dict[int, str], where: str) -> Contest:
     if kind == "candidate":
         number = _number(rest, where)
         return Contest(
-            code, ContestKind.CANDIDATE, f"{names.get(number, code)} electorate vote", number
+            code,
+            ContestKind.CANDIDATE,
+            f"{names.get(number, _electorate_name(number))} electorate vote",
+            number,
         )
     if kind == "referendum" and rest:
         return Contest(code, ContestKind.REFERENDUM, rest.replace("-", " ").capitalize())
@@ -206,7 +245,9 @@ def _derived_unit(code: str, names: dict[int, str], where: str) -> Unit:
     if kind == "electorate":
         number = _number(head, where)
         if not detail:
-            return Unit(code, UnitKind.ELECTORATE, names.get(number, code), number)
+            return Unit(
+                code, UnitKind.ELECTORATE, names.get(number, _electorate_name(number)), number
+            )
         if detail == "special":
             return Unit(code, UnitKind.SPECIAL_BATCH, "Special votes", number)
         return Unit(code, UnitKind.VOTING_PLACE, detail.removeprefix("place:"), number)
@@ -233,7 +274,10 @@ def write(data: Dataset, folder: Path) -> None:
             )
             for x in data.electorates
         ],
-        "parties.csv": [(p.name, p.short_name, p.colour) for p in data.parties],
+        "parties.csv": [
+            (p.name, p.short_name, p.colour, "" if p.position is None else f"{p.position:g}")
+            for p in data.parties
+        ],
         "contests.csv": [(c.code, c.kind.value, c.name, c.electorate or "") for c in data.contests],
         "units.csv": [(u.code, u.kind.value, u.name, u.electorate or "") for u in data.units],
         "returns.csv": [

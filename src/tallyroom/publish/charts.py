@@ -1,15 +1,65 @@
 """Server-rendered SVG charts: self-contained, no scripts, no external resources.
 
 Every label is XML-escaped (data can hold any text), and every mark carries a
-``<title>`` with its figures so screen readers and tooltips can read them.
+``<title>`` with its figures (and the full label where it is wrapped or shortened) so
+screen readers and tooltips can read them. Charts are drawn about a phone's width with
+text of at least :data:`MIN_TEXT` units, and never drawn narrower than that width (the
+page scrolls the chart instead), so their text is never under 12 CSS pixels.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
+
+from tallyroom.publish.colours import difference, lab
+
+MIN_TEXT = 12
+"""the smallest font size used, in SVG units (= CSS pixels at the narrowest drawing)"""
+WIDTH = 360
+"""the width the site's charts are drawn at: a phone's, less the page margins"""
+
+
+def _svg_open(width: int, height: float, title: str, font_size: int = MIN_TEXT) -> str:
+    """An ``<svg>`` start tag that scales up with its container but never below ``width``
+    pixels, and its ``<title>``."""
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height:.0f}" '
+        f'role="img" aria-label="{escape(title, _QUOTE)}" style="min-width: {width}px" '
+        f'font-family="system-ui, sans-serif" font-size="{font_size}">'
+        f"<title>{escape(title)}</title>"
+    )
+
+
+ALIKE = 10.0
+"""ΔE00 under which two colours in one chart read as the same: the later is hatched"""
+
+
+def _fills(colours: Sequence[str]) -> tuple[list[str], str]:
+    """Each mark's fill, and the ``<defs>`` they need: a colour too like an earlier one in
+    the same chart (two parties that both use black) is drawn hatched with white, so no
+    two parties look the same; marks without a colour of their own are grey."""
+    fills, defs, seen = [], [], []
+    for colour in colours:
+        if not _HEX.fullmatch(colour or ""):  # no colour of its own: the neutral grey
+            fills.append("#999999")
+            continue
+        if any(difference(colour, other) < ALIKE for other in seen):
+            name = f"alike-{colour.lstrip('#')}"
+            defs.append(
+                f'<pattern id="{name}" width="6" height="6" patternUnits="userSpaceOnUse" '
+                f'patternTransform="rotate(45)"><rect width="6" height="6" fill="{colour}"/>'
+                '<rect width="2" height="6" fill="white"/></pattern>'
+            )
+            fills.append(f"url(#{name})")
+        else:
+            fills.append(colour)
+        seen.append(colour)
+    return fills, f"<defs>{''.join(defs)}</defs>" if defs else ""
 
 
 @dataclass(frozen=True)
@@ -129,10 +179,14 @@ class Seats:
     party: str
     seats: int
     colour: str
+    position: float | None = None
+    """left to right in the House; blocks without one follow, in the order given"""
 
 
-def hemicycle_svg(blocks: Sequence[Seats], *, title: str, width: int = 560) -> str:
-    """A parliament diagram: one dot per seat on concentric arcs, parties left to right."""
+def hemicycle_svg(blocks: Sequence[Seats], *, title: str, width: int = WIDTH) -> str:
+    """A parliament diagram: one dot per seat on concentric arcs, parties left to right
+    by their position (as the House seats them), not by size."""
+    blocks = sorted(blocks, key=lambda b: (b.position is None, b.position or 0.0))
     total = sum(b.seats for b in blocks)
     rows = max(1, round(math.sqrt(total / 4)))
     inner, outer = 0.4, 1.0
@@ -148,17 +202,11 @@ def hemicycle_svg(blocks: Sequence[Seats], *, title: str, width: int = 560) -> s
     height = width // 2 + 40
     centre_x, centre_y, scale = width / 2, width / 2 + 8, width / 2 - 16
     dot = 0.9 * scale * (outer - inner) / max(rows - 1, 1) / 2 if rows > 1 else 8
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="{escape(title, _QUOTE)}" font-family="system-ui, sans-serif">',
-        f"<title>{escape(title)}</title>",
-    ]
+    fills, defs = _fills([b.colour for b in blocks])
+    parts = [_svg_open(width, height, title), defs]
     index = 0
-    for block in blocks:
-        parts.append(
-            f'<g fill="{escape(block.colour or "#999")}"><title>{escape(block.party)}: '
-            f"{block.seats}</title>"
-        )
+    for block, fill in zip(blocks, fills, strict=True):
+        parts.append(f'<g fill="{fill}"><title>{escape(block.party)}: {block.seats}</title>')
         for angle, radius in spots[index : index + block.seats]:
             x = centre_x + scale * radius * math.cos(angle)
             y = centre_y - scale * radius * math.sin(angle)
@@ -191,19 +239,22 @@ def hex_map_svg(
     title: str,
     legend: str,
     key: Sequence[tuple[str, str]] = (),
-    width: int = 520,
+    width: int = WIDTH,
 ) -> str:
-    """Electorates as equal hexagons at their map positions (north at the top), with a
-    colour key of (label, colour) swatches under the map."""
+    """Electorates as equal hexagons at their map positions (north at the top), each
+    labelled with its code, with a colour key of (label, colour) swatches under the map."""
     us, vs = [c.u for c in cells], [c.v for c in cells]
     step = min(
         math.dist((a.u, a.v), (b.u, b.v)) for i, a in enumerate(cells) for b in cells[i + 1 :]
     )
-    pad = step
+    pad = step / 2
     span_u, span_v = max(us) - min(us) + 2 * pad, max(vs) - min(vs) + 2 * pad
     scale = (width - 20) / span_u
-    map_bottom = int(span_v * scale) + 60
-    height = map_bottom + (34 if key else 0)
+    legend_lines = _wrap(legend, (width - 20) // 7, 3)
+    top = 44 + 16 * len(legend_lines)
+    map_bottom = int(span_v * scale) + top + 10
+    rows = -(-len(key) // 4)
+    height = map_bottom + 34 * rows
     radius = step * scale / math.sqrt(3) * 1.0
 
     def corners(x: float, y: float) -> str:
@@ -214,54 +265,62 @@ def hex_map_svg(
         )
 
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="{escape(title, _QUOTE)}" font-family="system-ui, sans-serif" font-size="9">',
-        f"<title>{escape(title)}</title>",
-        f'<text x="10" y="20" font-size="14" font-weight="600">{escape(title)}</text>',
-        f'<text x="10" y="38" font-size="11" fill="#555">{escape(legend)}</text>',
+        _svg_open(width, height, title),
+        f'<text x="10" y="20" font-size="15" font-weight="600">{escape(title)}</text>',
+        *(
+            f'<text x="10" y="{40 + 16 * i}" fill="#555">{escape(line)}</text>'
+            for i, line in enumerate(legend_lines)
+        ),
     ]
     for c in cells:
         x = 10 + (c.u - min(us) + pad) * scale
-        y = 50 + (max(vs) - c.v + pad) * scale
+        y = top + (max(vs) - c.v + pad) * scale
         parts.append(
-            f"<g><title>{escape(c.name)}: {c.value:.1f}</title>"
+            f"<g><title>{escape(c.name)} ({escape(c.code)}): {c.value:.1f}</title>"
             f'<polygon points="{corners(x, y)}" fill="{escape(c.colour)}" stroke="white"/>'
-            f'<text x="{x:.1f}" y="{y + 3:.1f}" text-anchor="middle">{escape(c.code)}</text></g>'
+            f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" letter-spacing="-0.4"'
+            f"{_ink(c.colour)}>{escape(c.code)}</text></g>"
         )
-    swatch = min(44.0, (width - 20) / max(len(key), 1))
+    swatch = (width - 20) / 4
     for i, (label, colour) in enumerate(key):
-        x = 10 + i * swatch
+        x, y = 10 + (i % 4) * swatch, map_bottom + 34 * (i // 4)
         parts.append(
-            f'<rect x="{x:.1f}" y="{map_bottom}" width="{swatch:.1f}" height="10" '
+            f'<rect x="{x:.1f}" y="{y}" width="{swatch - 4:.1f}" height="10" '
             f'fill="{escape(colour)}" stroke="#ccc" stroke-width="0.5"/>'
-            f'<text x="{x + swatch / 2:.1f}" y="{map_bottom + 24}" text-anchor="middle" '
-            f'font-size="10" fill="#555">{escape(label)}</text>'
+            f'<text x="{x:.1f}" y="{y + 25}" fill="#555">{escape(label)}</text>'
         )
     parts.append("</svg>")
     return "\n".join(parts)
 
 
-def diverging_key(
-    middle: float = 50.0, spread: float = 30.0, steps: int = 7
-) -> list[tuple[str, str]]:
-    """The colour key of :func:`diverging_colour`: evenly spaced percentages from
-    ``middle - spread`` to ``middle + spread`` (the ends stand for everything beyond)."""
-    values = [middle - spread + 2 * spread * i / (steps - 1) for i in range(steps)]
-    labels = [f"{v:.0f} %" for v in values]
-    labels[0], labels[-1] = f"≤ {labels[0]}", f"≥ {labels[-1]}"
-    return [
-        (label, diverging_colour(v, middle, spread))
-        for label, v in zip(labels, values, strict=True)
+PU_OR = ("#b35806", "#e08214", "#fdb863", "#fee0b6", "#d8daeb", "#b2abd2", "#8073ac", "#542788")
+"""ColorBrewer's 8-class PuOr (colour-blind safe): orange below the middle, purple above"""
+
+
+def _ink(colour: str) -> str:
+    """The fill attribute that keeps a label readable on ``colour``: white on dark."""
+    return ' fill="white"' if _HEX.fullmatch(colour) and lab(colour)[0] < 50 else ""
+
+
+def diverging_key(middle: float = 50.0, step: float = 5.0) -> list[tuple[str, str]]:
+    """The colour key of :func:`diverging_colour`: one (label, colour) per class."""
+    half = len(PU_OR) // 2
+    edges = [middle + step * (i - half + 1) for i in range(len(PU_OR) - 1)]
+    labels = [
+        f"< {edges[0]:.0f} %",
+        *(f"{a:.0f}–{b:.0f} %" for a, b in itertools.pairwise(edges)),
+        f"≥ {edges[-1]:.0f} %",
     ]
+    return list(zip(labels, PU_OR, strict=True))
 
 
-def diverging_colour(value: float, middle: float = 50.0, spread: float = 30.0) -> str:
-    """Orange below ``middle``, purple above, paler near it (colour-blind safe PuOr)."""
-    t = max(-1.0, min(1.0, (value - middle) / spread))
-    low, mid, high = (230, 97, 1), (247, 247, 247), (94, 60, 153)
-    end = high if t > 0 else low
-    mix = [round(m + (e - m) * abs(t)) for m, e in zip(mid, end, strict=True)]
-    return "#{:02x}{:02x}{:02x}".format(*mix)
+def diverging_colour(value: float, middle: float = 50.0, step: float = 5.0) -> str:
+    """The PuOr class of ``value``: classes ``step`` points wide either side of
+    ``middle``, the outermost open-ended, so 45 % and 52 % fall in classes of different
+    hue, not two shades of near-white."""
+    half = len(PU_OR) // 2
+    index = half + math.floor((value - middle) / step)
+    return PU_OR[max(0, min(len(PU_OR) - 1, index))]
 
 
 @dataclass(frozen=True)
@@ -272,33 +331,53 @@ class Bar:
     value: float
     colour: str = "#4a6fa5"
     text: str = ""
+    title: str = ""
+    """the label in full for the tooltip, where ``label`` is a shorter form"""
 
 
-def bars_svg(bars: Sequence[Bar], *, title: str, width: int = 560) -> str:
-    """Horizontal bars, one per row, labelled on the left; negative values extend left of
-    a zero line (for changes)."""
-    row, top, label_width, text_width = 24, 34, 200, 64
+def bars_svg(bars: Sequence[Bar], *, title: str, width: int = WIDTH) -> str:
+    """Horizontal bars, one per row, labelled on the left (long labels wrapped onto a
+    second line, shortened only beyond that, the full label in the bar's title); negative
+    values extend left of a zero line (for changes)."""
+    label_width, text_width = 128, 52
+    labels = [_wrap(bar.label, label_width // 7, 2) for bar in bars]
+    row = 36 if any(len(lines) > 1 for lines in labels) else 24
+    title_lines = _wrap(title, (width - 10) // 8, 2)
+    top = 14 + 20 * len(title_lines)
     low = min(0.0, *(b.value for b in bars)) if bars else 0.0
     high = max(0.0, *(b.value for b in bars)) if bars else 1.0
     span = (high - low) or 1.0
-    plot = width - label_width - 2 * text_width
-    zero = label_width + text_width + plot * (-low / span)
+    plot = width - label_width - text_width * (2 if low < 0 else 1)
+    zero = label_width + (text_width if low < 0 else 0) + plot * (-low / span)
     height = top + row * len(bars) + 8
-    parts = _titled_svg(width, height, title)
-    for i, bar in enumerate(bars):
+    fills, defs = _fills([b.colour for b in bars])
+    parts = [
+        _svg_open(width, height, title),
+        defs,
+        *(
+            f'<text x="0" y="{18 + 20 * i}" font-size="15" font-weight="600">{escape(line)}</text>'
+            for i, line in enumerate(title_lines)
+        ),
+    ]
+    for i, (bar, lines, fill) in enumerate(zip(bars, labels, fills, strict=True)):
         y = top + i * row
         length = plot * abs(bar.value) / span
         x = zero if bar.value >= 0 else zero - length
         text_x, anchor = (x + length + 4, "start") if bar.value >= 0 else (x - 4, "end")
         shown = bar.text or f"{bar.value:g}"
+        middle = y + row / 2
+        first = middle + 4 - 7 * (len(lines) - 1)
+        label = "".join(
+            f'<tspan x="{label_width - 6}" y="{first + 14 * k:.0f}">{escape(line)}</tspan>'
+            for k, line in enumerate(lines)
+        )
         parts.append(
-            f"<g><title>{escape(bar.label)}: {escape(shown)}</title>"
-            f'<text x="{label_width - 6}" y="{y + 15}" text-anchor="end">'
-            f"{escape(_clip(bar.label, 26))}</text>"
-            f'<rect x="{x:.1f}" y="{y + 3}" width="{max(length, 0.5):.1f}" height="{row - 6}" '
-            f'fill="{escape(bar.colour or "#999")}"/>'
-            f'<text x="{text_x:.1f}" y="{y + 15}" text-anchor="{anchor}">{escape(shown)}</text>'
-            "</g>"
+            f"<g><title>{escape(bar.title or bar.label)}: {escape(shown)}</title>"
+            f'<text text-anchor="end">{label}</text>'
+            f'<rect x="{x:.1f}" y="{middle - 9:.0f}" width="{max(length, 0.5):.1f}" height="18" '
+            f'fill="{fill}"/>'
+            f'<text x="{text_x:.1f}" y="{middle + 4:.0f}" text-anchor="{anchor}">'
+            f"{escape(shown)}</text></g>"
         )
     if low < 0:
         parts.append(
@@ -306,6 +385,21 @@ def bars_svg(bars: Sequence[Bar], *, title: str, width: int = 560) -> str:
         )
     parts.append("</svg>")
     return "\n".join(parts)
+
+
+def _wrap(text: str, width: int, lines: int) -> list[str]:
+    """``text`` in at most ``lines`` lines of about ``width`` characters, broken between
+    words; what does not fit is cut with an ellipsis (the caller shows it whole in a
+    title)."""
+    found: list[str] = []
+    for word in text.split():
+        if found and len(found[-1]) + 1 + len(word) <= width:
+            found[-1] += " " + word
+        else:
+            found.append(word)
+    if len(found) > lines:
+        found = [*found[: lines - 1], " ".join(found[lines - 1 :])]
+    return [_clip(line, width) for line in found] or [""]
 
 
 def _clip(text: str, length: int) -> str:
@@ -363,9 +457,9 @@ def intervals_svg(rows: Sequence[Spread], *, title: str, width: int = 560) -> st
 def _titled_svg(width: int, height: int, title: str) -> list[str]:
     """The opening of a row chart: the SVG element, its accessible title, a heading."""
     return [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="{escape(title, _QUOTE)}" font-family="system-ui, sans-serif" '
-        'font-size="12">',
-        f"<title>{escape(title)}</title>",
-        f'<text x="0" y="18" font-size="14" font-weight="600">{escape(title)}</text>',
+        _svg_open(width, height, title),
+        f'<text x="0" y="18" font-size="15" font-weight="600">{escape(title)}</text>',
     ]
+
+
+_HEX = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}")

@@ -130,6 +130,7 @@ def add_write_routes(
 
     @app.post(
         f"{api}/elections/{{election}}/returns",
+        summary="Submit a return (returning officers and admins)",
         tags=["returns"],
         status_code=201,
         response_model=ReturnOut,
@@ -212,6 +213,7 @@ def add_write_routes(
 
     @app.post(
         f"{api}/elections/{{election}}/stages/{{stage}}",
+        summary="Open or close a stage of the count (admins)",
         tags=["returns"],
         response_model=StageIn,
         responses=_REFUSALS,

@@ -8,13 +8,15 @@ static files on any file server (see :mod:`tallyroom.publish.export`).
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from jinja2 import Environment, PackageLoader
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
+from tallyroom.figures import signed
 from tallyroom.forecast.fitted import METHOD, model_for, projectable, track_record
 from tallyroom.forecast.simulate import ProjectionError
 from tallyroom.forecast.specials import NoHistoryError
@@ -44,6 +46,11 @@ _TEMPLATES = Environment(
 )
 _TEMPLATES.filters["n"] = lambda value: f"{value:,}" if value is not None else "–"
 _TEMPLATES.filters["pct"] = lambda value: f"{value:.1f}" if value is not None else "–"
+_TEMPLATES.filters["signed"] = signed
+_TEMPLATES.filters["code"] = lambda text: Markup(
+    re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(text)))
+)
+"""`backticks` in API descriptions become code, the rest escaped."""
 _TEMPLATES.filters["person"] = lambda name: display_name(name) if name else name
 
 API = "/api/v1"
@@ -53,6 +60,30 @@ STAGE_NAMES = {
     Stage.RECOUNT: "Recount",
 }
 _MIN_BAR_PERCENT = 0.5  # parties below this share are summed as "Others" in the chart
+
+
+class UnknownStageError(LookupError):
+    """A page address names no stage of the count."""
+
+
+def stage_named(text: str) -> Stage:
+    """The stage a page address names ("official"); an error naming the stages if none."""
+    try:
+        return Stage(text)
+    except ValueError:
+        known = ", ".join(s.value for s in Stage)
+        raise UnknownStageError(
+            f"{text[:40]!r} is not a stage of the count; the stages are {known}"
+        ) from None
+
+
+class NotCountedError(LookupError):
+    """A page exists at other stages of the count but not at this one; ``links`` are
+    (label, site path) of those stages' pages."""
+
+    def __init__(self, message: str, links: list[tuple[str, str]]) -> None:
+        super().__init__(message)
+        self.links = links
 
 
 @dataclass(frozen=True)
@@ -173,6 +204,7 @@ def overview(site: Site, election: str, stage: Stage) -> Page:
         if seats is None:  # no party votes counted yet
             return {"data": data, "palette": palette, "holders": []}
         holders = [p for p in seats["parties"] if p["total"]]
+        place = site.positions(election)
         return {
             **(_projection_panel(site, election, palette) if stage is Stage.PRELIMINARY else {}),
             "data": data,
@@ -181,7 +213,15 @@ def overview(site: Site, election: str, stage: Stage) -> Page:
             "vote_chart": Markup(bars_svg(bars, title="Party vote (% of valid votes)")),
             "seat_chart": Markup(
                 hemicycle_svg(
-                    [Seats(p["party"], p["total"], palette.get(p["party"], "")) for p in holders],
+                    [
+                        Seats(
+                            p["party"],
+                            p["total"],
+                            palette.get(p["party"], ""),
+                            place.get(p["party"]),
+                        )
+                        for p in holders
+                    ],
                     title=f"Seats: House of {seats['house_size']}",
                 )
             ),
@@ -287,16 +327,22 @@ def electorate(site: Site, election: str, stage: Stage, number: int) -> Page:
         chart = bars_svg(
             [
                 Bar(
-                    c["candidate"],
+                    display_name(c["candidate"]),
                     c["percent"],
                     palette.get(c["party"], ""),
                     f"{c['percent']:.1f} %",
+                    f"{c['candidate']} ({c['party'] or 'independent'})",
                 )
                 for c in data["candidates"]
             ],
             title="Candidate vote (% of valid votes)",
         )
-        return {"data": data, "palette": palette, "chart": Markup(chart)}
+        return {
+            "data": data,
+            "palette": palette,
+            "short": site.short_names(election),
+            "chart": Markup(chart),
+        }
 
     return Page(
         election_path(election, stage) + f"electorates/{number}/",
@@ -305,7 +351,7 @@ def electorate(site: Site, election: str, stage: Stage, number: int) -> Page:
         context,
         election,
         stage,
-        f"Electorate {number}",
+        site.tally(election, stage).electorates.get(number, (f"Electorate {number}",))[0],
     )
 
 
@@ -313,6 +359,7 @@ def referendum(site: Site, election: str, stage: Stage, slug: str) -> Page:
     """A referendum nationally, by electorate on a hex map and in a sortable table."""
 
     def context() -> dict[str, Any]:
+        _check_counted(site, election, stage, slug)
         data = site.referendum(election, stage, slug)
         table = data["by_electorate"]
         option = table["options"][0]
@@ -335,7 +382,8 @@ def referendum(site: Site, election: str, stage: Stage, slug: str) -> Page:
                 hex_map_svg(
                     cells,
                     title=f"{option} by general electorate",
-                    legend=f"% {option} of all votes counted; purple above 50 %, orange below",
+                    legend=f"% {option} of all votes counted, informal included: purple "
+                    "from 50 %, orange below; hover a hexagon for its name",
                     key=diverging_key(),
                 )
             )
@@ -348,6 +396,7 @@ def referendum(site: Site, election: str, stage: Stage, slug: str) -> Page:
             "data": data,
             "table": table,
             "hex_map": hex_map,
+            "codes": sorted((c.code, c.name) for c in cells),
             "national_chart": Markup(bars_svg(bars, title="Nationally (% of all votes)")),
         }
 
@@ -358,8 +407,39 @@ def referendum(site: Site, election: str, stage: Stage, slug: str) -> Page:
         context,
         election,
         stage,
-        "Referendum",
+        next(
+            (r["name"] for r in site.referendums(election, stage) if r["slug"] == slug),
+            "Referendum",
+        ),
         lambda other: slug in {r["slug"] for r in site.referendums(election, other)},
+    )
+
+
+def _check_counted(site: Site, election: str, stage: Stage, slug: str) -> None:
+    """Raise :class:`NotCountedError` if referendum ``slug`` was counted at other stages
+    but not at ``stage`` (2020's referendums were not counted on election night)."""
+    if slug in {r["slug"] for r in site.referendums(election, stage)}:
+        return
+    counted = [
+        (other, r["name"])
+        for other in site.stages(election)
+        for r in site.referendums(election, other)
+        if r["slug"] == slug
+    ]
+    if not counted:
+        return
+    name = counted[0][1]
+    when = "on election night" if stage is Stage.PRELIMINARY else f"at the {stage.value} stage"
+    raise NotCountedError(
+        f"The {name} was not counted {when}: its votes were first counted in the "
+        f"{', '.join(STAGE_NAMES[s].lower() for s, _ in counted)}.",
+        [
+            (
+                f"{name}: {STAGE_NAMES[s].lower()}",
+                election_path(election, s) + f"referendums/{slug}/",
+            )
+            for s, _ in counted
+        ],
     )
 
 
@@ -375,7 +455,7 @@ def comparison(site: Site, election: str) -> Page:
                 p["party"],
                 round(p["percent"][1] - p["percent"][0], 2),
                 palette.get(p["party"], ""),
-                f"{p['percent'][1] - p['percent'][0]:+.1f}",
+                signed(p["percent"][1] - p["percent"][0], 1),
             )
             for p in moved
         ]
@@ -451,28 +531,32 @@ def every_page(site: Site) -> list[Page]:
     return found
 
 
-def not_found(site: Site, path: str, message: str) -> Page:
-    """The page for a path that names nothing in the store."""
+def not_found(
+    site: Site, path: str, message: str, links: list[tuple[str, str]] | None = None
+) -> Page:
+    """The page for a path that names nothing in the store: what is wrong, ``links``
+    (label, site path) to what the reader may have wanted, and the elections."""
     return Page(
         path if path.endswith("/") else path.rsplit("/", 1)[0] + "/",
         f"{API}/elections.json",
         "error.html.j2",
-        lambda: {"message": message, "elections": site.elections()},
+        lambda: {"message": message, "links": links or [], "elections": site.elections()},
         title="Not found",
     )
 
 
 def api_index(schema: dict[str, Any]) -> Page:
     """A readable list of the API's endpoints, from its OpenAPI schema."""
-    endpoints = [
-        {"path": path, "summary": op.get("summary", ""), "doc": op.get("description", "")}
-        for path, methods in schema["paths"].items()
-        for op in methods.values()
-    ]
+    endpoints: dict[str, list[dict[str, str]]] = {"GET": [], "POST": []}  # reads first
+    for path, methods in schema["paths"].items():
+        for method, op in methods.items():
+            endpoints.setdefault(method.upper(), []).append(
+                {"path": path, "summary": op.get("summary", ""), "doc": op.get("description", "")}
+            )
     return Page(
         f"{API}/",
         f"{API}/openapi.json",
         "api.html.j2",
-        lambda: {"endpoints": endpoints, "schema": schema},
+        lambda: {"endpoints": {m: e for m, e in endpoints.items() if e}, "schema": schema},
         title="API",
     )

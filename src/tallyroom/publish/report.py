@@ -20,6 +20,7 @@ from tallyroom.analysis.compare import compare
 from tallyroom.analysis.crosstab import correlations, crosstab
 from tallyroom.analysis.indices import indices
 from tallyroom.analysis.referendum import by_electorate
+from tallyroom.figures import signed
 from tallyroom.model import Stage
 from tallyroom.publish import views
 from tallyroom.publish.charts import (
@@ -36,6 +37,7 @@ from tallyroom.rules.referendum import Base, decide_referendum
 from tallyroom.tally import stages, tally
 
 _TEMPLATES = Environment(loader=PackageLoader("tallyroom.publish", "templates"), autoescape=True)
+_TEMPLATES.filters["signed"] = signed
 
 
 @dataclass(frozen=True)
@@ -69,13 +71,17 @@ def report_context(engine: Engine, election: str) -> dict[str, Any]:
     final = tally(engine, election, counted[-1])
     result = final.seats()
     colours = views.colours(engine, election)
+    place = views.positions(engine, election)
     places = views.electorate_rows(engine, election)
     holders = [p for p in result.parties if p.total]
     charts = {
         "seats": Chart(
             "seats.svg",
             hemicycle_svg(
-                [Seats(p.party, p.total, colours.get(p.party, "")) for p in holders],
+                [
+                    Seats(p.party, p.total, colours.get(p.party, ""), place.get(p.party))
+                    for p in holders
+                ],
                 title=f"{final.name}: {result.house_size} seats ({final.stage})",
             ),
         ),

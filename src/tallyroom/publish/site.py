@@ -186,6 +186,14 @@ class Site:
             lambda: views.projection(self.engine, election, draws=SITE_DRAWS),
         )
 
+    def short_names(self, election: str) -> dict[str, str]:
+        """Party names as people say them."""
+        return self.memo(("short", election), lambda: views.short_names(self.engine, election))
+
+    def positions(self, election: str) -> dict[str, float | None]:
+        """Party positions, left to right in the House."""
+        return self.memo(("positions", election), lambda: views.positions(self.engine, election))
+
     def table(self, election: str, stage: Stage, name: str) -> pl.DataFrame:
         """One downloadable table (see :mod:`tallyroom.publish.tables`)."""
         return self.memo(

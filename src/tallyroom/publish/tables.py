@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from tallyroom.model import Stage
+from tallyroom.publish import views
 
 if TYPE_CHECKING:
     from tallyroom.publish.site import Site
@@ -36,8 +37,14 @@ class UnknownTableError(LookupError):
 
 
 def table_names(site: Site, election: str, stage: Stage) -> dict[str, str]:
-    """Every table of ``election`` at ``stage`` with its description."""
+    """Every table of ``election`` at ``stage`` with its description; ``voting-places``
+    only where votes are stored by voting place (it would be empty)."""
     names = dict(DESCRIPTIONS)
+    if not site.memo(
+        ("place returns", election, stage),
+        lambda: views.has_place_returns(site.engine, election, stage),
+    ):
+        del names["voting-places"]
     for ref in site.referendums(election, stage):
         names[f"referendum-{ref['slug']}"] = (
             f"{ref['name']}: votes and shares per general electorate (ordinary votes by area)."

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, distinct, func, select
 
+from tallyroom import placenames
 from tallyroom.analysis.compare import compare
 from tallyroom.analysis.referendum import VoteBasis, by_electorate
 from tallyroom.forecast.fitted import METHOD, election_year, model_for
@@ -102,6 +103,25 @@ def colours(engine: Engine, election: str) -> dict[str, str]:
     return {name: colour if _COLOUR.fullmatch(colour) else "" for name, colour in rows}
 
 
+def short_names(engine: Engine, election: str) -> dict[str, str]:
+    """Each party's name as people say it ("Labour" for "Labour Party"), where the data
+    gives one; else its name."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(t.party.c.name, t.party.c.short_name).where(t.party.c.election_id == election)
+        ).all()
+    return {name: short or name for name, short in rows}
+
+
+def positions(engine: Engine, election: str) -> dict[str, float | None]:
+    """Each party's place left to right in the House (``None`` where the data gives none)."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(t.party.c.name, t.party.c.position).where(t.party.c.election_id == election)
+        ).all()
+    return dict(rows)
+
+
 def electorate_rows(engine: Engine, election: str) -> dict[int, Any]:
     """Each electorate's stored row (code, roll, map position, enrolment) by number."""
     with engine.connect() as conn:
@@ -146,6 +166,25 @@ def progress(engine: Engine, election: str, stage: Stage) -> dict[str, Any]:
         "text": f"{reported:,} of {expected:,} {noun} "
         + ("recounted" if stage is Stage.RECOUNT else "counted"),
     }
+
+
+def has_place_returns(engine: Engine, election: str, stage: Stage) -> bool:
+    """Whether any candidate votes at ``stage`` are stored by voting place or special-vote
+    batch (the bundled 2020 election has them by electorate only)."""
+    with engine.connect() as conn:
+        found = conn.execute(
+            select(t.vote_return.c.id)
+            .join(t.unit, t.vote_return.c.unit_id == t.unit.c.id)
+            .join(t.contest, t.vote_return.c.contest_id == t.contest.c.id)
+            .where(
+                t.contest.c.election_id == election,
+                t.contest.c.kind == ContestKind.CANDIDATE.value,
+                t.unit.c.kind.in_([UnitKind.VOTING_PLACE.value, UnitKind.SPECIAL_BATCH.value]),
+                t.vote_return.c.stage == stage.value,
+            )
+            .limit(1)
+        ).first()
+    return found is not None
 
 
 def summary(engine: Engine, counted: ElectionTally) -> dict[str, Any]:
@@ -271,16 +310,20 @@ def electorate_list(counted: ElectionTally) -> dict[str, Any]:
 
 
 def electorate_number(counted: ElectionTally, which: str | int) -> int:
-    """The number of the electorate named or numbered ``which``."""
+    """The number of the electorate named, numbered or slugged ``which`` (macrons, case
+    and "Mt"/"Mount" aside); an unknown one raises an error suggesting the nearest names."""
+    names = {number: name for number, (name, _roll) in counted.electorates.items()}
     text = str(which).strip()
-    if text.isdigit() and int(text) in counted.electorates:
-        return int(text)
-    for number, (name, _roll) in counted.electorates.items():
-        if name.casefold() == text.casefold():
-            return number
+    found = placenames.find(names, text)
+    if found is not None:
+        return found
+    if not names:
+        raise UnknownElectorateError(f"{counted.election} has no electorates in the store")
+    close = placenames.nearest(names, text)
+    hint = f"did you mean {' or '.join(close)}? Or give" if close else "give"
     raise UnknownElectorateError(
-        f"{counted.election} has no electorate {text!r}; give a number 1-"
-        f"{max(counted.electorates, default=0)} or an exact name"
+        f"{counted.election} has no electorate {text!r}; {hint} a name or a number "
+        f"{min(names)}-{max(names)}"
     )
 
 

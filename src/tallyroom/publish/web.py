@@ -18,6 +18,7 @@ from importlib.resources import files
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Path, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import (
     HTMLResponse,
     JSONResponse,
@@ -30,6 +31,8 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import StreamingResponse
 from starlette.routing import Match, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -37,7 +40,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tallyroom import __version__
 from tallyroom.forecast.specials import NoHistoryError
 from tallyroom.model import Stage
-from tallyroom.publish import pages, schemas, tables
+from tallyroom.publish import pages, schemas, tables, views
 from tallyroom.publish.guard import BODY_LIMIT, Refusals, WriteGuard
 from tallyroom.publish.intake import (
     add_write_routes,
@@ -72,6 +75,8 @@ _NOT_FOUND = (
     UnknownElectorateError,
     UnknownChoiceError,
     tables.UnknownTableError,
+    pages.UnknownStageError,
+    pages.NotCountedError,
 )
 ELECTION_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 ElectionId = Annotated[
@@ -87,6 +92,10 @@ Slug = Annotated[
     str, Path(description="Referendum slug, e.g. cannabis.", max_length=100, examples=["cannabis"])
 ]
 Number = Annotated[int, Path(description="Electorate number.", ge=1, le=10_000, examples=[32])]
+PageElection = Annotated[str, Path(description="Election id, e.g. nz-2020.")]
+PageStage = Annotated[str, Path(description="Stage of the count, e.g. official.")]
+"""Page addresses are read as text and looked up, so a wrong one gets the site's HTML
+"not found" page saying what is wrong, not a validation error in JSON."""
 TableName = Annotated[
     str,
     Path(
@@ -217,7 +226,7 @@ def create_app(
     async def not_found(request: Request, error: Exception) -> Response:
         if request.url.path.startswith(f"{API}/"):
             return JSONResponse({"detail": str(error)}, status_code=404)
-        missing = pages.not_found(site, request.url.path, str(error))
+        missing = pages.not_found(site, request.url.path, str(error), getattr(error, "links", None))
         html = await run_in_threadpool(pages.render, site, missing)
         return HTMLResponse(html, status_code=404)
 
@@ -246,6 +255,7 @@ def create_app(
         refusals=app.state.refusals,
         body_limit=body_limit,
     )
+    app.add_middleware(GZipMiddleware, minimum_size=1000)  # inside ReadHeaders: HEAD stays empty
     app.add_middleware(ReadHeaders, site=site, router=app.router)
 
     async def serve(key: Hashable, compute: Callable[[], bytes], media_type: str) -> Response:
@@ -450,17 +460,21 @@ def create_app(
     async def api_index() -> HTMLResponse:
         return HTMLResponse(pages.render(site, pages.api_index(app.openapi())))
 
+    @app.get("/elections/", include_in_schema=False)
+    async def election_index() -> RedirectResponse:
+        return RedirectResponse("/")
+
     @app.get("/elections/{election}/", include_in_schema=False)
-    async def latest(election: ElectionId) -> RedirectResponse:
+    async def latest(election: PageElection) -> RedirectResponse:
         stage = await run_in_threadpool(site.latest_stage, election)
         return RedirectResponse(pages.election_path(election, stage))
 
     @app.get("/elections/{election}/compare/", include_in_schema=False)
-    async def compare_page(election: ElectionId) -> HTMLResponse:
+    async def compare_page(election: PageElection) -> HTMLResponse:
         return await page(pages.comparison, election)
 
     @app.get("/elections/{election}/downloads/", include_in_schema=False)
-    async def downloads_page(election: ElectionId) -> HTMLResponse:
+    async def downloads_page(election: PageElection) -> HTMLResponse:
         return await page(pages.downloads, election)
 
     @app.get("/elections/{election}/preliminary/projection/", include_in_schema=False)
@@ -468,24 +482,40 @@ def create_app(
         return await page(pages.projection_method, election)
 
     @app.get("/elections/{election}/{stage}/", include_in_schema=False)
-    async def overview_page(election: ElectionId, stage: Stage) -> HTMLResponse:
-        return await page(pages.overview, election, stage)
+    async def overview_page(election: PageElection, stage: PageStage) -> HTMLResponse:
+        return await page(pages.overview, election, pages.stage_named(stage))
 
     @app.get("/elections/{election}/{stage}/parties/", include_in_schema=False)
-    async def parties_page(election: ElectionId, stage: Stage) -> HTMLResponse:
-        return await page(pages.parties, election, stage)
+    async def parties_page(election: PageElection, stage: PageStage) -> HTMLResponse:
+        return await page(pages.parties, election, pages.stage_named(stage))
 
     @app.get("/elections/{election}/{stage}/electorates/", include_in_schema=False)
-    async def electorates_page(election: ElectionId, stage: Stage) -> HTMLResponse:
-        return await page(pages.electorates, election, stage)
+    async def electorates_page(election: PageElection, stage: PageStage) -> HTMLResponse:
+        return await page(pages.electorates, election, pages.stage_named(stage))
 
-    @app.get("/elections/{election}/{stage}/electorates/{number}/", include_in_schema=False)
-    async def electorate_page(election: ElectionId, stage: Stage, number: Number) -> HTMLResponse:
-        return await page(pages.electorate, election, stage, number)
+    @app.get("/elections/{election}/{stage}/electorates/{which}/", include_in_schema=False)
+    async def electorate_page(election: PageElection, stage: PageStage, which: str) -> Response:
+        """An electorate by number; by name or slug ("northland", "Mt Albert") it
+        redirects to its numbered address."""
+        at = pages.stage_named(stage)
+        number = await run_in_threadpool(
+            lambda: views.electorate_number(site.tally(election, at), which)
+        )
+        if str(number) != which:
+            return RedirectResponse(pages.election_path(election, at) + f"electorates/{number}/")
+        return await page(pages.electorate, election, at, number)
 
     @app.get("/elections/{election}/{stage}/referendums/{slug}/", include_in_schema=False)
-    async def referendum_page(election: ElectionId, stage: Stage, slug: Slug) -> HTMLResponse:
-        return await page(pages.referendum, election, stage, slug)
+    async def referendum_page(election: PageElection, stage: PageStage, slug: str) -> HTMLResponse:
+        return await page(pages.referendum, election, pages.stage_named(stage), slug)
+
+    async def page_not_found(request: Request, error: StarletteHTTPException) -> Response:
+        """No route: the site's HTML page for a page address, JSON for the API's."""
+        if request.url.path.startswith(f"{API}/") or error.status_code != 404:
+            return await http_exception_handler(request, error)
+        return await not_found(request, LookupError(f"there is no page at {request.url.path}"))
+
+    app.add_exception_handler(StarletteHTTPException, page_not_found)
 
     return app
 

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, or_, select, update
 
 from tallyroom.store import schema as t
 from tallyroom.store.database import writing
@@ -267,10 +267,13 @@ def _source_problems(
 
 
 def entries(engine: Engine, election: str, electorate: int | None = None) -> list[dict[str, Any]]:
-    """The log of one election (optionally one electorate), oldest first."""
+    """The log of one election, oldest first; with ``electorate``, its writes and the
+    election-wide ones (imports, stage changes), which cover every electorate."""
     query = select(t.audit_log).where(t.audit_log.c.election_id == election)
     if electorate is not None:
-        query = query.where(t.audit_log.c.electorate == electorate)
+        query = query.where(
+            or_(t.audit_log.c.electorate == electorate, t.audit_log.c.electorate.is_(None))
+        )
     with engine.connect() as conn:
         rows = conn.execute(query.order_by(t.audit_log.c.id)).all()
     return [{**row._asdict(), "detail": json.loads(row.detail)} for row in rows]

@@ -25,7 +25,8 @@ from alembic import command
 from alembic.config import Config
 from platformdirs import user_data_dir
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 SQLITE_BUSY_TIMEOUT = 30.0
@@ -44,19 +45,54 @@ def database_url(explicit: str | None = None) -> str:
     return f"sqlite:///{Path(user_data_dir('tallyroom')) / 'tallyroom.db'}"
 
 
+class StoreUnavailableError(Exception):
+    """The store URL is not one tallyroom can use, or the store cannot be reached."""
+
+
+URL_FORMS = "sqlite:///PATH.db or postgresql+psycopg://USER@HOST[:PORT]/DBNAME"
+
+
 def open_store(url: str | None = None) -> Engine:
-    """An engine on the store at ``url`` (see :func:`database_url`), migrated to the latest."""
-    resolved = make_url(database_url(url))
-    if resolved.get_backend_name() == "sqlite" and resolved.database not in (None, "", ":memory:"):
+    """An engine on the store at ``url`` (see :func:`database_url`), migrated to the latest.
+
+    A URL of another form or database, or a store that cannot be reached, raises
+    :class:`StoreUnavailableError` naming the URL (password hidden) and the reason.
+    """
+    text = database_url(url)
+    try:
+        resolved = make_url(text)
+    except ArgumentError:
+        raise StoreUnavailableError(f"store URL {text!r} is not a URL; give {URL_FORMS}") from None
+    shown = resolved.render_as_string(hide_password=True)
+    backend = resolved.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise StoreUnavailableError(
+            f"store URL {shown}: tallyroom keeps results in SQLite or PostgreSQL, not {backend}; "
+            f"give {URL_FORMS}"
+        )
+    try:
+        engine = _engine(resolved)
+        migrate(engine)
+    except (ImportError, NoSuchModuleError) as error:
+        raise StoreUnavailableError(
+            f"store URL {shown}: its database driver is not installed ({error}); give {URL_FORMS}"
+        ) from None
+    except (OperationalError, OSError) as error:
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        raise StoreUnavailableError(f"store URL {shown}: cannot open the store: {reason}") from None
+    return engine
+
+
+def _engine(resolved: URL) -> Engine:
+    """An engine on ``resolved``; on SQLite with the busy timeout, pragmas and writer turns."""
+    if resolved.get_backend_name() != "sqlite":
+        return create_engine(resolved)
+    if resolved.database not in (None, "", ":memory:"):
         Path(resolved.database).parent.mkdir(parents=True, exist_ok=True)
-    if resolved.get_backend_name() == "sqlite":
-        wait = {} if "timeout" in resolved.query else {"timeout": SQLITE_BUSY_TIMEOUT}
-        engine = create_engine(resolved, connect_args=wait)
-        event.listen(engine, "connect", _sqlite_pragmas)
-        _writer_turns[engine] = threading.Lock()
-    else:
-        engine = create_engine(resolved)
-    migrate(engine)
+    wait = {} if "timeout" in resolved.query else {"timeout": SQLITE_BUSY_TIMEOUT}
+    engine = create_engine(resolved, connect_args=wait)
+    event.listen(engine, "connect", _sqlite_pragmas)
+    _writer_turns[engine] = threading.Lock()
     return engine
 
 

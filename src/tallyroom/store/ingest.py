@@ -441,7 +441,10 @@ def _define(conn: Connection, dataset: Dataset) -> int:
         t.party,
         eid,
         "name",
-        [{"name": p.name, "short_name": p.short_name, "colour": p.colour} for p in dataset.parties],
+        [
+            {"name": p.name, "short_name": p.short_name, "colour": p.colour, "position": p.position}
+            for p in dataset.parties
+        ],
     )
     _insert_missing(
         conn,

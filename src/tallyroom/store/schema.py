@@ -8,6 +8,7 @@ every imported file by content hash, so importing the same file again changes no
 from sqlalchemy import (
     Column,
     DateTime,
+    Float,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -52,6 +53,7 @@ party = Table(
     Column("name", String(200), primary_key=True),
     Column("short_name", String(64), nullable=False, default=""),
     Column("colour", String(16), nullable=False, default=""),
+    Column("position", Float),
 )
 
 

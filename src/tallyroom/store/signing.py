@@ -74,8 +74,10 @@ def _stored_key(engine: Engine) -> Ed25519PrivateKey | None:
 
 def public_key(engine: Engine) -> dict[str, str]:
     """The public half of the store's key, as ``/api/v1/audit/key`` serves it."""
-    raw = store_key(engine).public_key().public_bytes(
-        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    raw = (
+        store_key(engine)
+        .public_key()
+        .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     )
     return {"algorithm": ALGORITHM, "public_key": base64.b64encode(raw).decode()}
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tallyroom.store import audit
@@ -59,6 +59,23 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _check_electorate(engine: Engine, number: int) -> None:
+    """Refuse an electorate number that no election in the store has (a store with no
+    elections yet has nothing to check against)."""
+    with engine.connect() as conn:
+        known = conn.execute(
+            select(t.electorate.c.election_id, func.max(t.electorate.c.number)).group_by(
+                t.electorate.c.election_id
+            )
+        ).all()
+        found = conn.execute(
+            select(t.electorate.c.number).where(t.electorate.c.number == number).limit(1)
+        ).first()
+    if known and found is None:
+        have = ", ".join(f"{election} has 1-{most}" for election, most in known)
+        raise UserError(f"--electorate {number}: no election in the store has it ({have})")
+
+
 def add_user(
     engine: Engine,
     name: str,
@@ -74,6 +91,8 @@ def add_user(
         raise UserError("a returning officer needs --electorate N; an admin takes none")
     if expires is not None and expires <= datetime.now(UTC):
         raise UserError(f"--expires {expires:%Y-%m-%d %H:%M} is in the past")
+    if electorate is not None:
+        _check_electorate(engine, electorate)
     token = secrets.token_urlsafe(32)
     try:
         with writing(engine) as conn:
