@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import polars as pl
 from sqlalchemy import Connection, Engine, insert, or_, select, update
 
 from tallyroom.store import schema as t
@@ -118,20 +118,19 @@ FIGURES = ("contest", "unit", "stage", "count_type", "version", "informal", "hel
 """the columns :func:`digest` reads: one row per count (or per return without counts)"""
 
 
-def digest(frame: pl.DataFrame) -> dict[str, str]:
+def digest(rows: Iterable[Sequence[Any]]) -> dict[str, str]:
     """A digest of returns per contest code: each version's unit, stage, count type,
     version, informal votes, whether it is held, and its counts by choice id, in the order
-    of return and choice ids. ``frame`` has the :data:`FIGURES` columns."""
-    parts = [pl.col(name).cast(pl.String).fill_null("") for name in FIGURES[1:7] + FIGURES[8:]]
-    lines = (
-        frame.sort("contest", "return_id", "choice_id")
-        .select("contest", pl.concat_str(parts, separator="\x1f").alias("line"))
-        .group_by("contest", maintain_order=True)
-        .agg(pl.col("line").str.join("\n"))
-    )
+    of return and choice ids. ``rows`` are tuples of the :data:`FIGURES` columns."""
+    lines: dict[str, list[str]] = {}
+    for row in sorted(rows, key=lambda r: (r[0], r[7], -1 if r[8] is None else r[8])):
+        fields = (*row[1:7], *row[8:])
+        lines.setdefault(row[0], []).append(
+            "\x1f".join("" if f is None else str(f) for f in fields)
+        )
     return {
-        contest: hashlib.sha256(text.encode()).hexdigest()[:32]
-        for contest, text in lines.iter_rows()
+        contest: hashlib.sha256("\n".join(text).encode()).hexdigest()[:32]
+        for contest, text in lines.items()
     }
 
 
@@ -148,9 +147,7 @@ def figures(conn: Connection, source_id: int) -> dict[str, str]:
         .outerjoin(v, v.c.return_id == r.c.id)
         .where(r.c.source_id == source_id)
     )
-    rows = conn.execute(query).all()
-    schema = dict.fromkeys(FIGURES, pl.Int64) | dict.fromkeys(FIGURES[:4], pl.String)
-    return digest(pl.DataFrame(rows, schema=schema, orient="row"))
+    return digest(conn.execute(query).all())
 
 
 def _hash(row: dict[str, Any]) -> str:

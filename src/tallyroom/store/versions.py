@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 
 from sqlalchemy import Connection, and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
@@ -186,6 +187,7 @@ def electorate_problem(where: str, votes: int, electors: int | None) -> str | No
     return None
 
 
+@cache
 def counted(table=t.vote_return):
     """SQL: a row of ``table`` (``vote_return`` or an alias) whose figures count: not held
     for review, or held and approved."""
@@ -195,14 +197,16 @@ def counted(table=t.vote_return):
     )
 
 
+@cache
 def pending(table=t.vote_return):
     """SQL: a row of ``table`` held for review that no admin has decided yet."""
     return and_(table.c.held != 0, ~exists().where(t.review.c.return_id == table.c.id))
 
 
+@cache
 def is_latest():
     """SQL: a ``vote_return`` row that counts — counted, and no later counted version of
-    its key is stored."""
+    its key is stored. (Built once: building the expression costs more than running it.)"""
     r, newer = t.vote_return, aliased(t.vote_return)
     return and_(
         counted(r),
