@@ -595,7 +595,9 @@ def test_party_page_names_mps_as_people_write_them(store: str) -> None:
         data = client.get("/api/v1/elections/nz-2023/official/parties.json").json()
     assert page.status_code == 200
     text = page.text.replace("&#39;", "'")
-    assert "<strong>List MPs (5):</strong> Nicola Willis; Paul Goldsmith; Melissa Lee" in text
+    assert "<h4>List MPs (5), in list order</h4>" in text
+    listed = re.findall(r'<li title="[^"]*">([^<]+)</li>', text)
+    assert listed[:3] == ["Nicola Willis", "Paul Goldsmith", "Melissa Lee"]
     assert "Damien O'Connor" in text and "Kieran McAnulty" in text
     assert "Chlöe Charlotte Swarbrick" in text  # an electorate MP (Auckland Central)
     national = next(p for p in data["parties"] if p["party"] == "National Party")

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from tallyroom.cli.app import DataTable, DbOption, JsonOption, app, console, guarded
+from tallyroom.cli.app import ANALYSIS, DataTable, DbOption, JsonOption, app, console, guarded
 from tallyroom.forecast.backtest import METHODS, Score, backtest, document, pooled
 from tallyroom.forecast.simulate import DEFAULT_DRAWS
 from tallyroom.publish.views import projection
@@ -17,7 +17,7 @@ from tallyroom.store.database import open_store
 BACKTEST_DRAWS = 10_000
 
 
-@app.command()
+@app.command(rich_help_panel=ANALYSIS)
 def project(
     election: Annotated[
         str | None, typer.Argument(help="Election id, e.g. nz-2020 (not with --backtest).")
