@@ -1,0 +1,1 @@
+"""What the tests and benches share: stores, strategies, servers, official totals."""
