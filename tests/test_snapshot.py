@@ -36,9 +36,11 @@ def _differences(found: dict[str, str], pinned: dict[str, str]) -> list[str]:
     missing = sorted(set(pinned) - set(found))
     extra = sorted(set(found) - set(pinned))
     changed = sorted(p for p in set(found) & set(pinned) if found[p] != pinned[p])
-    return [f"missing {p}" for p in missing] + [f"new {p}" for p in extra] + [
-        f"changed {p}" for p in changed
-    ]
+    return (
+        [f"missing {p}" for p in missing]
+        + [f"new {p}" for p in extra]
+        + [f"changed {p}" for p in changed]
+    )
 
 
 def test_export_is_unchanged(engine, pinned: dict[str, str]) -> None:
@@ -48,7 +50,9 @@ def test_export_is_unchanged(engine, pinned: dict[str, str]) -> None:
 
 def test_live_api_serves_the_pinned_bytes(engine, pinned: dict[str, str]) -> None:
     """Every JSON document and download, fetched from the running app, as pinned."""
-    api = {p: h for p, h in pinned.items() if p.startswith("/api/v1/") and "." in p.rsplit("/", 1)[1]}
+    api = {
+        p: h for p, h in pinned.items() if p.startswith("/api/v1/") and "." in p.rsplit("/", 1)[1]
+    }
     api.pop("/api/v1/index.html")
     assert any(p.endswith(".parquet") for p in api) and any(p.endswith(".csv") for p in api)
     with TestClient(create_app(engine)) as client:
