@@ -2,7 +2,8 @@
 
 The files mirror the live server's URLs (a page ``/x/`` becomes ``x/index.html``), every
 link is relative, and the pages simply leave out the live event stream. The JSON
-documents and downloads are the API's, byte for byte.
+documents and downloads are the API's, byte for byte: both are made from the tables of
+:mod:`tallyroom.publish.resources`.
 """
 
 from __future__ import annotations
@@ -12,69 +13,45 @@ from collections.abc import Callable, Iterator
 from importlib.resources import files
 from pathlib import Path
 
-from tallyroom.forecast.fitted import projectable
 from tallyroom.publish import pages, tables
+from tallyroom.publish.pages import relative_url
+from tallyroom.publish.resources import API, DOCUMENTS, PAGES, URLS
 from tallyroom.publish.site import Site, to_json
 from tallyroom.publish.web import create_app
 from tallyroom.store.signing import public_key, signed_head
 
+Made = Callable[[], bytes]
 
-def documents(site: Site, election: str) -> Iterator[tuple[str, Callable[[], bytes]]]:
+
+def documents(site: Site, election: str) -> Iterator[tuple[str, Made]]:
     """Every file of ``election``'s site: its URL path and how to make its bytes."""
-    info = site.election(election)
-    yield f"{pages.API}/elections.json", lambda: to_json(site.elections())
-    yield f"{pages.API}/elections/{election}.json", lambda: to_json(info)
+    for document in DOCUMENTS:
+        for params in document.each(site, election):
+            yield (
+                URLS.document(document.name, **params),
+                lambda d=document, p=params: to_json(getattr(site, d.name)(**p)),
+            )
     schema = create_app(site.engine).openapi()
-    yield f"{pages.API}/openapi.json", lambda: to_json(schema)
-    yield f"{pages.API}/index.html", lambda: pages.render(site, pages.api_index(schema)).encode()
-    yield f"{pages.API}/audit/head", lambda: to_json(signed_head(site.engine).to_dict())
-    yield f"{pages.API}/audit/key", lambda: to_json(public_key(site.engine))
+    yield f"{API}/openapi.json", lambda: to_json(schema)
+    yield f"{API}/index.html", lambda: pages.render(site, pages.api_index(schema)).encode()
+    yield f"{API}/audit/head", lambda: to_json(signed_head(site.engine).to_dict())
+    yield f"{API}/audit/key", lambda: to_json(public_key(site.engine))
     for stage in site.stages(election):
-        base = pages.api_path(election, stage)
-        views = {
-            "summary": site.summary,
-            "parties": site.parties,
-            "electorates": site.electorates,
-            "seats": site.seats,
-            "referendums": site.referendums,
-        }
-        for name, view in views.items():
-            yield f"{base}/{name}.json", lambda view=view, s=stage: to_json(view(election, s))
-        for row in site.electorates(election, stage)["electorates"]:
-            number = row["number"]
-            yield (
-                f"{base}/electorates/{number}.json",
-                lambda n=number, s=stage: to_json(site.electorate(election, s, n)),
-            )
-        for ref in site.referendums(election, stage):
-            yield (
-                f"{base}/referendums/{ref['slug']}.json",
-                lambda slug=ref["slug"], s=stage: to_json(site.referendum(election, s, slug)),
-            )
         for name in tables.table_names(site, election, stage):
             for suffix in tables.FORMATS:
                 yield (
-                    f"{base}/tables/{name}.{suffix}",
+                    URLS.download(election, stage, name, suffix),
                     lambda n=name, s=stage, x=suffix: tables.encode(site.table(election, s, n), x),
                 )
-    if {"preliminary", "official"} <= set(info["stages"]):
-        yield (
-            f"{pages.API}/elections/{election}/comparison.json",
-            lambda: to_json(site.comparison(election)),
-        )
-    if "preliminary" in info["stages"] and projectable(election):
-        yield (
-            f"{pages.API}/elections/{election}/preliminary/projection.json",
-            lambda: to_json(site.projection(election)),
-        )
-    for page in pages.every_page(site):
-        if page.election in (None, election):
-            yield page.path + "index.html", lambda page=page: pages.render(site, page).encode()
-    latest = pages.election_path(election, site.latest_stage(election))
-    yield (
-        pages.election_path(election) + "index.html",
-        lambda: _redirect(pages.relative_url(latest, pages.election_path(election))),
-    )
+    for route in PAGES:
+        for params in route.each(site, election):
+            yield (
+                URLS.page(route.name, **params) + "index.html",
+                lambda r=route, p=params: pages.render(site, pages.page(site, r.name, p)).encode(),
+            )
+    latest = URLS.election(election, site.latest_stage(election))
+    here = URLS.election(election)
+    yield here + "index.html", lambda: _redirect(relative_url(latest, here))
 
 
 def export_site(

@@ -17,7 +17,7 @@ from jinja2 import Environment, PackageLoader
 from markupsafe import Markup, escape
 
 from tallyroom.figures import signed
-from tallyroom.forecast.fitted import METHOD, model_for, projectable, track_record
+from tallyroom.forecast.fitted import METHOD, model_for, track_record
 from tallyroom.forecast.simulate import ProjectionError
 from tallyroom.forecast.specials import NoHistoryError
 from tallyroom.model import Roll, Stage
@@ -35,6 +35,7 @@ from tallyroom.publish.charts import (
     hex_map_svg,
     intervals_svg,
 )
+from tallyroom.publish.resources import API, URLS, both_counts
 from tallyroom.publish.site import Site
 from tallyroom.store.review import HeldCorrection
 
@@ -53,7 +54,6 @@ _TEMPLATES.filters["code"] = lambda text: Markup(
 """`backticks` in API descriptions become code, the rest escaped."""
 _TEMPLATES.filters["person"] = lambda name: display_name(name) if name else name
 
-API = "/api/v1"
 STAGE_NAMES = {
     Stage.PRELIMINARY: "Election night (preliminary)",
     Stage.OFFICIAL: "Official count",
@@ -101,16 +101,6 @@ class Page:
     """whether the same page exists at another stage (for the stage switch)"""
 
 
-def election_path(election: str, stage: Stage | None = None) -> str:
-    """The site path of an election, or of one stage of it."""
-    return f"/elections/{election}/" + (f"{stage.value}/" if stage else "")
-
-
-def api_path(election: str, stage: Stage | None = None) -> str:
-    """The API path prefix of an election, or of one stage of it."""
-    return f"{API}/elections/{election}" + (f"/{stage.value}" if stage else "")
-
-
 def relative_url(target: str, here: str) -> str:
     """``target`` (a site path) as a link from the page at ``here`` (a path ending in /)."""
     relative = posixpath.relpath(target, here)
@@ -134,19 +124,22 @@ def render(site: Site, page: Page, *, live: bool = False) -> str:
         under_review = site.under_review(page.election)
         info = site.election(page.election)
         stage = page.stage or site.latest_stage(page.election)
-        base = election_path(page.election, stage)
+        at = {"election": page.election, "stage": stage}
         nav = [
-            ("Overview", base),
-            ("Parties", base + "parties/"),
-            ("Electorates", base + "electorates/"),
+            ("Overview", URLS.page("overview", **at)),
+            ("Parties", URLS.page("parties", **at)),
+            ("Electorates", URLS.page("electorates", **at)),
             *[
-                (r["name"].removesuffix(" referendum"), base + f"referendums/{r['slug']}/")
+                (
+                    r["name"].removesuffix(" referendum"),
+                    URLS.page("referendum", **at, slug=r["slug"]),
+                )
                 for r in site.referendums(page.election, stage)
             ],
         ]
-        if {"preliminary", "official"} <= set(info["stages"]):
-            nav.append(("Night vs official", election_path(page.election) + "compare/"))
-        nav.append(("Downloads", election_path(page.election) + "downloads/"))
+        if both_counts(info["stages"]):
+            nav.append(("Night vs official", URLS.page("comparison", election=page.election)))
+        nav.append(("Downloads", URLS.page("downloads", election=page.election)))
         if page.stage is not None:
             stage_links = [
                 (
@@ -170,7 +163,8 @@ def render(site: Site, page: Page, *, live: bool = False) -> str:
         under_review=under_review,
         audit_head=site.audit_head(),
         generation=site.generation,
-        events=f"{API}/elections/{page.election}/events" if page.election else "",
+        events=URLS.events(page.election) if page.election else "",
+        urls=URLS,
         **context,
     )
 
@@ -179,7 +173,7 @@ def home(site: Site) -> Page:
     """The list of elections."""
     return Page(
         "/",
-        f"{API}/elections.json",
+        URLS.document("elections"),
         "home.html.j2",
         lambda: {"elections": site.elections()},
         title="Elections",
@@ -228,8 +222,8 @@ def overview(site: Site, election: str, stage: Stage) -> Page:
         }
 
     return Page(
-        election_path(election, stage),
-        api_path(election, stage) + "/summary.json",
+        URLS.page("overview", election=election, stage=stage),
+        URLS.document("summary", election=election, stage=stage),
         "overview.html.j2",
         context,
         election,
@@ -273,12 +267,12 @@ def projection_method(site: Site, election: str) -> Page:
             "method": METHOD,
             "model": model_for(election),
             "record": track_record(),
-            "overview": election_path(election, Stage.PRELIMINARY),
+            "overview": URLS.page("overview", election=election, stage=Stage.PRELIMINARY),
         }
 
     return Page(
-        election_path(election, Stage.PRELIMINARY) + "projection/",
-        api_path(election, Stage.PRELIMINARY) + "/projection.json",
+        URLS.page("projection_method", election=election),
+        URLS.document("projection", election=election),
         "projection.html.j2",
         context,
         election,
@@ -291,8 +285,8 @@ def projection_method(site: Site, election: str) -> Page:
 def parties(site: Site, election: str, stage: Stage) -> Page:
     """Every party's votes, seats and members."""
     return Page(
-        election_path(election, stage) + "parties/",
-        api_path(election, stage) + "/parties.json",
+        URLS.page("parties", election=election, stage=stage),
+        URLS.document("parties", election=election, stage=stage),
         "parties.html.j2",
         lambda: {"data": site.parties(election, stage)},
         election,
@@ -304,8 +298,8 @@ def parties(site: Site, election: str, stage: Stage) -> Page:
 def electorates(site: Site, election: str, stage: Stage) -> Page:
     """Every electorate with its winner."""
     return Page(
-        election_path(election, stage) + "electorates/",
-        api_path(election, stage) + "/electorates.json",
+        URLS.page("electorates", election=election, stage=stage),
+        URLS.document("electorates", election=election, stage=stage),
         "electorates.html.j2",
         lambda: {
             "data": site.electorates(election, stage),
@@ -345,8 +339,8 @@ def electorate(site: Site, election: str, stage: Stage, number: int) -> Page:
         }
 
     return Page(
-        election_path(election, stage) + f"electorates/{number}/",
-        api_path(election, stage) + f"/electorates/{number}.json",
+        URLS.page("electorate", election=election, stage=stage, number=number),
+        URLS.document("electorate", election=election, stage=stage, number=number),
         "electorate.html.j2",
         context,
         election,
@@ -401,8 +395,8 @@ def referendum(site: Site, election: str, stage: Stage, slug: str) -> Page:
         }
 
     return Page(
-        election_path(election, stage) + f"referendums/{slug}/",
-        api_path(election, stage) + f"/referendums/{slug}.json",
+        URLS.page("referendum", election=election, stage=stage, slug=slug),
+        URLS.document("referendum", election=election, stage=stage, slug=slug),
         "referendum.html.j2",
         context,
         election,
@@ -436,7 +430,7 @@ def _check_counted(site: Site, election: str, stage: Stage, slug: str) -> None:
         [
             (
                 f"{name}: {STAGE_NAMES[s].lower()}",
-                election_path(election, s) + f"referendums/{slug}/",
+                URLS.page("referendum", election=election, stage=s, slug=slug),
             )
             for s, _ in counted
         ],
@@ -466,8 +460,8 @@ def comparison(site: Site, election: str) -> Page:
         }
 
     return Page(
-        election_path(election) + "compare/",
-        api_path(election) + "/comparison.json",
+        URLS.page("comparison", election=election),
+        URLS.document("comparison", election=election),
         "compare.html.j2",
         context,
         election,
@@ -479,8 +473,8 @@ def comparison(site: Site, election: str) -> Page:
 def downloads(site: Site, election: str) -> Page:
     """Every table of every stage as CSV and Parquet, and the API documents."""
     return Page(
-        election_path(election) + "downloads/",
-        api_path(election) + ".json",
+        URLS.page("downloads", election=election),
+        URLS.document("election", election=election),
         "downloads.html.j2",
         lambda: {
             "tables": {
@@ -493,7 +487,6 @@ def downloads(site: Site, election: str) -> Page:
             },
             "stages": site.stages(election),
             "formats": tables.FORMATS,
-            "api": api_path,
             "election": election,
         },
         election,
@@ -502,33 +495,10 @@ def downloads(site: Site, election: str) -> Page:
     )
 
 
-def every_page(site: Site) -> list[Page]:
-    """Every page of the site, for a static export."""
-    found = [home(site)]
-    for e in site.elections():
-        election = e["id"]
-        info = site.election(election)
-        for stage in site.stages(election):
-            found += [
-                overview(site, election, stage),
-                parties(site, election, stage),
-                electorates(site, election, stage),
-                *[
-                    electorate(site, election, stage, row["number"])
-                    for row in site.electorates(election, stage)["electorates"]
-                ],
-                *[
-                    referendum(site, election, stage, r["slug"])
-                    for r in site.referendums(election, stage)
-                ],
-            ]
-        if {"preliminary", "official"} <= set(info["stages"]):
-            found.append(comparison(site, election))
-        if info["stages"]:
-            found.append(downloads(site, election))
-        if "preliminary" in info["stages"] and projectable(election):
-            found.append(projection_method(site, election))
-    return found
+def page(site: Site, name: str, params: dict[str, Any]) -> Page:
+    """The page ``name`` (a row of :data:`~tallyroom.publish.resources.PAGES`, named after
+    the function of this module that makes it) with the address's ``params``."""
+    return globals()[name](site, **params)
 
 
 def not_found(
@@ -538,7 +508,7 @@ def not_found(
     (label, site path) to what the reader may have wanted, and the elections."""
     return Page(
         path if path.endswith("/") else path.rsplit("/", 1)[0] + "/",
-        f"{API}/elections.json",
+        URLS.document("elections"),
         "error.html.j2",
         lambda: {"message": message, "links": links or [], "elections": site.elections()},
         title="Not found",
