@@ -10,8 +10,10 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from tallyroom.errors import InvalidError
 
-class CountListError(Exception):
+
+class CountListError(InvalidError):
     """A count list or CSV that cannot be read; the message says where and what."""
 
 

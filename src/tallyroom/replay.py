@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from tallyroom.errors import InvalidError
 from tallyroom.model import CountType, Dataset, Return, Stage
 
 STAGE_HOURS = {Stage.PRELIMINARY: 5.0, Stage.OFFICIAL: 2.0, Stage.RECOUNT: 1.0}
@@ -28,7 +29,7 @@ _STAGE_ORDER = {stage: i for i, stage in enumerate(Stage)}
 _NUMBER = re.compile(r"(?:electorate|candidate|area):(\d+)")
 
 
-class ReplayError(Exception):
+class ReplayError(InvalidError):
     """The server refused a return; nothing after it was sent."""
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 
 from sqlalchemy import Connection, Engine, and_, func, select
 
+from tallyroom.errors import NotFoundError
 from tallyroom.model import ContestKind, CountType, ListCandidate, Stage, UnitKind
 from tallyroom.names import same_person, same_surname
 from tallyroom.rules.fpp import ElectorateOutcome, decide_electorate
@@ -31,11 +32,11 @@ _LEVEL = {UnitKind.NATION: 0, UnitKind.ELECTORATE: 1}
 _DETAIL = 2
 
 
-class UnknownElectionError(LookupError):
+class UnknownElectionError(NotFoundError):
     """No election with that id is in the store."""
 
 
-class NoReturnsError(LookupError):
+class NoReturnsError(NotFoundError):
     """The election has no returns at the requested stage."""
 
 

@@ -31,13 +31,14 @@ from sqlalchemy import Engine
 
 from tallyroom.analysis.crosstab import crosstab
 from tallyroom.analysis.referendum import VoteBasis, by_electorate
+from tallyroom.errors import InvalidError
 from tallyroom.figures import points
 from tallyroom.model import Stage
 from tallyroom.rules.referendum import Base
 from tallyroom.tally import tally
 
 
-class ClaimsFileError(Exception):
+class ClaimsFileError(InvalidError):
     """A claims file that cannot be read; the message names the file and claim."""
 
 

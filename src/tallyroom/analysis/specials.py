@@ -14,11 +14,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from tallyroom.errors import NotFoundError
 from tallyroom.model import Stage
 from tallyroom.tally import ElectionTally, contest_parts, tally
 
 
-class NoSpecialSplitError(LookupError):
+class NoSpecialSplitError(NotFoundError):
     """The stored returns of a contest do not say which votes were special."""
 
 

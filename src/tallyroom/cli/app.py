@@ -20,17 +20,7 @@ from rich.text import Text
 from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from tallyroom import __version__
-from tallyroom.analysis.claims import ClaimsFileError
-from tallyroom.analysis.specials import NoSpecialSplitError
-from tallyroom.countlist import CountListError
-from tallyroom.forecast.simulate import ProjectionError
-from tallyroom.forecast.specials import NoHistoryError
-from tallyroom.ingest.errors import IngestError
-from tallyroom.publish.views import UnknownElectorateError
-from tallyroom.rules.errors import RulesError
-from tallyroom.store.database import StoreUnavailableError
-from tallyroom.store.ingest import StoreError
-from tallyroom.tally import NoReturnsError, UnknownElectionError
+from tallyroom.errors import TallyroomError
 
 RESULTS = "Results"
 ANALYSIS = "Analysis"
@@ -115,21 +105,8 @@ DbOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
-_FAILURES = (
-    ClaimsFileError,
-    NoSpecialSplitError,
-    RulesError,
-    CountListError,
-    IngestError,
-    StoreError,
-    StoreUnavailableError,
-    UnknownElectionError,
-    NoReturnsError,
-    UnknownElectorateError,
-    NoHistoryError,
-    ProjectionError,
-    FileNotFoundError,
-)
+_FAILURES = (TallyroomError, FileNotFoundError)
+"""What a command reports as one line and exit code 2: every error a user can meet."""
 
 
 def _version(value: bool) -> None:

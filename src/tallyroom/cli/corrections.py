@@ -21,7 +21,7 @@ from tallyroom.cli.app import (
 )
 from tallyroom.store import audit
 from tallyroom.store.database import open_store
-from tallyroom.store.review import APPROVED, REJECTED, ReviewError, decide_held, held
+from tallyroom.store.review import APPROVED, REJECTED, decide_held, held
 from tallyroom.store.users import Role, User
 
 corrections = Commands(
@@ -80,9 +80,6 @@ def corrections_reject(
 
 def _decide(election: str, return_id: int, decision: str, reason: str, db: str | None) -> None:
     engine = guarded(lambda: open_store(db))
-    try:
-        decide_held(engine, User(audit.OPERATOR, Role.ADMIN), election, return_id, decision, reason)
-    except ReviewError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from None
+    operator = User(audit.OPERATOR, Role.ADMIN)
+    guarded(lambda: decide_held(engine, operator, election, return_id, decision, reason))
     console.print(f"Return {return_id} of {escape(election)} is {decision}.")

@@ -36,7 +36,7 @@ from tallyroom.store import audit
 from tallyroom.store.database import open_store
 from tallyroom.store.ingest import define
 from tallyroom.store.signing import checked_head, signed_head
-from tallyroom.store.submit import SubmissionError, set_stage
+from tallyroom.store.submit import set_stage
 from tallyroom.store.users import (
     Role,
     User,
@@ -232,11 +232,9 @@ def stage_command(
     if status not in ("open", "closed"):
         typer.echo("error: status: give open or closed", err=True)
         raise typer.Exit(2)
-    try:
-        set_stage(open_store(db), User(audit.OPERATOR, Role.ADMIN), election, stage, status)
-    except SubmissionError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from None
+    guarded(
+        lambda: set_stage(open_store(db), User(audit.OPERATOR, Role.ADMIN), election, stage, status)
+    )
     console.print(f"The {stage} stage of {election} is {status}.")
 
 

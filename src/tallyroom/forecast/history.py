@@ -17,6 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
+from tallyroom.errors import InvalidError
 from tallyroom.ingest.nz_parties import canonical_party
 from tallyroom.model import CountType, Dataset, UnitKind
 
@@ -33,7 +34,7 @@ _SPECIAL = [c.value for c in CountType if c.is_special]
 _LEVEL = {UnitKind.NATION: 0, UnitKind.ELECTORATE: 1}  # finer units are level 2
 
 
-class HistoryError(ValueError):
+class HistoryError(InvalidError, ValueError):
     """A history table that does not have the expected columns."""
 
 

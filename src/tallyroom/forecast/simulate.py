@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from tallyroom.errors import InvalidError
 from tallyroom.forecast.batch import allocate_mmp_batch
 from tallyroom.forecast.history import choice_key
 from tallyroom.forecast.night import NightCount
@@ -42,7 +43,7 @@ _CHUNK = 20_000
 _INTERVALS = {"p80": (0.10, 0.90), "p95": (0.025, 0.975)}
 
 
-class ProjectionError(ValueError):
+class ProjectionError(InvalidError, ValueError):
     """A projection that cannot be made from these inputs."""
 
 

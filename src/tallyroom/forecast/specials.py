@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from tallyroom.errors import NotFoundError
 from tallyroom.forecast.history import place_key
 
 _PRIOR = 0.5  # votes added to each count in a log ratio (no log of zero)
@@ -31,7 +32,7 @@ FLOORS = {"national": 0.03, "electorate": 0.05, "volume": 0.05, "electorate_volu
 """Smallest spreads (log scale) drawn; also used when no earlier pair of elections exists."""
 
 
-class NoHistoryError(LookupError):
+class NoHistoryError(NotFoundError):
     """No earlier election to fit the special-vote model to."""
 
 

@@ -1,7 +1,9 @@
 """The ways an import can fail before anything is stored."""
 
+from tallyroom.errors import InvalidError
 
-class IngestError(Exception):
+
+class IngestError(InvalidError):
     """Base class for import failures; the message names file, line and field."""
 
 

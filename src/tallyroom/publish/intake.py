@@ -18,19 +18,18 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
+from tallyroom.errors import ForbiddenError
 from tallyroom.model import CountType, Stage
+from tallyroom.store import audit
 from tallyroom.store.review import (
     APPROVED,
     REJECTED,
     HeldCorrection,
-    ReviewError,
     decide_held,
     held,
 )
 from tallyroom.store.submit import (
     Submission,
-    SubmissionError,
-    refuse,
     set_stage,
     status_of,
     submit,
@@ -156,10 +155,7 @@ def add_write_routes(
         submission = Submission(
             election=election, idempotency_key=idempotency_key, **body.model_dump()
         )
-        try:
-            stored = await run_in_threadpool(submit, engine, user, submission, unit_ceiling)
-        except SubmissionError as error:
-            raise _Refusal(error) from None
+        stored = await run_in_threadpool(submit, engine, user, submission, unit_ceiling)
         if stored.created:
             background.add_task(changed)
         out = ReturnOut(
@@ -181,7 +177,7 @@ def add_write_routes(
     async def get_corrections(election: ElectionId, user: User = Depends(writer)) -> Response:  # noqa: B008
         """Corrections under review (admins only), oldest first, without their figures."""
         if user.role is not Role.ADMIN:
-            raise _Refusal(SubmissionError(403, f"{user.name} ({user.role}) may not review"))
+            raise ForbiddenError(f"{user.name} ({user.role}) may not review")
         found = await run_in_threadpool(held, engine, election)
         return JSONResponse([vars(h) for h in found])
 
@@ -202,12 +198,9 @@ def add_write_routes(
         """Approve or reject a correction under review (an admin other than the one who
         submitted it). An approved correction counts from then on; a rejected one never."""
         verdict = APPROVED if decision == "approve" else REJECTED
-        try:
-            await run_in_threadpool(
-                decide_held, engine, user, election, return_id, verdict, body.reason, unit_ceiling
-            )
-        except ReviewError as error:
-            raise _Refusal(error) from None
+        await run_in_threadpool(
+            decide_held, engine, user, election, return_id, verdict, body.reason, unit_ceiling
+        )
         background.add_task(changed)
         return ReviewOut(return_id=return_id, decision=verdict)
 
@@ -226,17 +219,9 @@ def add_write_routes(
         user: User = Depends(writer),  # noqa: B008
     ) -> StageIn:
         """Open or close a stage for returns (admins only)."""
-        try:
-            await run_in_threadpool(set_stage, engine, user, election, stage, body.status)
-        except SubmissionError as error:
-            raise _Refusal(error) from None
+        await run_in_threadpool(set_stage, engine, user, election, stage, body.status)
         background.add_task(changed)
         return body
-
-    @app.exception_handler(_Refusal)
-    async def refused(_: Request, refusal: _Refusal) -> Response:
-        headers = {"WWW-Authenticate": "Bearer"} if refusal.error.status == 401 else None
-        return JSONResponse({"detail": str(refusal.error)}, refusal.error.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> Response:
@@ -253,11 +238,12 @@ async def audit_write_refusal(engine: Engine, user: User, path: str, status: int
     """Record an authenticated writer's request refused before it reached a route."""
     election = path.split("/elections/", 1)[-1].split("/", 1)[0] or None
     await run_in_threadpool(
-        refuse,
+        audit.record_refusal,
         engine,
         user.name,
         "invalid-request",
-        SubmissionError(status, why[:2000]),
+        status,
+        why[:2000],
         election[:64] if election else None,
         None,
         {"path": path[:300], "method": "POST"},
@@ -280,14 +266,6 @@ def write_routes(api: str) -> dict[str, re.Pattern[str]]:
 def private_reads(api: str) -> dict[str, re.Pattern[str]]:
     """The read paths only authenticated users may see, for the write guard."""
     return {"corrections": re.compile(rf"{re.escape(api)}/elections/{_ELECTION}/corrections")}
-
-
-class _Refusal(Exception):
-    """Carries a refused write's error to the response."""
-
-    def __init__(self, error: SubmissionError | ReviewError) -> None:
-        super().__init__(str(error))
-        self.error = error
 
 
 def _describe(error: dict[str, Any]) -> str:

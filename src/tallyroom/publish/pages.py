@@ -16,6 +16,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup, escape
 
+from tallyroom.errors import NotFoundError
 from tallyroom.figures import signed
 from tallyroom.forecast.fitted import METHOD, model_for, track_record
 from tallyroom.forecast.simulate import ProjectionError
@@ -62,7 +63,7 @@ STAGE_NAMES = {
 _MIN_BAR_PERCENT = 0.5  # parties below this share are summed as "Others" in the chart
 
 
-class UnknownStageError(LookupError):
+class UnknownStageError(NotFoundError):
     """A page address names no stage of the count."""
 
 
@@ -77,7 +78,7 @@ def stage_named(text: str) -> Stage:
         ) from None
 
 
-class NotCountedError(LookupError):
+class NotCountedError(NotFoundError):
     """A page exists at other stages of the count but not at this one; ``links`` are
     (label, site path) of those stages' pages."""
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from tallyroom.errors import NotFoundError
 from tallyroom.model import Stage
 from tallyroom.publish import views
 
@@ -32,7 +33,7 @@ FORMATS = tuple(MEDIA_TYPES)
 _FORMULA = r"^[=+\-@\t\r]"
 
 
-class UnknownTableError(LookupError):
+class UnknownTableError(NotFoundError):
     """No downloadable table by that name."""
 
 

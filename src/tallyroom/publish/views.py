@@ -15,6 +15,7 @@ from sqlalchemy import Engine, distinct, func, select
 from tallyroom import placenames
 from tallyroom.analysis.compare import compare
 from tallyroom.analysis.referendum import VoteBasis, by_electorate
+from tallyroom.errors import NotFoundError
 from tallyroom.forecast.fitted import METHOD, election_year, model_for
 from tallyroom.forecast.night import from_tally
 from tallyroom.forecast.simulate import project
@@ -36,7 +37,7 @@ from tallyroom.tally import (
 _COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}")
 
 
-class UnknownElectorateError(LookupError):
+class UnknownElectorateError(NotFoundError):
     """The election has no electorate by that name or number."""
 
 

@@ -30,8 +30,8 @@ from starlette.routing import BaseRoute, Match, Mount, Route, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tallyroom import __version__
-from tallyroom.forecast.specials import NoHistoryError
-from tallyroom.publish import pages, tables
+from tallyroom.errors import NotFoundError, TallyroomError, http_status
+from tallyroom.publish import pages
 from tallyroom.publish.guard import BODY_LIMIT, Refusals, WriteGuard
 from tallyroom.publish.intake import (
     add_write_routes,
@@ -44,12 +44,9 @@ from tallyroom.publish.routes import documents, html, live, service
 from tallyroom.publish.routes.live import Watcher
 from tallyroom.publish.routes.shared import NO_STORE, etag
 from tallyroom.publish.site import Site
-from tallyroom.publish.views import UnknownElectorateError
-from tallyroom.rules.errors import UnknownChoiceError
 from tallyroom.store.database import open_store
 from tallyroom.store.users import authenticate
 from tallyroom.store.versions import UNIT_CEILING
-from tallyroom.tally import NoReturnsError, UnknownElectionError
 
 UNAVAILABLE = (
     "The results store is busy or unavailable. Send the same request again in a moment: "
@@ -57,16 +54,6 @@ UNAVAILABLE = (
 )
 _RETRY = {"Retry-After": "1"}
 
-_NOT_FOUND = (
-    NoHistoryError,
-    UnknownElectionError,
-    NoReturnsError,
-    UnknownElectorateError,
-    UnknownChoiceError,
-    tables.UnknownTableError,
-    pages.UnknownStageError,
-    pages.NotCountedError,
-)
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self' "
     "'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
@@ -161,28 +148,7 @@ def create_app(
     app.state.refusals = Refusals()
     app.mount("/static", StaticFiles(directory=str(files("tallyroom.publish") / "static")))
 
-    async def not_found(request: Request, error: Exception) -> Response:
-        if request.url.path.startswith(f"{API}/"):
-            return JSONResponse({"detail": str(error)}, status_code=404)
-        missing = pages.not_found(site, request.url.path, str(error), getattr(error, "links", None))
-        html = await run_in_threadpool(pages.render, site, missing)
-        return HTMLResponse(html, status_code=404)
-
-    for failure in _NOT_FOUND:
-        app.add_exception_handler(failure, not_found)
-
-    async def unavailable(request: Request, error: Exception) -> Response:
-        """The store did not answer (busy past its timeout, or down): 503 and Retry-After,
-        and the connection stays open for the client to send the same request again."""
-        why = getattr(error, "orig", error)
-        logging.getLogger(__name__).error("store unavailable: %s %s: %s",
-                                          request.method, request.url.path, why)  # fmt: skip
-        if request.url.path.startswith(f"{API}/"):
-            return JSONResponse({"detail": UNAVAILABLE}, status_code=503, headers=_RETRY)
-        return PlainTextResponse(UNAVAILABLE, status_code=503, headers=_RETRY)
-
-    app.add_exception_handler(OperationalError, unavailable)
-
+    _add_error_handlers(app, site)
     add_write_routes(app, engine, watcher.check, API, unit_ceiling)
     app.add_middleware(
         WriteGuard,
@@ -199,15 +165,44 @@ def create_app(
     for router in (documents.router, live.router, service.router, html.router):
         app.include_router(router)
 
-    async def page_not_found(request: Request, error: StarletteHTTPException) -> Response:
+    return app
+
+
+def _add_error_handlers(app: FastAPI, site: Site) -> None:
+    """Answer every :class:`~tallyroom.errors.TallyroomError` with its kind's status: the
+    site's HTML page for a page address not found, JSON with ``detail`` for the API; and
+    a store that does not answer with 503 and Retry-After."""
+
+    async def refused(request: Request, error: Exception) -> Response:
+        assert isinstance(error, TallyroomError)
+        status = http_status(error)
+        if request.url.path.startswith(f"{API}/") or status != 404:
+            headers = {401: {"WWW-Authenticate": "Bearer"}, 503: _RETRY}.get(status)
+            return JSONResponse({"detail": str(error)}, status_code=status, headers=headers)
+        links = getattr(error, "links", None)
+        missing = pages.not_found(site, request.url.path, str(error), links)
+        html = await run_in_threadpool(pages.render, site, missing)
+        return HTMLResponse(html, status_code=404)
+
+    async def unavailable(request: Request, error: Exception) -> Response:
+        """The store did not answer (busy past its timeout, or down): 503 and Retry-After,
+        and the connection stays open for the client to send the same request again."""
+        why = getattr(error, "orig", error)
+        _LOG.error("store unavailable: %s %s: %s", request.method, request.url.path, why)
+        if request.url.path.startswith(f"{API}/"):
+            return JSONResponse({"detail": UNAVAILABLE}, status_code=503, headers=_RETRY)
+        return PlainTextResponse(UNAVAILABLE, status_code=503, headers=_RETRY)
+
+    async def no_route(request: Request, error: Exception) -> Response:
         """No route: the site's HTML page for a page address, JSON for the API's."""
+        assert isinstance(error, StarletteHTTPException)
         if request.url.path.startswith(f"{API}/") or error.status_code != 404:
             return await http_exception_handler(request, error)
-        return await not_found(request, LookupError(f"there is no page at {request.url.path}"))
+        return await refused(request, NotFoundError(f"there is no page at {request.url.path}"))
 
-    app.add_exception_handler(StarletteHTTPException, page_not_found)
-
-    return app
+    app.add_exception_handler(TallyroomError, refused)
+    app.add_exception_handler(OperationalError, unavailable)
+    app.add_exception_handler(StarletteHTTPException, no_route)
 
 
 _LOG = logging.getLogger(__name__)

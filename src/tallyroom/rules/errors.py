@@ -2,8 +2,10 @@
 
 import numbers
 
+from tallyroom.errors import InvalidError, NotFoundError
 
-class RulesError(Exception):
+
+class RulesError(InvalidError):
     """Base class: the inputs to a rule cannot produce a lawful result."""
 
 
@@ -19,7 +21,7 @@ class UnknownMethodError(RulesError):
     """An apportionment method name that tallyroom does not implement."""
 
 
-class UnknownChoiceError(RulesError):
+class UnknownChoiceError(NotFoundError, RulesError):
     """A party, candidate or option named that is not among the contest's choices."""
 
 

@@ -28,6 +28,8 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
+from tallyroom.errors import UnavailableError
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 SQLITE_BUSY_TIMEOUT = 30.0
 """seconds a SQLite writer waits for another process's write to finish, unless the URL
@@ -45,7 +47,7 @@ def database_url(explicit: str | None = None) -> str:
     return f"sqlite:///{Path(user_data_dir('tallyroom')) / 'tallyroom.db'}"
 
 
-class StoreUnavailableError(Exception):
+class StoreUnavailableError(UnavailableError):
     """The store URL is not one tallyroom can use, or the store cannot be reached."""
 
 

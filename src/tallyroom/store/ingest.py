@@ -25,6 +25,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, Engine, Table, func, insert, select
 
+from tallyroom.errors import ConflictError, InvalidError
 from tallyroom.model import RETURN_KEY, Dataset, ReturnTable
 from tallyroom.store import audit
 from tallyroom.store import schema as t
@@ -32,7 +33,6 @@ from tallyroom.store.bulk import insert_rows, reserve_ids
 from tallyroom.store.database import writing
 from tallyroom.store.versions import (
     UNIT_CEILING,
-    ConflictError,
     Latest,
     Verdict,
     current_problems,
@@ -56,7 +56,7 @@ _RETURN_COLUMNS = (
 )
 
 
-class StoreError(Exception):
+class StoreError(ConflictError):
     """The store refused a write; nothing was changed."""
 
 
@@ -64,7 +64,7 @@ class ReplaceRequiredError(StoreError):
     """Returns differ from those stored and no ``--replace --reason`` was given."""
 
 
-class UnknownReferenceError(StoreError):
+class UnknownReferenceError(StoreError, InvalidError):
     """A return names a contest, unit or choice its dataset does not define."""
 
 

@@ -16,6 +16,13 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, insert, select
 
+from tallyroom.errors import (
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    TallyroomError,
+    http_status,
+)
 from tallyroom.model import Stage
 from tallyroom.rules.errors import RulesError
 from tallyroom.store import audit
@@ -26,14 +33,6 @@ from tallyroom.store.versions import UNIT_CEILING, current_problems, pending
 from tallyroom.tally import NoReturnsError, tally
 
 APPROVED, REJECTED = "approved", "rejected"
-
-
-class ReviewError(Exception):
-    """A review was refused; ``status`` is the HTTP status that says why."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -162,10 +161,10 @@ def decide_held(
             found = _held_one(conn, election, return_id)
             electorate = found.electorate
             if user.role is not Role.ADMIN:
-                raise ReviewError(403, f"{user.name} ({user.role}) may not review corrections")
+                raise ForbiddenError(f"{user.name} ({user.role}) may not review corrections")
             if user.name == found.submitted_by:
-                raise ReviewError(
-                    403, f"{user.name} submitted correction {return_id}: another admin decides it"
+                raise ForbiddenError(
+                    f"{user.name} submitted correction {return_id}: another admin decides it"
                 )
             conn.execute(
                 insert(t.review),
@@ -185,11 +184,11 @@ def decide_held(
                 head,
             )
         return found
-    except ReviewError as error:
+    except TallyroomError as error:
         if electorate is None:
             electorate = _electorate_of(engine, return_id)
         audit.record_refusal(
-            engine, user.name, action, error.status, str(error), election, electorate, what
+            engine, user.name, action, http_status(error), str(error), election, electorate, what
         )
         raise
 
@@ -213,7 +212,7 @@ def _electorate_of(engine: Engine, return_id: int) -> int | None:
 def _held_one(conn: Connection, election: str, return_id: int) -> HeldCorrection:
     """The held correction ``return_id`` of ``election``, or a 404 saying what it is."""
     if conn.execute(select(t.election.c.id).where(t.election.c.id == election)).first() is None:
-        raise ReviewError(404, f"no election {election!r}")
+        raise NotFoundError(f"no election {election!r}")
     r = t.vote_return
     row = conn.execute(
         select(r.c.held, t.contest.c.election_id)
@@ -221,13 +220,13 @@ def _held_one(conn: Connection, election: str, return_id: int) -> HeldCorrection
         .where(r.c.id == return_id)
     ).first()
     if row is None or row.election_id != election:
-        raise ReviewError(404, f"{election} has no return {return_id}")
+        raise NotFoundError(f"{election} has no return {return_id}")
     decided = conn.execute(
         select(t.review.c.decision).where(t.review.c.return_id == return_id)
     ).scalar()
     if not row.held or decided:
         state = f"was {decided}" if decided else "was never held"
-        raise ReviewError(409, f"return {return_id} is not under review (it {state})")
+        raise ConflictError(f"return {return_id} is not under review (it {state})")
     return next(h for h in held(conn, election) if h.return_id == return_id)
 
 
@@ -239,4 +238,4 @@ def _check_counted(conn: Connection, return_id: int, found: HeldCorrection, ceil
     problems = current_problems(conn, [contest_id], [found.stage], ceiling, found.electorate)
     for problem in problems:
         if problem.return_id == return_id:
-            raise ReviewError(409, f"cannot approve: {problem.message}")
+            raise ConflictError(f"cannot approve: {problem.message}")

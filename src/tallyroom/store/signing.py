@@ -24,13 +24,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from tallyroom.errors import InvalidError
 from tallyroom.store import schema as t
 from tallyroom.store.database import writing
 
 ALGORITHM = "Ed25519"
 
 
-class HeadError(ValueError):
+class HeadError(InvalidError, ValueError):
     """A published head that cannot be read or whose signature does not verify."""
 
 

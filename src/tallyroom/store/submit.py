@@ -29,6 +29,14 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
+from tallyroom.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidError,
+    NotFoundError,
+    TallyroomError,
+    http_status,
+)
 from tallyroom.model import CountType, Stage
 from tallyroom.store import audit, review
 from tallyroom.store import schema as t
@@ -36,9 +44,7 @@ from tallyroom.store.database import writing
 from tallyroom.store.users import Role, User
 from tallyroom.store.versions import (
     UNIT_CEILING,
-    ConflictError,
     Decision,
-    InvalidWriteError,
     Latest,
     Verdict,
     current_problems,
@@ -94,14 +100,6 @@ class Stored:
     """the source a new version was stored under (``None`` for a repeat)"""
 
 
-class SubmissionError(Exception):
-    """A submission was refused; ``status`` is the HTTP status that says why."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
 def submit(
     engine: Engine, user: User, submission: Submission, ceiling: int = UNIT_CEILING
 ) -> Stored:
@@ -132,7 +130,7 @@ def submit(
                 head,
             )
         return stored
-    except SubmissionError as error:
+    except TallyroomError as error:
         if electorate is None:
             electorate = _electorate_of(engine, submission)
         refuse(
@@ -175,36 +173,36 @@ def refuse(
     engine: Engine,
     actor: str,
     action: str,
-    error: SubmissionError,
+    error: TallyroomError,
     election: str | None,
     electorate: int | None,
     what: dict[str, Any],
 ) -> None:
-    """Record a refused write in the audit log."""
+    """Record a write refused with ``error`` in the audit log, with the HTTP status the
+    client got."""
     audit.record_refusal(
-        engine, actor, action, error.status, str(error), election, electorate, what
+        engine, actor, action, http_status(error), str(error), election, electorate, what
     )
 
 
 def _store(conn: Connection, user: User, s: Submission, ceiling: int) -> tuple[int | None, Stored]:
     """Validate and write; returns the unit's electorate and what was stored."""
     if conn.execute(select(t.election.c.id).where(t.election.c.id == s.election)).first() is None:
-        raise SubmissionError(404, f"no election {s.election!r}")
+        raise NotFoundError(f"no election {s.election!r}")
     contest = conn.execute(
         select(t.contest).where(
             t.contest.c.election_id == s.election, t.contest.c.code == s.contest
         )
     ).first()
     if contest is None:
-        raise SubmissionError(422, f"contest: {s.election} has no contest {s.contest!r}")
+        raise InvalidError(f"contest: {s.election} has no contest {s.contest!r}")
     unit = conn.execute(
         select(t.unit).where(t.unit.c.election_id == s.election, t.unit.c.code == s.unit)
     ).first()
     if unit is None:
-        raise SubmissionError(422, f"unit: {s.election} has no reporting unit {s.unit!r}")
+        raise InvalidError(f"unit: {s.election} has no reporting unit {s.unit!r}")
     if not user.may_write(contest.electorate, unit.electorate):
-        raise SubmissionError(
-            403,
+        raise ForbiddenError(
             f"{user.name} ({user.role}, electorate {user.electorate}) may not submit returns "
             f"for {s.contest} at {s.unit}",
         )
@@ -215,12 +213,11 @@ def _store(conn: Connection, user: User, s: Submission, ceiling: int) -> tuple[i
     )
     unknown = sorted(set(s.counts) - set(choices))
     if unknown:
-        raise SubmissionError(
-            422, f"counts: {s.contest} has no choice {unknown[0]!r} (choices: {', '.join(choices)})"
+        raise InvalidError(
+            f"counts: {s.contest} has no choice {unknown[0]!r} (choices: {', '.join(choices)})"
         )
     if s.total is not None and s.total != sum(s.counts.values()) + s.informal:
-        raise SubmissionError(
-            422,
+        raise InvalidError(
             f"total: {s.total:,} is not the counts plus informal "
             f"({sum(s.counts.values()) + s.informal:,})",
         )
@@ -235,7 +232,7 @@ def _store(conn: Connection, user: User, s: Submission, ceiling: int) -> tuple[i
     ).first()
     if seen is not None:  # a repeat: answered even after its stage has closed
         if tuple(seen[3:]) != key or _figures(conn, seen.id) != wanted:
-            raise SubmissionError(422, "Idempotency-Key: already used for a different return")
+            raise InvalidError("Idempotency-Key: already used for a different return")
         return unit.electorate, Stored(
             seen.id, seen.version, False, seen.supersedes, held=_still_held(conn, seen.id)
         )
@@ -245,21 +242,15 @@ def _store(conn: Connection, user: User, s: Submission, ceiling: int) -> tuple[i
         )
     ).scalar()
     if status == "closed":
-        raise SubmissionError(409, f"stage: the {s.stage} stage of {s.election} is closed")
+        raise ConflictError(f"stage: the {s.stage} stage of {s.election} is closed")
     latest = _latest(conn, key)
-    try:
-        decision = decide(
-            latest,
-            wanted,
-            supersedes=s.supersedes,
-            reason=s.reason,
-            how_to_correct="to correct it, send supersedes: "
-            f"{latest.id if latest else 0} and a reason",
-        )
-    except ConflictError as error:
-        raise SubmissionError(409, str(error)) from None
-    except InvalidWriteError as error:
-        raise SubmissionError(422, str(error)) from None
+    decision = decide(
+        latest,
+        wanted,
+        supersedes=s.supersedes,
+        reason=s.reason,
+        how_to_correct=f"to correct it, send supersedes: {latest.id if latest else 0} and a reason",
+    )
     if decision.verdict is Verdict.DUPLICATE:
         assert latest is not None
         return unit.electorate, Stored(latest.id, latest.version, False, latest.supersedes)
@@ -269,7 +260,7 @@ def _store(conn: Connection, user: User, s: Submission, ceiling: int) -> tuple[i
     place = contest.electorate if contest.electorate is not None else unit.electorate
     for problem in current_problems(conn, [contest.id], [s.stage.value], ceiling, place):
         if problem.return_id == return_id:
-            raise SubmissionError(409, problem.message)
+            raise ConflictError(problem.message)
     changed: list[str] = []
     if before is not None:
         after = review.outcome(conn, s.election, s.stage)
@@ -399,12 +390,12 @@ def set_stage(engine: Engine, user: User, election: str, stage: Stage, status: s
         with writing(engine) as conn:
             head = audit.lock(conn)
             if user.role is not Role.ADMIN:
-                raise SubmissionError(403, f"{user.name} ({user.role}) may not change stages")
+                raise ForbiddenError(f"{user.name} ({user.role}) may not change stages")
             if (
                 conn.execute(select(t.election.c.id).where(t.election.c.id == election)).first()
                 is None
             ):
-                raise SubmissionError(404, f"no election {election!r}")
+                raise NotFoundError(f"no election {election!r}")
             table = t.stage_status
             conn.execute(
                 table.delete().where(table.c.election_id == election, table.c.stage == stage.value)
@@ -417,6 +408,6 @@ def set_stage(engine: Engine, user: User, election: str, stage: Stage, status: s
                 audit.Entry(user.name, "set-stage", "accepted", 200, election, None, what),
                 head,
             )
-    except SubmissionError as error:
+    except TallyroomError as error:
         refuse(engine, user.name, "set-stage", error, election, None, what)
         raise

@@ -18,6 +18,7 @@ from enum import StrEnum
 from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from tallyroom.errors import InvalidError
 from tallyroom.store import audit
 from tallyroom.store import schema as t
 from tallyroom.store.database import writing
@@ -32,7 +33,7 @@ class Role(StrEnum):
     """Submits returns for one electorate's contests and reporting units."""
 
 
-class UserError(ValueError):
+class UserError(InvalidError, ValueError):
     """A user could not be added as asked."""
 
 

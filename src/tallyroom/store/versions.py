@@ -28,6 +28,7 @@ from functools import cache
 from sqlalchemy import Connection, and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
+from tallyroom.errors import ConflictError, InvalidError
 from tallyroom.model import CountType, UnitKind
 from tallyroom.store import schema as t
 
@@ -56,12 +57,8 @@ def level(kind: UnitKind) -> str:
     return "part"
 
 
-class ConflictError(Exception):
-    """A write contradicts what is stored (HTTP 409); nothing was changed."""
-
-
-class InvalidWriteError(Exception):
-    """A write is malformed or implausible (HTTP 422); nothing was changed."""
+class InvalidWriteError(InvalidError):
+    """A write is malformed or implausible; nothing was changed."""
 
 
 class Verdict(StrEnum):
