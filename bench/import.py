@@ -26,10 +26,10 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import create_engine, text
 
-from tallyroom.ingest import nz_history, nz_official
-from tallyroom.ingest.options import ReadOptions
+from tallyroom.importers import nz_history, nz_official
+from tallyroom.importers.options import ReadOptions
 from tallyroom.store.database import open_store
-from tallyroom.store.ingest import SourceFile, ingest
+from tallyroom.store.imports import SourceFile, import_datasets
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from conftest import shared_data_dir
@@ -41,7 +41,7 @@ OFFICIAL_2023 = shared_data_dir() / "nz" / "official" / "2023"
 def history_import(url: str) -> None:
     engine = open_store(url)
     datasets = nz_history.read([HISTORY], ReadOptions())
-    ingest(engine, datasets, SourceFile.of("nz-history", [HISTORY]))
+    import_datasets(engine, datasets, SourceFile.of("nz-history", [HISTORY]))
     engine.dispose()
 
 
@@ -56,7 +56,7 @@ def history_pandas(url: str) -> None:
 def official_import(url: str) -> None:
     engine = open_store(url)
     datasets = nz_official.read([OFFICIAL_2023], ReadOptions())
-    ingest(engine, datasets, SourceFile.of("nz-official", [OFFICIAL_2023]))
+    import_datasets(engine, datasets, SourceFile.of("nz-official", [OFFICIAL_2023]))
     engine.dispose()
 
 
@@ -65,8 +65,9 @@ def official_pandas(url: str) -> None:
     ragged, so as 80 text columns) and written to one table."""
     engine = create_engine(url)
     frames = [
-        pd.read_csv(path, header=None, names=range(80), dtype=str, encoding="utf-8-sig")
-        .assign(file=path.name)
+        pd.read_csv(path, header=None, names=range(80), dtype=str, encoding="utf-8-sig").assign(
+            file=path.name
+        )
         for path in sorted(OFFICIAL_2023.glob("*.csv"))
     ]
     frame = pd.concat(frames, ignore_index=True).dropna(axis="columns", how="all")

@@ -37,11 +37,11 @@ import httpx
 from sqlalchemy import Engine, event
 
 from tallyroom.datasets import bundled_path
-from tallyroom.ingest import tidy
-from tallyroom.ingest.options import ReadOptions
+from tallyroom.importers import tidy
+from tallyroom.importers.options import ReadOptions
 from tallyroom.replay import in_count_order, return_body
 from tallyroom.store.database import open_store
-from tallyroom.store.ingest import define
+from tallyroom.store.imports import define
 from tallyroom.store.review import APPROVED, decide_held
 from tallyroom.store.submit import Submission, submit
 from tallyroom.store.users import Role, User, add_user

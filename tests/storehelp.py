@@ -6,19 +6,21 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
-from tallyroom.ingest.formats import format_named
-from tallyroom.ingest.options import ReadOptions
+from tallyroom.importers.formats import format_named
+from tallyroom.importers.options import ReadOptions
 from tallyroom.model import Stage
 from tallyroom.store import schema as t
-from tallyroom.store.ingest import IngestReport, SourceFile, ingest
+from tallyroom.store.imports import ImportReport, SourceFile, import_datasets
 
 
 def import_files(engine: Engine, format: str, paths: list[Path], *, stage: Stage | None = None,
-                 replace: bool = False, reason: str = "") -> IngestReport:  # fmt: skip
+                 replace: bool = False, reason: str = "") -> ImportReport:  # fmt: skip
     """What ``tallyroom import`` does, without the progress bar."""
     reader = format_named(format)
     datasets = reader.read(paths, ReadOptions(stage=stage))
-    return ingest(engine, datasets, SourceFile.of(format, paths), replace=replace, reason=reason)
+    return import_datasets(
+        engine, datasets, SourceFile.of(format, paths), replace=replace, reason=reason
+    )
 
 
 AUDIT = ("audit_log", "audit_head")

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tallyroom.analysis.by_electorate import VoteBasis, by_electorate
 from tallyroom.analysis.compare import compare
 from tallyroom.analysis.indices import indices
-from tallyroom.analysis.referendum import VoteBasis, by_electorate
 from tallyroom.model import Stage
 from tallyroom.rules.referendum import Base
 from tallyroom.store.database import open_store

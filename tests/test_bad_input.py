@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tallyroom.ingest.errors import IngestError
+from tallyroom.importers.errors import ImporterError
 from tallyroom.store.database import open_store
 
 from storehelp import fingerprint, import_files
@@ -132,7 +132,7 @@ def test_corrupted_file_is_refused_and_changes_nothing(
     damaged, line = corrupt(variant, folder)
     engine = open_store(loaded_store)
     before = fingerprint(engine)
-    with pytest.raises(IngestError) as caught:
+    with pytest.raises(ImporterError) as caught:
         import_files(engine, "nz-official", [folder])
     message = str(caught.value)
     assert damaged.name in message
@@ -162,6 +162,6 @@ def test_tidy_file_errors_name_line_and_column(tmp_path: Path, shared_data: Path
         path = tmp_path / f"electorate-results-official-{name}.csv"
         path.write_text("\n".join(damaged), encoding="utf-8")
         engine = open_store(f"sqlite:///{tmp_path / (name + '.db')}")
-        with pytest.raises(IngestError, match=expected):
+        with pytest.raises(ImporterError, match=expected):
             import_files(engine, "nz-tidy-2020", [path])
         assert fingerprint(engine)["vote_return"] == 0

@@ -16,14 +16,14 @@ import httpx
 from sqlalchemy import func, select
 
 from tallyroom.datasets import bundled_path
-from tallyroom.ingest import tidy
-from tallyroom.ingest.formats import format_named
-from tallyroom.ingest.options import ReadOptions
+from tallyroom.importers import tidy
+from tallyroom.importers.formats import format_named
+from tallyroom.importers.options import ReadOptions
 from tallyroom.replay import ReplayReport, in_count_order, return_body, send_returns
 from tallyroom.store import audit
 from tallyroom.store import schema as t
 from tallyroom.store.database import open_store
-from tallyroom.store.ingest import define
+from tallyroom.store.imports import define
 from tallyroom.store.users import Role, add_user
 from webhelp import TALLYROOM, serving, start_server
 

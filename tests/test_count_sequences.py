@@ -51,7 +51,7 @@ from tallyroom.rules.systems import named
 from tallyroom.store import audit
 from tallyroom.store import schema as t
 from tallyroom.store.database import open_store, writing
-from tallyroom.store.ingest import define
+from tallyroom.store.imports import define
 from tallyroom.store.users import Role, add_user
 from tallyroom.tally import NoReturnsError, tally
 
@@ -410,9 +410,7 @@ class CountSequences(RuleBasedStateMachine):
         else:
             key, version, return_id = None, None, 10_000 + pick
         decision = "approve" if approve else "reject"
-        status, answer = self.post(
-            f"/corrections/{return_id}/{decision}", {"reason": reason}, user
-        )
+        status, answer = self.post(f"/corrections/{return_id}/{decision}", {"reason": reason}, user)
         self.model.audit_rows += 1
         role, _ = USERS[user]
         if version is None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tallyroom.datasets import bundled_path
 from tallyroom.datasets.build_nz2020 import build
-from tallyroom.ingest import tidy
+from tallyroom.importers import tidy
 from tallyroom.model import Stage
 from tallyroom.rules.referendum import decide_referendum
 from tallyroom.store.database import open_store

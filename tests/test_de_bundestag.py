@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tallyroom.ingest.de_bundeswahl import Bundeswahl, read, read_population
-from tallyroom.ingest.errors import IngestFormatError, ReconciliationError
+from tallyroom.importers.de_bundeswahl import Bundeswahl, read, read_population
+from tallyroom.importers.errors import FileFormatError, ReconciliationError
 from tallyroom.rules.regional import RegionalResult, run_pipeline
 from tallyroom.rules.steps import pipeline_named
 
@@ -159,7 +159,7 @@ def test_a_bad_count_in_the_xml_is_refused_with_its_line(shared_data: Path, tmp_
     at = next(i for i in range(spd, len(lines)) if 'Stimmart="LISTE" Anzahl="' in lines[i])
     lines[at] = lines[at].replace('Anzahl="', 'Anzahl="x', 1)
     bad.write_text("\n".join(lines), encoding="utf-8")
-    with pytest.raises(IngestFormatError, match=rf"gesamt.xml, line {at + 1}: Anzahl"):
+    with pytest.raises(FileFormatError, match=rf"gesamt.xml, line {at + 1}: Anzahl"):
         read(bad)
 
 

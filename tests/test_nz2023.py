@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tallyroom.ingest.errors import IngestError
+from tallyroom.importers.errors import ImporterError
 from tallyroom.model import ListCandidate, Stage
 from tallyroom.names import display_name, same_person, same_surname
 from tallyroom.store import schema as t
@@ -435,7 +435,7 @@ def test_damaged_2023_file_is_refused_and_changes_nothing(
     target.write_bytes("".join(lines).encode(damage.encoding, errors="replace"))
     engine = open_store(store)
     before = fingerprint(engine)
-    with pytest.raises(IngestError) as caught:
+    with pytest.raises(ImporterError) as caught:
         import_files(engine, "nz-official", [folder])
     message = str(caught.value)
     assert damage.file in message, message
@@ -561,7 +561,7 @@ def test_damaged_list_file_is_refused(
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     engine = open_store(store)
     before = fingerprint(engine)
-    with pytest.raises(IngestError, match=re.escape(expected)) as caught:
+    with pytest.raises(ImporterError, match=re.escape(expected)) as caught:
         import_files(engine, "nz-lists", [path])
     assert path.name in str(caught.value)
     assert fingerprint(engine) == before

@@ -6,7 +6,7 @@ import csv
 import gzip
 from pathlib import Path
 
-from tallyroom.ingest.nz_parties import ALIASES, canonical_party
+from tallyroom.importers.nz_parties import ALIASES, canonical_party
 
 
 def test_every_alias_and_target_is_a_published_party_name(shared_data: Path) -> None:
@@ -20,9 +20,9 @@ def test_every_alias_and_target_is_a_published_party_name(shared_data: Path) -> 
         encoding="utf-8"
     ) as handle:
         published |= {row["party"] for row in csv.DictReader(handle)}
-    with (shared_data / "nz" / "official" / "2023" / "votes-for-registered-parties-by-electorate.csv").open(
-        encoding="utf-8-sig"
-    ) as handle:
+    with (
+        shared_data / "nz" / "official" / "2023" / "votes-for-registered-parties-by-electorate.csv"
+    ).open(encoding="utf-8-sig") as handle:
         next(handle)  # the title line
         published |= set(next(csv.reader(handle)))
     assert set(ALIASES) <= published

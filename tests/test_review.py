@@ -57,9 +57,7 @@ def _serving(url: str, tmp_path: Path) -> Iterator[dict]:
 
 def call(server: dict, method: str, path: str, token: str | None, body: object = None):
     headers = {"Authorization": f"Bearer {server['tokens'][token]}"} if token else {}
-    return httpx.request(
-        method, f"{server['base']}{path}", json=body, headers=headers, timeout=60
-    )
+    return httpx.request(method, f"{server['base']}{path}", json=body, headers=headers, timeout=60)
 
 
 def northland(server: dict) -> tuple[str, int]:
@@ -151,9 +149,10 @@ def test_a_correction_that_flips_an_electorate_waits_for_a_second_admin(
     assert approved.json() == {"return_id": body["return_id"], "decision": "approved"}
     assert northland(server) == (KING, 44_984)
     assert call(server, "POST", path, "deputy", {}).status_code == 409  # decided already
-    assert "under review" not in httpx.get(
-        f"{server['base']}/elections/nz-2020/official/electorates/32/"
-    ).text
+    assert (
+        "under review"
+        not in httpx.get(f"{server['base']}/elections/nz-2020/official/electorates/32/").text
+    )
     rows = audit.entries(server["engine"], "nz-2020", 32)
     assert [(r["actor"], r["action"], r["outcome"]) for r in rows[-5:]] == [
         ("Northland RO", "submit-return", "held"),
@@ -237,7 +236,9 @@ def test_a_held_correction_released_or_approved_behind_the_logs_back_is_found(
         conn.execute(delete(t.review))
         conn.execute(update(t.vote_return).where(t.vote_return.c.id == first["return_id"])
                      .values(held=0))  # fmt: skip
-    assert any("candidate:32: the stored figures differ" in p for p in audit.verify(engine).problems)
+    assert any(
+        "candidate:32: the stored figures differ" in p for p in audit.verify(engine).problems
+    )
 
 
 def test_a_published_head_catches_a_rewritten_or_truncated_chain(server: dict) -> None:
@@ -264,10 +265,10 @@ def test_a_published_head_catches_a_rewritten_or_truncated_chain(server: dict) -
         previous = conn.execute(
             select(t.audit_log.c.hash).where(t.audit_log.c.id == published["last_id"] - 1)
         ).scalar_one()
+        conn.execute(update(t.audit_head).values(last_id=published["last_id"] - 1, hash=previous))
         conn.execute(
-            update(t.audit_head).values(last_id=published["last_id"] - 1, hash=previous)
+            text("DELETE FROM vote_count WHERE return_id = (SELECT MAX(id) FROM vote_return)")
         )
-        conn.execute(text("DELETE FROM vote_count WHERE return_id = (SELECT MAX(id) FROM vote_return)"))
         conn.execute(text("DELETE FROM vote_return WHERE id = (SELECT MAX(id) FROM vote_return)"))
         conn.execute(text("DELETE FROM source WHERE id = (SELECT MAX(id) FROM source)"))
     assert last > published["last_id"]

@@ -13,12 +13,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
-from tallyroom.ingest.formats import format_named
-from tallyroom.ingest.options import ReadOptions
+from tallyroom.importers.formats import format_named
+from tallyroom.importers.options import ReadOptions
 from tallyroom.model import Stage
 from tallyroom.store import schema as t
 from tallyroom.store.database import open_store
-from tallyroom.store.ingest import ReplaceRequiredError, SourceFile, StoreError, ingest
+from tallyroom.store.imports import ReplaceRequiredError, SourceFile, StoreError, import_datasets
 from tallyroom.tally import tally
 
 from storehelp import fingerprint, import_files
@@ -116,7 +116,7 @@ def test_a_different_file_for_the_same_returns_needs_replace(
         replace(d, returns=[r for r in d.returns if r.contest == "party"])
         for d in format_named("nz-tidy-2020").read(paths, ReadOptions())
     ]
-    report = ingest(engine, datasets, SourceFile.of("nz-tidy-2020", paths), replace=True,
+    report = import_datasets(engine, datasets, SourceFile.of("nz-tidy-2020", paths), replace=True,
                     reason="test: tidy figures")  # fmt: skip
     assert report.replaced > 0 and report.unchanged > 0
     counted = tally(engine, "nz-2020", Stage.OFFICIAL)

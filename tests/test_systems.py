@@ -7,7 +7,12 @@ from fractions import Fraction
 import pytest
 
 from tallyroom.rules.apportion import Method
-from tallyroom.rules.errors import InvalidSeatsError, UnknownMethodError, UnknownRuleSetError
+from tallyroom.rules.errors import (
+    InvalidSeatsError,
+    InvalidThresholdError,
+    UnknownMethodError,
+    UnknownRuleSetError,
+)
 from tallyroom.rules.systems import NZ, SYSTEMS, OverhangPolicy, RuleSet, named
 
 
@@ -42,5 +47,5 @@ def test_invalid_rule_sets() -> None:
         NZ.with_changes(method="borda")
     with pytest.raises(InvalidSeatsError, match="at least one seat"):
         NZ.with_changes(seats=0)
-    with pytest.raises(InvalidSeatsError, match="threshold must be a share"):
+    with pytest.raises(InvalidThresholdError, match="threshold must be a share"):
         NZ.with_changes(threshold="1.5")

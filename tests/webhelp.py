@@ -15,8 +15,8 @@ from pathlib import Path
 import httpx
 
 from tallyroom.datasets import bundled_path, load_bundled
-from tallyroom.ingest import tidy
-from tallyroom.ingest.options import ReadOptions
+from tallyroom.importers import tidy
+from tallyroom.importers.options import ReadOptions
 from tallyroom.model import (
     Choice,
     Contest,
@@ -32,7 +32,7 @@ from tallyroom.model import (
     UnitKind,
 )
 from tallyroom.store.database import open_store
-from tallyroom.store.ingest import SourceFile, ingest
+from tallyroom.store.imports import SourceFile, import_datasets
 
 TALLYROOM = str(Path(sys.executable).with_name("tallyroom"))
 SCRIPT = '<script>alert("candidate")</script>'
@@ -54,7 +54,7 @@ def nz2020_returns(keep: Callable[[Return], bool]) -> list[Dataset]:
 
 def store_returns(url: str, datasets: list[Dataset], name: str) -> None:
     """Store ``datasets`` as a source called ``name`` (one transaction)."""
-    ingest(open_store(url), datasets, SourceFile("tidy", name, name))
+    import_datasets(open_store(url), datasets, SourceFile("tidy", name, name))
 
 
 def hostile_store(url: str) -> str:
@@ -86,7 +86,7 @@ def hostile_store(url: str) -> str:
         for n in (1, 2)
     ]  # fmt: skip
     dataset = Dataset(election, electorates, parties, units, contests, choices, returns)
-    ingest(open_store(url), [dataset], SourceFile("test", "hostile", "hostile"))
+    import_datasets(open_store(url), [dataset], SourceFile("test", "hostile", "hostile"))
     return url
 
 
@@ -134,7 +134,7 @@ def nz2023_night(shared_data: Path, half: int) -> list[Dataset]:
     """2023's ordinary votes as an election-night count, ``half`` 0 or 1 of every
     electorate's voting places (alternate places in code order). 2023 has no
     election-night file; its official ordinary votes stand in for it."""
-    from tallyroom.ingest import nz_official
+    from tallyroom.importers import nz_official
 
     data = nz_official.read([shared_data / "nz" / "official" / "2023"], ReadOptions())[0]
     ordinary = [r for r in data.all_returns() if not r.count_type.is_special]

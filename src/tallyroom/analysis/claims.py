@@ -29,8 +29,8 @@ from typing import Any
 import yaml
 from sqlalchemy import Engine
 
+from tallyroom.analysis.by_electorate import VoteBasis, by_electorate
 from tallyroom.analysis.crosstab import crosstab
-from tallyroom.analysis.referendum import VoteBasis, by_electorate
 from tallyroom.errors import InvalidError
 from tallyroom.figures import points
 from tallyroom.model import Stage

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import polars as pl
 from sqlalchemy import Engine
 
-from tallyroom.analysis.referendum import VoteBasis, by_electorate
+from tallyroom.analysis.by_electorate import VoteBasis, by_electorate
 from tallyroom.model import Stage
 from tallyroom.rules.referendum import Base
 from tallyroom.tally import tally

@@ -7,8 +7,8 @@ from tallyroom.cli import (  # noqa: F401 - registers the commands
     corrections,
     operations,
     projection,
+    publishing,
     results,
-    site,
 )
 from tallyroom.cli.app import app
 

@@ -12,12 +12,12 @@ import typer
 from rich.text import Text
 from sqlalchemy import select
 
+from tallyroom.analysis.by_electorate import STATEMENTS, VoteBasis, by_electorate
 from tallyroom.analysis.claims import ClaimsFileError, Verdict, check, load_claims
 from tallyroom.analysis.compare import compare as compare_stages
 from tallyroom.analysis.crosstab import Correlation, CrossTab, correlations
 from tallyroom.analysis.crosstab import crosstab as cross
 from tallyroom.analysis.indices import indices as measures
-from tallyroom.analysis.referendum import STATEMENTS, VoteBasis, by_electorate
 from tallyroom.analysis.specials import special_split
 from tallyroom.cli.app import ANALYSIS, DataTable, DbOption, JsonOption, app, console, guarded
 from tallyroom.figures import signed

@@ -15,7 +15,7 @@ import typer
 from rich.markup import escape
 
 from tallyroom.cli.app import ANALYSIS, DataTable, JsonOption, app, console, guarded
-from tallyroom.ingest.de_bundeswahl import read, read_population
+from tallyroom.importers.de_bundeswahl import read, read_population
 from tallyroom.rules.errors import InvalidVotesError
 from tallyroom.rules.regional import RegionalResult, run_pipeline
 from tallyroom.rules.steps import Apportion, Level, pipeline_named

@@ -26,15 +26,15 @@ from tallyroom.cli.app import (
     progress_bar,
 )
 from tallyroom.datasets import BUNDLED, bundled_path
-from tallyroom.ingest import tidy
-from tallyroom.ingest.errors import IngestFormatError
-from tallyroom.ingest.formats import format_named
-from tallyroom.ingest.options import ReadOptions
+from tallyroom.importers import tidy
+from tallyroom.importers.errors import FileFormatError
+from tallyroom.importers.formats import format_named
+from tallyroom.importers.options import ReadOptions
 from tallyroom.model import Return, Stage
 from tallyroom.replay import ReplayError, in_count_order, send_returns
 from tallyroom.store import audit
 from tallyroom.store.database import open_store
-from tallyroom.store.ingest import define
+from tallyroom.store.imports import define
 from tallyroom.store.signing import checked_head, signed_head
 from tallyroom.store.submit import set_stage
 from tallyroom.store.users import (
@@ -283,7 +283,7 @@ def replay_command(
         datasets = _replay_source(source)
         if election not in {d.election.id for d in datasets}:
             found = ", ".join(sorted({d.election.id for d in datasets}))
-            raise IngestFormatError(f"--from {source} holds {found}, not {election}")
+            raise FileFormatError(f"--from {source} holds {found}, not {election}")
         chosen = [d for d in datasets if d.election.id == election]
         define(open_store(db), chosen)
         return in_count_order(chosen)
@@ -310,7 +310,7 @@ def _replay_source(source: str) -> list:
         return tidy.read([bundled_path(source)], ReadOptions())
     format_name, _, path = source.partition(":")
     if not path:
-        raise IngestFormatError(
+        raise FileFormatError(
             f"--from {source!r}: give a bundled election ({', '.join(BUNDLED)}) or FORMAT:PATH"
         )
     return format_named(format_name).read([Path(path)], ReadOptions())

@@ -21,12 +21,12 @@ from tallyroom.cli.app import (
 )
 from tallyroom.cli.calculator import seat_notes, seat_table
 from tallyroom.datasets import BUNDLED, load_bundled
-from tallyroom.ingest.formats import FORMATS, format_named
-from tallyroom.ingest.options import ReadOptions
+from tallyroom.importers.formats import FORMATS, format_named
+from tallyroom.importers.options import ReadOptions
 from tallyroom.model import Stage
 from tallyroom.publish import views
 from tallyroom.store.database import open_store
-from tallyroom.store.ingest import IngestReport, SourceFile, ingest
+from tallyroom.store.imports import ImportReport, SourceFile, import_datasets
 
 StageOption = Annotated[
     Stage | None,
@@ -57,7 +57,7 @@ def import_(
     leaves the store unchanged. Importing the same files again changes nothing.
     """
 
-    def run() -> IngestReport:
+    def run() -> ImportReport:
         reader = format_named(format)
         with progress_bar() as bar:
             reading = bar.add_task("reading", total=None)
@@ -68,7 +68,7 @@ def import_(
             total = None if None in counts else sum(counts)
             storing = bar.add_task("storing returns", total=total)
             source = SourceFile.of(reader.name, paths)
-            return ingest(
+            return import_datasets(
                 engine,
                 datasets,
                 source,

@@ -5,10 +5,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from tallyroom.ingest import tidy
-from tallyroom.ingest.errors import IngestFormatError
-from tallyroom.ingest.options import ReadOptions
-from tallyroom.store.ingest import IngestReport, SourceFile, ingest
+from tallyroom.importers import tidy
+from tallyroom.importers.errors import FileFormatError
+from tallyroom.importers.options import ReadOptions
+from tallyroom.store.imports import ImportReport, SourceFile, import_datasets
 
 BUNDLED = {"nz-2020": "nz2020"}
 SPECIALS_HISTORY = Path(str(files(__package__) / "nz-specials.csv"))
@@ -20,9 +20,9 @@ def bundled_path(name: str) -> Path:
     return Path(str(files(__package__) / BUNDLED[name]))
 
 
-def load_bundled(engine: Engine, name: str) -> IngestReport:
+def load_bundled(engine: Engine, name: str) -> ImportReport:
     """Store bundled election ``name`` (a no-op if it is already there)."""
     if name not in BUNDLED:
-        raise IngestFormatError(f"no bundled election {name!r}; bundled: {', '.join(BUNDLED)}")
+        raise FileFormatError(f"no bundled election {name!r}; bundled: {', '.join(BUNDLED)}")
     path = bundled_path(name)
-    return ingest(engine, tidy.read([path], ReadOptions()), SourceFile.of("tidy", [path]))
+    return import_datasets(engine, tidy.read([path], ReadOptions()), SourceFile.of("tidy", [path]))

@@ -28,8 +28,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from tallyroom.datasets import bundled_path
-from tallyroom.ingest import nz_official, nz_referendum2020, nz_tidy2020, tidy
-from tallyroom.ingest.options import ReadOptions
+from tallyroom.importers import nz_official, nz_referendum2020, nz_tidy2020, tidy
+from tallyroom.importers.options import ReadOptions
 from tallyroom.model import (
     NATION_UNIT,
     PARTY_CONTEST,

@@ -19,9 +19,9 @@ import polars as pl
 
 from tallyroom.datasets import SPECIALS_HISTORY
 from tallyroom.forecast.history import split_history, staged_history, write_history
-from tallyroom.ingest import nz_history, nz_official, nz_tidy2020
-from tallyroom.ingest.nz import year_of
-from tallyroom.ingest.options import ReadOptions
+from tallyroom.importers import nz_history, nz_official, nz_tidy2020
+from tallyroom.importers.nz import year_of
+from tallyroom.importers.options import ReadOptions
 
 HISTORY_FILE = "nz/history/voting-place-results-2002-2017.csv.gz"
 

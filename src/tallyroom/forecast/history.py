@@ -3,7 +3,7 @@
 One row per election year, electorate, contest kind (``party`` or ``candidate``) and
 *key*, with the votes counted on election night (ordinary votes) and in the final count
 (ordinary plus special). A key is the party's name across elections
-(:func:`~tallyroom.ingest.nz_parties.canonical_party`) for party votes and for a party's
+(:func:`~tallyroom.importers.nz_parties.canonical_party`) for party votes and for a party's
 candidate; an independent candidate's key is ``candidate:`` and their name. Where an
 election's files give ordinary and special votes apart, *night* is the ordinary votes of
 the final count; where they do not (2020's party votes), *night* is the election-night
@@ -18,7 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from tallyroom.errors import InvalidError
-from tallyroom.ingest.nz_parties import canonical_party
+from tallyroom.importers.nz_parties import canonical_party
 from tallyroom.model import CountType, Dataset, UnitKind
 
 SCHEMA = {

@@ -1,1 +1,2 @@
-"""Publishing results: server-rendered SVG charts (and, later, the website and API)."""
+"""Publishing results: the website and JSON API, the static export, downloads, the
+printable report and their server-rendered SVG charts."""

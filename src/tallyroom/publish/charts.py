@@ -173,7 +173,7 @@ def _least_squares(xs: Sequence[float], ys: Sequence[float]) -> tuple[float, flo
 
 
 @dataclass(frozen=True)
-class Seats:
+class SeatBlock:
     """One party's block in a seat chart."""
 
     party: str
@@ -183,7 +183,7 @@ class Seats:
     """left to right in the House; blocks without one follow, in the order given"""
 
 
-def hemicycle_svg(blocks: Sequence[Seats], *, title: str, width: int = WIDTH) -> str:
+def hemicycle_svg(blocks: Sequence[SeatBlock], *, title: str, width: int = WIDTH) -> str:
     """A parliament diagram: one dot per seat on concentric arcs, parties left to right
     by their position (as the House seats them), not by size."""
     blocks = sorted(blocks, key=lambda b: (b.position is None, b.position or 0.0))

@@ -27,7 +27,7 @@ from tallyroom.publish import tables, views
 from tallyroom.publish.charts import (
     Bar,
     Hex,
-    Seats,
+    SeatBlock,
     Spread,
     bars_svg,
     diverging_colour,
@@ -209,7 +209,7 @@ def overview(site: Site, election: str, stage: Stage) -> Page:
             "seat_chart": Markup(
                 hemicycle_svg(
                     [
-                        Seats(
+                        SeatBlock(
                             p["party"],
                             p["total"],
                             palette.get(p["party"], ""),

@@ -16,17 +16,17 @@ from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 from sqlalchemy import Engine
 
+from tallyroom.analysis.by_electorate import by_electorate
 from tallyroom.analysis.compare import compare
 from tallyroom.analysis.crosstab import correlations, crosstab
 from tallyroom.analysis.indices import indices
-from tallyroom.analysis.referendum import by_electorate
 from tallyroom.figures import signed
 from tallyroom.model import Stage
 from tallyroom.publish import views
 from tallyroom.publish.charts import (
     Hex,
     Point,
-    Seats,
+    SeatBlock,
     diverging_colour,
     diverging_key,
     hemicycle_svg,
@@ -79,7 +79,7 @@ def report_context(engine: Engine, election: str) -> dict[str, Any]:
             "seats.svg",
             hemicycle_svg(
                 [
-                    Seats(p.party, p.total, colours.get(p.party, ""), place.get(p.party))
+                    SeatBlock(p.party, p.total, colours.get(p.party, ""), place.get(p.party))
                     for p in holders
                 ],
                 title=f"{final.name}: {result.house_size} seats ({final.stage})",

@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import Engine, distinct, func, select
 
 from tallyroom import placenames
+from tallyroom.analysis.by_electorate import VoteBasis, by_electorate
 from tallyroom.analysis.compare import compare
-from tallyroom.analysis.referendum import VoteBasis, by_electorate
 from tallyroom.errors import NotFoundError
 from tallyroom.forecast.fitted import METHOD, election_year, model_for
 from tallyroom.forecast.night import from_tally

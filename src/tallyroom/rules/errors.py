@@ -17,6 +17,10 @@ class InvalidSeatsError(RulesError):
     """A seat count is negative or too small for the rule being applied."""
 
 
+class InvalidThresholdError(RulesError):
+    """A party-vote threshold that is not a share in [0, 1)."""
+
+
 class UnknownMethodError(RulesError):
     """An apportionment method name that tallyroom does not implement."""
 

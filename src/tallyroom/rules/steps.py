@@ -29,7 +29,7 @@ from fractions import Fraction
 from typing import Any
 
 from tallyroom.rules.apportion import Method
-from tallyroom.rules.errors import InvalidSeatsError, UnknownRuleSetError
+from tallyroom.rules.errors import InvalidSeatsError, InvalidThresholdError, UnknownRuleSetError
 from tallyroom.rules.systems import LEVELLING, NZ, NZ_REVIEW_2023, OverhangPolicy, RuleSet
 
 
@@ -103,7 +103,9 @@ class Qualify:
         object.__setattr__(self, "threshold", Fraction(str(self.threshold)))
         object.__setattr__(self, "exempt", tuple(sorted(self.exempt)))
         if not 0 <= self.threshold < 1:
-            raise InvalidSeatsError(f"threshold must be a share in [0, 1), not {self.threshold}")
+            raise InvalidThresholdError(
+                f"threshold must be a share in [0, 1), not {self.threshold}"
+            )
 
     def words(self) -> str:
         """The step in one sentence."""

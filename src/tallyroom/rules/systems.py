@@ -16,7 +16,7 @@ from fractions import Fraction
 from typing import Any
 
 from tallyroom.rules.apportion import Method
-from tallyroom.rules.errors import InvalidSeatsError, UnknownRuleSetError
+from tallyroom.rules.errors import InvalidSeatsError, InvalidThresholdError, UnknownRuleSetError
 
 
 class OverhangPolicy(StrEnum):
@@ -27,8 +27,9 @@ class OverhangPolicy(StrEnum):
     the House grows by the difference (New Zealand, Electoral Act 1993 ss 191-193)."""
 
     LEVEL = "level"
-    """The House is enlarged until no party's electorate seats exceed its entitlement
-    (levelling seats, as in Germany's Bundestag 2013–2023)."""
+    """The House is enlarged until no party's electorate seats exceed its entitlement,
+    nationally (levelling seats). Germany's Bundestag levelled too in 2013–2021, but by
+    its own two-tier method with state lists; see :mod:`tallyroom.rules.regional`."""
 
 
 class TiePolicy(StrEnum):
@@ -68,7 +69,9 @@ class RuleSet:
         if self.seats < 1:
             raise InvalidSeatsError(f"a House needs at least one seat, not {self.seats}")
         if not 0 <= self.threshold < 1:
-            raise InvalidSeatsError(f"threshold must be a share in [0, 1), not {self.threshold}")
+            raise InvalidThresholdError(
+                f"threshold must be a share in [0, 1), not {self.threshold}"
+            )
 
     def with_changes(self, **changes: Any) -> RuleSet:
         """A copy with some fields changed, e.g. ``NZ.with_changes(threshold="0.04")``."""

@@ -19,9 +19,9 @@ from pathlib import Path
 import openpyxl
 from openpyxl.utils.exceptions import InvalidFileException
 
-from tallyroom.ingest.errors import IngestFormatError, ReconciliationError
-from tallyroom.ingest.nz import nz_election, roll_of
-from tallyroom.ingest.options import ReadOptions
+from tallyroom.importers.errors import FileFormatError, ReconciliationError
+from tallyroom.importers.nz import nz_election, roll_of
+from tallyroom.importers.options import ReadOptions
 from tallyroom.model import (
     NATION_UNIT,
     Choice,
@@ -52,16 +52,16 @@ def referendum_contest(slug: str) -> str:
 def read(paths: Sequence[Path], options: ReadOptions) -> list[Dataset]:
     """Read the workbook into the 2020 election's referendum contests."""
     if len(paths) != 1:
-        raise IngestFormatError("the referendum format reads one workbook")
+        raise FileFormatError("the referendum format reads one workbook")
     path = paths[0]
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, OSError, KeyError, ValueError) as error:
-        raise IngestFormatError(f"{path}: not a readable .xlsx workbook ({error})") from None
+        raise FileFormatError(f"{path}: not a readable .xlsx workbook ({error})") from None
     sheets = {sheet.title.strip(): sheet for sheet in book.worksheets}
     missing = {"Ordinary Votes", "Special Votes"} - set(sheets)
     if missing:
-        raise IngestFormatError(f"{path}: no sheet named {', '.join(sorted(missing))}")
+        raise FileFormatError(f"{path}: no sheet named {', '.join(sorted(missing))}")
     stage = options.stage or Stage.OFFICIAL
     data = Dataset(nz_election(2020))
     data.contests = [
@@ -75,7 +75,7 @@ def read(paths: Sequence[Path], options: ReadOptions) -> list[Dataset]:
         path, sheets["Special Votes"], "Special Votes Referendums Totals"
     ):
         if not re.fullmatch(r"\d+", label):
-            raise IngestFormatError(
+            raise FileFormatError(
                 f"{path}, sheet Special Votes, row {line}, column A: expected an electorate "
                 f"number, found {label!r}"
             )
@@ -96,7 +96,7 @@ def read(paths: Sequence[Path], options: ReadOptions) -> list[Dataset]:
     ):
         numbers = label.split("/")
         if not all(n.isdigit() and int(n) in names for n in numbers):
-            raise IngestFormatError(
+            raise FileFormatError(
                 f"{path}, sheet Ordinary Votes, row {line}, column A: expected electorate numbers "
                 f"like 1/68/70, found {label!r}"
             )
@@ -127,7 +127,7 @@ def _rows(path: Path, sheet, totals_label: str):
         figures = []
         for column, value in zip(COLUMNS, cells[2:9], strict=True):
             if not isinstance(value, int | float) or value != int(value) or value < 0:
-                raise IngestFormatError(
+                raise FileFormatError(
                     f"{path}, sheet {sheet.title}, row {index}, column {column}: expected a "
                     f"whole number of votes, found {value!r}"
                 )
@@ -148,9 +148,7 @@ def _rows(path: Path, sheet, totals_label: str):
             return found
         summed = [a + b for a, b in zip(summed, figures, strict=True)]
         found.append((index, label, name, figures))
-    raise IngestFormatError(
-        f"{path}, sheet {sheet.title}: no '{totals_label}' row; is it truncated?"
-    )
+    raise FileFormatError(f"{path}, sheet {sheet.title}: no '{totals_label}' row; is it truncated?")
 
 
 def _add_returns(

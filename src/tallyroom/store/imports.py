@@ -92,7 +92,7 @@ class SourceFile:
 
 
 @dataclass(frozen=True)
-class IngestReport:
+class ImportReport:
     """What an import did."""
 
     election: str
@@ -103,7 +103,7 @@ class IngestReport:
     list_places: int = 0
 
 
-def ingest(
+def import_datasets(
     engine: Engine,
     datasets: Sequence[Dataset],
     source: SourceFile,
@@ -112,14 +112,14 @@ def ingest(
     reason: str = "",
     force: bool = False,
     progress: Callable[[int], None] | None = None,
-) -> IngestReport:
+) -> ImportReport:
     """Store ``datasets`` from ``source`` in one transaction; see the module docstring.
     A closed stage takes no import unless ``force`` (recorded in the audit log); a refused
     import is audited too."""
     if replace and not reason.strip():
         raise StoreError("--replace needs a --reason saying why the stored returns are replaced")
     try:
-        return _ingest_all(engine, datasets, source, replace, reason, force, progress)
+        return _import_all(engine, datasets, source, replace, reason, force, progress)
     except StoreError as error:
         what = {"format": source.format, "files": source.name, "why": str(error)[:2000]}
         for election in dict.fromkeys(d.election.id for d in datasets):
@@ -137,7 +137,7 @@ def _known(engine: Engine, election: str) -> bool:
         return found.first() is not None
 
 
-def _ingest_all(
+def _import_all(
     engine: Engine,
     datasets: Sequence[Dataset],
     source: SourceFile,
@@ -145,7 +145,7 @@ def _ingest_all(
     reason: str,
     force: bool,
     progress: Callable[[int], None] | None,
-) -> IngestReport:
+) -> ImportReport:
     totals = {"new": 0, "replaced": 0, "unchanged": 0, "list_places": 0}
     skipped = 0
     with writing(engine) as conn, ThreadPoolExecutor(max_workers=1) as helper:
@@ -156,7 +156,7 @@ def _ingest_all(
             table = upcoming[index].result()
             if index + 1 < len(datasets):
                 upcoming.append(helper.submit(datasets[index + 1].return_table))
-            done = _ingest_one(conn, dataset, table, source, replace, reason, force, progress)
+            done = _import_one(conn, dataset, table, source, replace, reason, force, progress)
             if done is None:
                 skipped += 1
                 continue
@@ -177,7 +177,7 @@ def _ingest_all(
                 head,
             )
     elections = ", ".join(d.election.id for d in datasets)
-    return IngestReport(elections, already_imported=skipped == len(datasets), **totals)
+    return ImportReport(elections, already_imported=skipped == len(datasets), **totals)
 
 
 def _check_open(conn: Connection, election: str, heads: pl.DataFrame, force: bool) -> None:
@@ -207,7 +207,7 @@ def define(engine: Engine, datasets: Sequence[Dataset]) -> None:
             _define(conn, dataset)
 
 
-def _ingest_one(
+def _import_one(
     conn: Connection,
     dataset: Dataset,
     table: ReturnTable,

@@ -13,10 +13,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
-from tallyroom.ingest.csvfile import count, records
-from tallyroom.ingest.errors import IngestFormatError
-from tallyroom.ingest.nz import is_informal, nz_election, roll_of
-from tallyroom.ingest.options import ReadOptions
+from tallyroom.importers.csvfile import count, records
+from tallyroom.importers.errors import FileFormatError
+from tallyroom.importers.nz import is_informal, nz_election, roll_of
+from tallyroom.importers.options import ReadOptions
 from tallyroom.model import (
     NATION_UNIT,
     PARTY_CONTEST,
@@ -54,13 +54,13 @@ def read(paths: Sequence[Path], options: ReadOptions) -> list[Dataset]:
             number = count(row["electorate_number"], path, line, "electorate_number")
             name = row["electorate"].strip()
             if names.setdefault(number, name) != name:
-                raise IngestFormatError(
+                raise FileFormatError(
                     f"{path}, line {line}, column 'electorate': electorate {number} is "
                     f"{names[number]!r} elsewhere, {name!r} here"
                 )
             kind = row["vote_type"].strip()
             if kind not in ("party", "candidate"):
-                raise IngestFormatError(
+                raise FileFormatError(
                     f"{path}, line {line}, column 'vote_type': expected party or candidate, "
                     f"found {kind!r}"
                 )
@@ -74,7 +74,7 @@ def read(paths: Sequence[Path], options: ReadOptions) -> list[Dataset]:
             contest = PARTY_CONTEST if kind == "party" else candidate_contest(number)
             choice = party if kind == "party" else row["candidate"].strip()
             if choice in counts[key]:
-                raise IngestFormatError(
+                raise FileFormatError(
                     f"{path}, line {line}: {choice!r} appears twice for electorate {number}"
                 )
             counts[key][choice] = votes
@@ -112,6 +112,6 @@ def _stage_from_name(path: Path) -> Stage:
     for stage in (Stage.PRELIMINARY, Stage.OFFICIAL):
         if stage.value in path.name:
             return stage
-    raise IngestFormatError(
+    raise FileFormatError(
         f"{path}: cannot tell the stage from the file name; pass --stage preliminary|official"
     )

@@ -7,7 +7,7 @@ appear as pseudo voting places and become special-vote returns of the matching k
 file does not say whether a place's votes were advance or election-day, and some places
 appear more than once (one row each time they were used): their rows are summed into one
 ordinary-vote return per place. Party names are kept as published; see
-:mod:`tallyroom.ingest.nz_parties` for the names the same party has had.
+:mod:`tallyroom.importers.nz_parties` for the names the same party has had.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from pathlib import Path
 
 import polars as pl
 
-from tallyroom.ingest.errors import IngestFormatError
-from tallyroom.ingest.nz import nz_election, roll_of
-from tallyroom.ingest.options import ReadOptions
+from tallyroom.importers.errors import FileFormatError
+from tallyroom.importers.nz import nz_election, roll_of
+from tallyroom.importers.options import ReadOptions
 from tallyroom.model import (
     NATION_UNIT,
     PARTY_CONTEST,
@@ -62,14 +62,14 @@ PSEUDO_PLACES = [  # (prefix, count type, unit suffix), matched case-insensitive
 def read(paths: Sequence[Path], options: ReadOptions) -> list[Dataset]:
     """One dataset per election year in the file (or only ``options.election``)."""
     if len(paths) != 1:
-        raise IngestFormatError("the history format reads one file")
+        raise FileFormatError("the history format reads one file")
     path = paths[0]
     frame = _load(path)
     years = sorted(frame["year"].unique().to_list())
     if options.election:
         wanted = options.election.removeprefix("nz-")
         if wanted not in years:
-            raise IngestFormatError(
+            raise FileFormatError(
                 f"{path}: no rows for {options.election}; years: {', '.join(years)}"
             )
         years = [wanted]
@@ -122,12 +122,12 @@ def _load(path: Path) -> pl.DataFrame:
         frame = pl.read_csv(path, infer_schema_length=0, encoding="utf8")
     except (pl.exceptions.ComputeError, OSError) as error:
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else "unreadable"
-        raise IngestFormatError(
+        raise FileFormatError(
             f"{path}: not the voting-place history CSV ({first_line}); nz-history reads "
             "voting-place-results-2002-2017.csv.gz"
         ) from None
     if frame.columns != HEADER:
-        raise IngestFormatError(
+        raise FileFormatError(
             f"{path}, line 1: expected the columns {', '.join(HEADER)}; "
             f"found {', '.join(frame.columns)}"
         )
@@ -136,14 +136,14 @@ def _load(path: Path) -> pl.DataFrame:
         bad = frame.filter(~pl.col(column).fill_null("").str.contains(r"^\d+$"))
         if bad.height:
             row = bad.row(0, named=True)
-            raise IngestFormatError(
+            raise FileFormatError(
                 f"{path}, line {row['line']}, column {column!r}: expected a whole number, "
                 f"found {row[column]!r}"
             )
     bad = frame.filter(~pl.col("vote_type").is_in(["party", "candidate"]))
     if bad.height:
         row = bad.row(0, named=True)
-        raise IngestFormatError(
+        raise FileFormatError(
             f"{path}, line {row['line']}, column 'vote_type': expected party "
             f"or candidate, found {row['vote_type']!r}"
         )
@@ -186,7 +186,7 @@ def _election(path: Path, frame: pl.DataFrame, year: int) -> Dataset:
     data = Dataset(nz_election(year), table=_returns(path, frame, year))
     names = frame.select("electorate_number", "electorate").unique().sort("electorate_number")
     if names["electorate_number"].n_unique() != names.height:
-        raise IngestFormatError(f"{path}: an electorate number has two names in {year}")
+        raise FileFormatError(f"{path}: an electorate number has two names in {year}")
     total = names["electorate_number"].max()
     data.electorates = [Electorate(n, name, roll_of(n, total)) for n, name in names.iter_rows()]
     data.contests = [Contest(PARTY_CONTEST, ContestKind.PARTY, "Party vote")] + [

@@ -17,10 +17,10 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from tallyroom.ingest.csvfile import count, records
-from tallyroom.ingest.errors import IngestFormatError
-from tallyroom.ingest.nz import nz_election, year_of
-from tallyroom.ingest.options import ReadOptions
+from tallyroom.importers.csvfile import count, records
+from tallyroom.importers.errors import FileFormatError
+from tallyroom.importers.nz import nz_election, year_of
+from tallyroom.importers.options import ReadOptions
 from tallyroom.model import Dataset, ListCandidate
 
 COLUMNS = ("id", "party", "list_pos", "electorate", "name")
@@ -38,28 +38,28 @@ def read(paths: Sequence[Path], options: ReadOptions) -> list[Dataset]:
             party, name = row["party"].strip(), " ".join(row["name"].split())
             where = f"{path}, line {line}"
             if not party:
-                raise IngestFormatError(f"{where}, column 'party': a list place with no party")
+                raise FileFormatError(f"{where}, column 'party': a list place with no party")
             if not name:
-                raise IngestFormatError(f"{where}, column 'name': a list place with no name")
+                raise FileFormatError(f"{where}, column 'name': a list place with no name")
             rank = count(row["list_pos"], path, line, "list_pos")
             if rank < 1:
-                raise IngestFormatError(
+                raise FileFormatError(
                     f"{where}, column 'list_pos': list ranks start at 1, found {rank}"
                 )
             if (party, rank) in ranks:
-                raise IngestFormatError(
+                raise FileFormatError(
                     f"{where}, column 'list_pos': {party} rank {rank} is given twice "
                     f"(first on {ranks[party, rank]})"
                 )
             if (party, name.casefold()) in names:
-                raise IngestFormatError(
+                raise FileFormatError(
                     f"{where}, column 'name': {name!r} is on the {party} list twice "
                     f"(first on {names[party, name.casefold()]})"
                 )
             ranks[party, rank] = names[party, name.casefold()] = f"line {line}"
             data.list_candidates.append(ListCandidate(party, rank, name, row["electorate"].strip()))
     if not data.list_candidates:
-        raise IngestFormatError(f"{paths[0]}: no list places (rows with a list_pos)")
+        raise FileFormatError(f"{paths[0]}: no list places (rows with a list_pos)")
     data.list_candidates.sort(key=lambda c: (c.party, c.rank))
     return [data]
 
@@ -69,5 +69,5 @@ def _year(paths: Sequence[Path], options: ReadOptions) -> int:
         return year_of(options.election)
     found = re.search(r"(?<!\d)((?:19|20)\d\d)(?!\d)", paths[0].name)
     if not found:
-        raise IngestFormatError(f"{paths[0]}: cannot tell the election year; pass --election")
+        raise FileFormatError(f"{paths[0]}: cannot tell the election year; pass --election")
     return int(found.group(1))

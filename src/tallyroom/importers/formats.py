@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tallyroom.ingest import (
+from tallyroom.importers import (
     nz_history,
     nz_lists,
     nz_official,
@@ -14,8 +14,8 @@ from tallyroom.ingest import (
     nz_tidy2020,
     tidy,
 )
-from tallyroom.ingest.errors import IngestFormatError
-from tallyroom.ingest.options import ReadOptions
+from tallyroom.importers.errors import FileFormatError
+from tallyroom.importers.options import ReadOptions
 from tallyroom.model import Dataset
 
 
@@ -31,7 +31,7 @@ class Format:
         """Read ``paths``; a path that does not exist is named before any reading starts."""
         for path in paths:
             if not path.exists():
-                raise IngestFormatError(f"{path}: no such file or directory")
+                raise FileFormatError(f"{path}: no such file or directory")
         return self.reader(paths, options)
 
 
@@ -78,6 +78,4 @@ def format_named(name: str) -> Format:
         return FORMATS[name]
     except KeyError:
         known = ", ".join(FORMATS)
-        raise IngestFormatError(
-            f"unknown import format {name!r}; expected one of: {known}"
-        ) from None
+        raise FileFormatError(f"unknown import format {name!r}; expected one of: {known}") from None

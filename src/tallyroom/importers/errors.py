@@ -3,13 +3,13 @@
 from tallyroom.errors import InvalidError
 
 
-class IngestError(InvalidError):
+class ImporterError(InvalidError):
     """Base class for import failures; the message names file, line and field."""
 
 
-class IngestFormatError(IngestError):
+class FileFormatError(ImporterError):
     """A file is not in the expected format: wrong columns, a non-numeric count, …"""
 
 
-class ReconciliationError(IngestError):
+class ReconciliationError(ImporterError):
     """A file's total row does not equal the sum of the rows it totals."""

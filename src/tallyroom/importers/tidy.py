@@ -27,9 +27,9 @@ import csv
 from collections.abc import Sequence
 from pathlib import Path
 
-from tallyroom.ingest.csvfile import count, records
-from tallyroom.ingest.errors import IngestFormatError
-from tallyroom.ingest.options import ReadOptions
+from tallyroom.importers.csvfile import count, records
+from tallyroom.importers.errors import FileFormatError
+from tallyroom.importers.options import ReadOptions
 from tallyroom.model import (
     Choice,
     Contest,
@@ -74,13 +74,13 @@ def read(paths: Sequence[Path], options: ReadOptions) -> list[Dataset]:
 
 def _read_directory(folder: Path, options: ReadOptions) -> Dataset:
     if not folder.is_dir():
-        raise IngestFormatError(f"{folder}: the tidy format is a directory of CSV files")
+        raise FileFormatError(f"{folder}: the tidy format is a directory of CSV files")
     for required in ("election.csv", "returns.csv"):
         if not (folder / required).exists():
-            raise IngestFormatError(f"{folder / required}: file not found (required)")
+            raise FileFormatError(f"{folder / required}: file not found (required)")
     (line, row), *extra = list(records(folder / "election.csv", FILES["election.csv"]))
     if extra:
-        raise IngestFormatError(
+        raise FileFormatError(
             f"{folder / 'election.csv'}: expected one election, found {1 + len(extra)}"
         )
     data = Dataset(
@@ -112,7 +112,7 @@ def _read_directory(folder: Path, options: ReadOptions) -> Dataset:
             stage = options.stage or Stage(row["stage"])
             count_type = CountType(row["count_type"])
         except ValueError as error:
-            raise IngestFormatError(f"{where}: {error}") from None
+            raise FileFormatError(f"{where}: {error}") from None
         contest, unit, choice = row["contest"].strip(), row["unit"].strip(), row["choice"].strip()
         contests.setdefault(contest, _derived_contest(contest, names, where))
         units.setdefault(unit, _derived_unit(unit, names, where))
@@ -125,7 +125,7 @@ def _read_directory(folder: Path, options: ReadOptions) -> Dataset:
             entry["informal"] += votes
             continue
         if choice in entry["counts"]:
-            raise IngestFormatError(f"{where}: {choice!r} appears twice in the same return")
+            raise FileFormatError(f"{where}: {choice!r} appears twice in the same return")
         entry["counts"][choice] = votes
         choices.setdefault((contest, choice), Choice(contest, choice, row["party"].strip()))
     data.contests = list(contests.values())
@@ -159,7 +159,7 @@ def _position(path: Path, line: int, row: dict[str, str]) -> float | None:
     try:
         return float(text)
     except ValueError:
-        raise IngestFormatError(
+        raise FileFormatError(
             f"{path}, line {line}, column 'position': expected a number, found {text!r}"
         ) from None
 
@@ -168,7 +168,7 @@ def _electorate(path: Path, line: int, row: dict[str, str]) -> Electorate:
     try:
         roll = Roll(row["roll"] or "general")
     except ValueError:
-        raise IngestFormatError(
+        raise FileFormatError(
             f"{path}, line {line}, column 'roll': expected general or maori"
         ) from None
     optional = {
@@ -203,7 +203,7 @@ def _definition(cls, kinds, path: Path, line: int, row: dict[str, str]):
         kind = kinds(row["kind"])
     except ValueError:
         known = ", ".join(k.value for k in kinds)
-        raise IngestFormatError(
+        raise FileFormatError(
             f"{path}, line {line}, column 'kind': expected one of {known}"
         ) from None
     number = (
@@ -214,7 +214,7 @@ def _definition(cls, kinds, path: Path, line: int, row: dict[str, str]):
 
 def _number(text: str, where: str) -> int:
     if not text.isdigit():
-        raise IngestFormatError(f"{where}: expected an electorate number in {text!r}")
+        raise FileFormatError(f"{where}: expected an electorate number in {text!r}")
     return int(text)
 
 
@@ -232,9 +232,7 @@ def _derived_contest(code: str, names: dict[int, str], where: str) -> Contest:
         )
     if kind == "referendum" and rest:
         return Contest(code, ContestKind.REFERENDUM, rest.replace("-", " ").capitalize())
-    raise IngestFormatError(
-        f"{where}: contest {code!r} is not party, candidate:N or referendum:SLUG"
-    )
+    raise FileFormatError(f"{where}: contest {code!r} is not party, candidate:N or referendum:SLUG")
 
 
 def _derived_unit(code: str, names: dict[int, str], where: str) -> Unit:
@@ -253,7 +251,7 @@ def _derived_unit(code: str, names: dict[int, str], where: str) -> Unit:
         return Unit(code, UnitKind.VOTING_PLACE, detail.removeprefix("place:"), number)
     if kind == "area":
         return Unit(code, UnitKind.AREA, rest, _number(head, where))
-    raise IngestFormatError(f"{where}: unit {code!r} is not nation, electorate:N[/…] or area:N/…")
+    raise FileFormatError(f"{where}: unit {code!r} is not nation, electorate:N[/…] or area:N/…")
 
 
 def write(data: Dataset, folder: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tallyroom.ingest.errors import IngestFormatError
+from tallyroom.importers.errors import FileFormatError
 from tallyroom.model import Election, Roll
 
 ELECTION_DATES = {
@@ -45,5 +45,5 @@ def year_of(election: str) -> int:
     """The year of an ``--election nz-YYYY`` id, or an error saying the form expected."""
     match = re.fullmatch(r"nz-(\d{4})", election)
     if not match:
-        raise IngestFormatError(f"--election must be nz-YYYY for this format, not {election!r}")
+        raise FileFormatError(f"--election must be nz-YYYY for this format, not {election!r}")
     return int(match.group(1))

@@ -42,10 +42,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from tallyroom.ingest.csvfile import count, rows
-from tallyroom.ingest.errors import IngestFormatError, ReconciliationError
-from tallyroom.ingest.nz import nz_election, roll_of, year_of
-from tallyroom.ingest.options import ReadOptions
+from tallyroom.importers.csvfile import count, rows
+from tallyroom.importers.errors import FileFormatError, ReconciliationError
+from tallyroom.importers.nz import nz_election, roll_of, year_of
+from tallyroom.importers.options import ReadOptions
 from tallyroom.model import (
     NATION_UNIT,
     PARTY_CONTEST,
@@ -175,12 +175,12 @@ def read(paths: Sequence[Path], options: ReadOptions) -> list[Dataset]:
     )
     if party_files and not candidate_files:
         number, path = party_files[0]
-        raise IngestFormatError(
+        raise FileFormatError(
             f"{path}: import it with candidate-votes-by-voting-place-{number}.csv beside it "
             "(the candidate file names the electorate and its voting places)"
         )
     if not candidate_files:
-        raise IngestFormatError(
+        raise FileFormatError(
             f"{paths[0]}: no candidate-votes-by-voting-place-N.csv file here; nz-official "
             "reads the Electoral Commission's files under their published names (N numbers "
             "the electorate), one or more of them, with the national tables if you have them"
@@ -248,7 +248,7 @@ def _year(files: list[Path], options: ReadOptions) -> int:
     for part in reversed(files[0].resolve().parts[:-1]):
         if re.fullmatch(r"(19|20)\d\d", part):
             return int(part)
-    raise IngestFormatError(f"{files[0]}: cannot tell the election year; pass --election nz-YYYY")
+    raise FileFormatError(f"{files[0]}: cannot tell the election year; pass --election nz-YYYY")
 
 
 def _read_party_places(
@@ -262,19 +262,19 @@ def _read_party_places(
     parties: list[str] | None = None
     for number, path in party_files:
         if number not in electorates:
-            raise IngestFormatError(
+            raise FileFormatError(
                 f"{path}: electorate {number} has no candidate-votes-by-voting-place file"
             )
         places = _read_places(path, number, PARTY_VOTES, stage, data)
         if places.name != electorates[number].name:
-            raise IngestFormatError(
+            raise FileFormatError(
                 f"{path}, line 2: electorate {number} is {places.name!r} here but "
                 f"{electorates[number].name!r} in its candidate file"
             )
         if parties is None:
             parties = places.candidates
         elif places.candidates != parties:
-            raise IngestFormatError(
+            raise FileFormatError(
                 f"{path}, line 3: the parties differ from those of "
                 f"{party_files[0][1].name} ({', '.join(parties)})"
             )
@@ -290,7 +290,7 @@ def _read_places(path: Path, number: int, kind: _Kind, stage: Stage, data: Datas
     """One electorate's candidate (or party) votes by voting place, reconciled."""
     lines = list(rows(path))
     if len(lines) < 4:
-        raise IngestFormatError(
+        raise FileFormatError(
             f"{path}: too short for a {kind.word.lower()}-votes-by-voting-place file"
         )
     line, cells = lines[1]
@@ -308,13 +308,13 @@ def _read_places(path: Path, number: int, kind: _Kind, stage: Stage, data: Datas
         or cells[1].strip() != kind.details
         or (title.group(3) and kind is not CANDIDATE_VOTES)
     ):
-        raise IngestFormatError(
+        raise FileFormatError(
             f"{path}, line {line}: expected '<Electorate> {number},{kind.details}', "
             f"found {','.join(cells)!r}"
         )
     line, header = lines[2]
     if header[-2:] != kind.tail:
-        raise IngestFormatError(
+        raise FileFormatError(
             f"{path}, line {line}: expected a header of {kind.choices} ending with "
             f"'{','.join(kind.tail)}'"
         )
@@ -326,7 +326,7 @@ def _read_places(path: Path, number: int, kind: _Kind, stage: Stage, data: Datas
         cancelled=bool(title.group(3)),
     )
     if found.cancelled and any(c[:1] and c[0].strip() in BLOCKS for _, c in lines[3:]):
-        raise IngestFormatError(
+        raise FileFormatError(
             f"{path}, line 2: the poll is marked cancelled, yet voting places are listed"
         )
     contest = candidate_contest(number) if kind is CANDIDATE_VOTES else PARTY_CONTEST
@@ -367,7 +367,7 @@ def _read_places(path: Path, number: int, kind: _Kind, stage: Stage, data: Datas
                 )
             continue
         if len(cells) != width:
-            raise IngestFormatError(
+            raise FileFormatError(
                 f"{path}, line {line}: expected {width} fields ({len(found.candidates)} "
                 f"{kind.choices}, total, informal), found {len(cells)}"
             )
@@ -387,7 +387,7 @@ def _read_places(path: Path, number: int, kind: _Kind, stage: Stage, data: Datas
                     )
             continue
         if total_row is not None:
-            raise IngestFormatError(f"{path}, line {line}: a count row after the total row")
+            raise FileFormatError(f"{path}, line {line}: a count row after the total row")
         sums = [a + b for a, b in zip(sums, figures, strict=True)]
         if not first and any(label.startswith(s) for s in SPECIAL_ROWS):
             count_type, suffix, name = next(
@@ -401,7 +401,7 @@ def _read_places(path: Path, number: int, kind: _Kind, stage: Stage, data: Datas
             fixed = Unit(code, UnitKind.VOTING_PLACE, SMALL_PLACES, number)
             places.append(_Place(line, label, ("", ""), CountType.ORDINARY, figures, fixed))
         elif block is None:
-            raise IngestFormatError(
+            raise FileFormatError(
                 f"{path}, line {line}: a voting place before the 'Advance Voting Places' or "
                 "'Voting Places' heading"
             )
@@ -411,15 +411,15 @@ def _read_places(path: Path, number: int, kind: _Kind, stage: Stage, data: Datas
         place = places[-1]
         key = (place.count_type, place.label, place.group)
         if key in listed:  # a row repeated: refused here, before the total row disagrees
-            raise IngestFormatError(
+            raise FileFormatError(
                 f"{path}, line {line}: {label!r} is listed twice in the same block "
                 f"(first on line {listed[key]})"
             )
         listed[key] = line
     if total_row is None:
-        raise IngestFormatError(f"{path}: no '{found.name} Total' row; is the file truncated?")
+        raise FileFormatError(f"{path}: no '{found.name} Total' row; is the file truncated?")
     if not found.party_of:
-        raise IngestFormatError(f"{path}: no '{kind.closing}' block; is the file truncated?")
+        raise FileFormatError(f"{path}: no '{kind.closing}' block; is the file truncated?")
     # The same place name can be listed under two suburbs of one block (care-home teams
     # "Taken in …"): those are different places, told apart by the suburb in their code.
     groups: dict[tuple[CountType, str], set[tuple[str, str]]] = {}
@@ -438,7 +438,7 @@ def _read_places(path: Path, number: int, kind: _Kind, stage: Stage, data: Datas
             unit = Unit(code, UnitKind.VOTING_PLACE, name, number)
         code = unit.code
         if (code, place.count_type) in seen:
-            raise IngestFormatError(
+            raise FileFormatError(
                 f"{path}, line {place.line}: {place.label!r} is listed twice in the same block "
                 f"(first on line {seen[code, place.count_type]})"
             )
@@ -481,7 +481,7 @@ def _check_closing_block(
     (with the majority, for candidates)."""
     line, cells = block[0]
     if total_row is None:
-        raise IngestFormatError(
+        raise FileFormatError(
             f"{path}, line {line}: the {found.kind.closing!r} block comes before the total row"
         )
     parties = found.kind is PARTY_VOTES
@@ -489,14 +489,14 @@ def _check_closing_block(
     stated = re.fullmatch(pattern, cells[-1].strip())
     if not stated and not (found.cancelled and not cells[-1].strip()):
         expected = "<party> - N%" if parties else "<winner> - majority N"
-        raise IngestFormatError(f"{path}, line {line}: expected '{expected}', found {cells[-1]!r}")
+        raise FileFormatError(f"{path}, line {line}: expected '{expected}', found {cells[-1]!r}")
     votes: dict[str, int] = {}
     for line, cells in block[1:]:
         if not any(c.strip() for c in cells):
             continue
         name = cells[0].strip()
         if name not in found.candidates:
-            raise IngestFormatError(
+            raise FileFormatError(
                 f"{path}, line {line}: {name!r} is not one of the {found.kind.choices} "
                 "in the header"
             )
@@ -544,13 +544,13 @@ def _read_party_table(
     line, header = lines[1]
     tail = ["Total Valid Party Votes", "Informal Party Votes", "Total Party Votes Counted"]
     if header[0] != "Electorate" or header[-3:] != tail:
-        raise IngestFormatError(
+        raise FileFormatError(
             f"{path}, line {line}: expected 'Electorate,<parties>,{','.join(tail)}'"
         )
     parties = [p.strip() for p in header[1:-3]]
     if places:
         if len(parties) != len(data.parties):
-            raise IngestFormatError(
+            raise FileFormatError(
                 f"{path}, line {line}: {len(parties)} parties; the party-votes-by-voting-place "
                 f"files have {len(data.parties)}"
             )
@@ -567,7 +567,7 @@ def _read_party_table(
             continue
         name = cells[0].strip()
         if len(cells) != len(header):
-            raise IngestFormatError(
+            raise FileFormatError(
                 f"{path}, line {line}: expected {len(header)} fields, found {len(cells)}"
             )
         figures = [_int(path, line, cells, i, header[i]) for i in range(1, len(header))]
@@ -591,9 +591,7 @@ def _read_party_table(
                     )
             continue
         if name not in numbers:
-            raise IngestFormatError(
-                f"{path}, line {line}: electorate {name!r} has no candidate file"
-            )
+            raise FileFormatError(f"{path}, line {line}: electorate {name!r} has no candidate file")
         number = numbers[name]
         group = "Māori" if roll_of(number, max(numbers.values())).value == "maori" else "General"
         groups[group] = [a + b for a, b in zip(groups[group], figures, strict=True)]
@@ -624,7 +622,7 @@ def _check_against_places(
 ) -> None:
     """An electorate's row of the party table against its party-votes-by-voting-place file."""
     if places is None:
-        raise IngestFormatError(
+        raise FileFormatError(
             f"{path}, line {line}: electorate {name!r} has no party-votes-by-voting-place file"
         )
     given = [places.totals[p] for p in places.candidates]
@@ -725,7 +723,7 @@ def _check_summary(path: Path, electorates: list[_Electorate], data: Dataset) ->
                 totals.append((line, [_int(path, line, cells, i, "Votes") for i in (3, 7)]))
             continue
         if len(cells) < 9:
-            raise IngestFormatError(f"{path}, line {line}: expected 9 fields, found {len(cells)}")
+            raise FileFormatError(f"{path}, line {line}: expected 9 fields, found {len(cells)}")
         for what, index, column in (
             ("party votes", 2, "Party List Votes"),
             ("electorate seats won", 5, "Seats Won"),
@@ -751,7 +749,7 @@ def _check_summary(path: Path, electorates: list[_Electorate], data: Dataset) ->
         (party_informal, candidate_informal),
     ]
     if len(totals) != 2:
-        raise IngestFormatError(
+        raise FileFormatError(
             f"{path}: expected a row of valid and a row of informal vote totals after the parties"
         )
     for (line, figures), (party, candidate), what in zip(
@@ -773,15 +771,13 @@ def _check_winners(path: Path, electorates: dict[str, _Electorate]) -> None:
     for line, cells in rows(path):
         name = cells[0].strip() if cells else ""
         if line == 2 and [c.strip() for c in cells[:5]] != header:
-            raise IngestFormatError(f"{path}, line 2: expected the columns {', '.join(header)}")
+            raise FileFormatError(f"{path}, line 2: expected the columns {', '.join(header)}")
         if line <= 2 or not name:
             continue
         if name not in electorates:
-            raise IngestFormatError(
-                f"{path}, line {line}: electorate {name!r} has no candidate file"
-            )
+            raise FileFormatError(f"{path}, line {line}: electorate {name!r} has no candidate file")
         if name in listed:
-            raise IngestFormatError(
+            raise FileFormatError(
                 f"{path}, line {line}: {name} is listed twice (first on line {listed[name]})"
             )
         listed[name] = line

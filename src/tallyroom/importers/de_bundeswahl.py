@@ -17,7 +17,7 @@ party's first and second votes.
 
 Every file is reconciled before anything is returned: each Land row must equal the sum
 of its Wahlkreise and the Bund row the sum of the Länder, figure by figure; otherwise
-:class:`~tallyroom.ingest.errors.ReconciliationError` names the file and line.
+:class:`~tallyroom.importers.errors.ReconciliationError` names the file and line.
 Population tables (``strukturdaten``) for the 2013–2021 seat contingents are read by
 :func:`read_population`. Nothing here writes anywhere.
 """
@@ -32,7 +32,7 @@ from fractions import Fraction
 from pathlib import Path
 from xml.parsers import expat
 
-from tallyroom.ingest.errors import IngestFormatError, ReconciliationError
+from tallyroom.importers.errors import FileFormatError, ReconciliationError
 from tallyroom.rules.regional import District, Region
 
 INDEPENDENT_PREFIX = "EB:"
@@ -68,9 +68,9 @@ class Bundeswahl:
         """The party (or ``EB:`` independent) with most first votes, and its votes."""
         ranked = sorted(wk.first.items(), key=lambda x: -x[1])
         if not ranked:
-            raise IngestFormatError(f"{self.source}, line {wk.line}: no first votes")
+            raise FileFormatError(f"{self.source}, line {wk.line}: no first votes")
         if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
-            raise IngestFormatError(
+            raise FileFormatError(
                 f"{self.source}, line {wk.line}: first votes tied in Wahlkreis {wk.number}"
             )
         return ranked[0]
@@ -82,7 +82,7 @@ class Bundeswahl:
             pop = None
             if population is not None:
                 if land.name not in population:
-                    raise IngestFormatError(f"no population given for {land.name}")
+                    raise FileFormatError(f"no population given for {land.name}")
                 pop = population[land.name]
             out.append(Region(land.name, dict(land.second), pop))
         return out
@@ -93,7 +93,7 @@ class Bundeswahl:
         for wk in self.wahlkreise:
             party, votes = self.winner(wk)
             if party == OTHERS:
-                raise IngestFormatError(
+                raise FileFormatError(
                     f"{self.source}, line {wk.line}: Wahlkreis {wk.number} won by {OTHERS!r}"
                 )
             if party.startswith(INDEPENDENT_PREFIX) or party not in self.bund.second:
@@ -111,7 +111,7 @@ def read(path: Path | str) -> Bundeswahl:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise IngestFormatError(f"{path}: file not found") from None
+        raise FileFormatError(f"{path}: file not found") from None
     if data.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"<"):
         areas = _read_xml(path, data)
     else:
@@ -125,11 +125,11 @@ def _number(source: str, line: int, text: str | None, what: str) -> int | None:
     try:
         value = int(text.strip())
     except ValueError:
-        raise IngestFormatError(
+        raise FileFormatError(
             f"{source}, line {line}: {what}: not a whole number: {text!r}"
         ) from None
     if value < 0:
-        raise IngestFormatError(f"{source}, line {line}: {what}: negative count {value}")
+        raise FileFormatError(f"{source}, line {line}: {what}: negative count {value}")
     return value
 
 
@@ -149,7 +149,7 @@ def _read_xml(path: Path, data: bytes) -> list[Area]:
                 return
             number = _number(source, line, attrs.get("Gebietsnummer"), "Gebietsnummer")
             if number is None:
-                raise IngestFormatError(
+                raise FileFormatError(
                     f"{source}, line {line}: Gebietsergebnis without Gebietsnummer"
                 )
             land = _number(source, line, attrs.get("UegGebietsnummer"), "UegGebietsnummer")
@@ -212,11 +212,11 @@ def _read_xml(path: Path, data: bytes) -> list[Area]:
     try:
         parser.Parse(data, True)
     except expat.ExpatError as error:
-        raise IngestFormatError(
+        raise FileFormatError(
             f"{source}, line {error.lineno}: not well-formed XML: {error}"
         ) from None
     if not areas:
-        raise IngestFormatError(f"{source}: no Gebietsergebnis elements; not a gesamtergebnis file")
+        raise FileFormatError(f"{source}: no Gebietsergebnis elements; not a gesamtergebnis file")
     for area in areas:
         area.name = area.name.strip()
     return areas
@@ -226,7 +226,7 @@ def _lines(source: str, data: bytes) -> Iterator[tuple[int, list[str]]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise IngestFormatError(f"{source}: not UTF-8: {error}") from None
+        raise FileFormatError(f"{source}: not UTF-8: {error}") from None
     for number, row in enumerate(csv.reader(io.StringIO(text), delimiter=";"), 1):
         if not row or row[0].startswith("#") or not any(cell.strip() for cell in row):
             continue
@@ -239,12 +239,10 @@ def _read_kerg(path: Path, data: bytes) -> list[Area]:
     try:
         head = [next(rows) for _ in range(3)]
     except StopIteration:
-        raise IngestFormatError(f"{source}: fewer than three header rows") from None
+        raise FileFormatError(f"{source}: fewer than three header rows") from None
     (line1, names), (_, votes), (line3, periods) = head
     if names[:2] != ["Nr", "Gebiet"]:
-        raise IngestFormatError(
-            f"{source}, line {line1}: expected a kerg header starting Nr;Gebiet"
-        )
+        raise FileFormatError(f"{source}, line {line1}: expected a kerg header starting Nr;Gebiet")
     columns: dict[int, tuple[str, str]] = {}
     name = stimme = ""
     for i in range(3, len(periods)):
@@ -252,22 +250,22 @@ def _read_kerg(path: Path, data: bytes) -> list[Area]:
         stimme = votes[i].strip() if i < len(votes) and votes[i].strip() else stimme
         if periods[i].strip() == "Endgültig":
             if stimme not in ("Erststimmen", "Zweitstimmen"):
-                raise IngestFormatError(
+                raise FileFormatError(
                     f"{source}, line {line3}: column {i + 1}: no Erst/Zweitstimmen"
                 )
             columns[i] = (name, stimme)
     if not any(n == "Gültige" for n, _ in columns.values()):
-        raise IngestFormatError(f"{source}, line {line1}: no Gültige columns")
+        raise FileFormatError(f"{source}, line {line1}: no Gültige columns")
     skip = {"Wahlberechtigte", "Wähler", "Ungültige"}
     areas = []
     for line, row in rows:
         if len(row) < len(periods) - 1:
-            raise IngestFormatError(
+            raise FileFormatError(
                 f"{source}, line {line}: {len(row)} fields, expected {len(periods)}"
             )
         number = _number(source, line, row[0], "Nr")
         if number is None:
-            raise IngestFormatError(f"{source}, line {line}: no area number")
+            raise FileFormatError(f"{source}, line {line}: no area number")
         belongs = row[2].strip()
         if not belongs:
             area = Area("BUND", 99, row[1].strip(), None, line)
@@ -294,21 +292,21 @@ def _read_kerg(path: Path, data: bytes) -> list[Area]:
 def _reconciled(source: str, areas: list[Area]) -> Bundeswahl:
     bunds = [a for a in areas if a.kind == "BUND"]
     if len(bunds) != 1:
-        raise IngestFormatError(f"{source}: expected one Bund row, found {len(bunds)}")
+        raise FileFormatError(f"{source}: expected one Bund row, found {len(bunds)}")
     laender: dict[int, Area] = {}
     for a in areas:
         if a.kind == "LAND":
             if a.number in laender:
-                raise IngestFormatError(f"{source}, line {a.line}: Land {a.number} given twice")
+                raise FileFormatError(f"{source}, line {a.line}: Land {a.number} given twice")
             laender[a.number] = a
     wahlkreise = tuple(a for a in areas if a.kind == "WAHLKREIS")
     seen: set[int] = set()
     for wk in wahlkreise:
         if wk.number in seen:
-            raise IngestFormatError(f"{source}, line {wk.line}: Wahlkreis {wk.number} given twice")
+            raise FileFormatError(f"{source}, line {wk.line}: Wahlkreis {wk.number} given twice")
         seen.add(wk.number)
         if wk.land not in laender:
-            raise IngestFormatError(
+            raise FileFormatError(
                 f"{source}, line {wk.line}: Wahlkreis {wk.number} in unknown Land {wk.land}"
             )
         if sum(wk.first.values()) != wk.valid_first or sum(wk.second.values()) != wk.valid_second:
@@ -359,7 +357,7 @@ def read_population(path: Path | str) -> dict[str, int]:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise IngestFormatError(f"{path}: file not found") from None
+        raise FileFormatError(f"{path}: file not found") from None
     out: dict[str, int] = {}
     for line, row in _lines(str(path), data):
         if len(row) < 4 or row[2].strip() != "Land insgesamt":
@@ -367,15 +365,15 @@ def read_population(path: Path | str) -> dict[str, int]:
         try:
             thousands = Fraction(row[3].strip().replace(",", "."))
         except (ValueError, ZeroDivisionError):
-            raise IngestFormatError(
+            raise FileFormatError(
                 f"{path}, line {line}: population {row[3]!r} is not a number"
             ) from None
         persons = thousands * 1000
         if persons.denominator != 1 or persons < 0:
-            raise IngestFormatError(
+            raise FileFormatError(
                 f"{path}, line {line}: population {row[3]!r} is not whole persons"
             )
         out[row[0].strip()] = int(persons)
     if len(out) != 16:
-        raise IngestFormatError(f"{path}: expected 16 Länder, found {len(out)}")
+        raise FileFormatError(f"{path}: expected 16 Länder, found {len(out)}")
     return out

@@ -7,7 +7,7 @@ import io
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from tallyroom.ingest.errors import IngestFormatError
+from tallyroom.importers.errors import FileFormatError
 
 
 def read_text(path: Path) -> str:
@@ -15,12 +15,12 @@ def read_text(path: Path) -> str:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise IngestFormatError(f"{path}: file not found") from None
+        raise FileFormatError(f"{path}: file not found") from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        raise IngestFormatError(
+        raise FileFormatError(
             f"{path}, line {line}: not UTF-8 text (byte {error.start}); "
             "the published files are UTF-8"
         ) from None
@@ -36,7 +36,7 @@ def rows(path: Path) -> Iterator[tuple[int, list[str]]]:
             yield start, cells
             start = reader.line_num + 1
     except csv.Error as error:
-        raise IngestFormatError(f"{path}, line {reader.line_num}: {error}") from None
+        raise FileFormatError(f"{path}, line {reader.line_num}: {error}") from None
 
 
 def records(
@@ -55,7 +55,7 @@ def records(
         or len(found_header) < len(header)
     ):
         found = ", ".join(first[1]) if first else "an empty file"
-        raise IngestFormatError(
+        raise FileFormatError(
             f"{path}, line 1: expected the columns {', '.join(every)}; found {found}"
         )
     header = found_header
@@ -64,7 +64,7 @@ def records(
         if not any(c.strip() for c in cells):
             continue
         if len(cells) != len(header):
-            raise IngestFormatError(
+            raise FileFormatError(
                 f"{path}, line {line}: expected {len(header)} fields, found {len(cells)}"
             )
         yield line, {**dict(zip(header, cells, strict=True)), **missing}
@@ -74,7 +74,7 @@ def count(value: str, path: Path, line: int, column: str) -> int:
     """A vote count: a whole number ≥ 0, else an error naming file, line and column."""
     text = value.strip()
     if not text.isdigit():
-        raise IngestFormatError(
+        raise FileFormatError(
             f"{path}, line {line}, column {column!r}: expected a whole number of votes, "
             f"found {value!r}"
         )
