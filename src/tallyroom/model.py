@@ -10,7 +10,7 @@ counted beside the choices, never as one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -285,14 +285,31 @@ class Dataset:
         return len(self.returns) + self.table.returns.height
 
 
-def electorate_unit(number: int) -> str:
-    """The unit code of electorate ``number``."""
-    return f"electorate:{number}"
+def electorate_unit(number: int, part: str | None = None) -> str:
+    """The unit code of electorate ``number``, or of a ``part`` of it (a voting place,
+    special votes): ``electorate:32`` or ``electorate:32/special``."""
+    return f"electorate:{number}" + (f"/{part}" if part else "")
 
 
 def candidate_contest(number: int) -> str:
     """The contest code of electorate ``number``'s candidate vote."""
     return f"candidate:{number}"
+
+
+def referendum_contest(slug: str) -> str:
+    """The contest code of the referendum ``slug``."""
+    return f"referendum:{slug}"
+
+
+def referendum_slug(code: str) -> str:
+    """The slug of the referendum whose contest code is ``code``."""
+    return code.removeprefix("referendum:")
+
+
+def both_counts(stages: Iterable[str] | Iterable[Stage]) -> bool:
+    """Whether ``stages`` hold both election night's count and the official one: the
+    condition of every comparison between the two."""
+    return {Stage.PRELIMINARY, Stage.OFFICIAL} <= {Stage(s) for s in stages}
 
 
 PARTY_CONTEST = "party"

@@ -18,7 +18,14 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy import Connection, Engine, and_, func, select
 
 from tallyroom.errors import NotFoundError
-from tallyroom.model import ContestKind, CountType, ListCandidate, Stage, UnitKind
+from tallyroom.model import (
+    ContestKind,
+    CountType,
+    ListCandidate,
+    Stage,
+    UnitKind,
+    candidate_contest,
+)
 from tallyroom.names import same_person, same_surname
 from tallyroom.rules.fpp import ElectorateOutcome, decide_electorate
 from tallyroom.rules.mmp import MMPResult, allocate_mmp
@@ -320,7 +327,7 @@ def voting_places(engine: Engine, election_id: str, stage: Stage, number: int) -
     """Where electorate ``number``'s candidate votes were counted, largest first."""
     places = [
         PlaceCount(p.name, p.kind, p.count_type.value, sum(p.counts.values()), p.informal)
-        for p in contest_parts(engine, election_id, stage, f"candidate:{number}")
+        for p in contest_parts(engine, election_id, stage, candidate_contest(number))
         if p.kind is not UnitKind.ELECTORATE
     ]
     return sorted(places, key=lambda p: (-p.valid, p.unit))

@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from sqlalchemy import Engine
 
-from tallyroom.model import Roll, Stage, UnitKind
+from tallyroom.model import Roll, Stage, UnitKind, referendum_contest, referendum_slug
 from tallyroom.rules.errors import UnknownChoiceError
 from tallyroom.rules.referendum import Base, decide_referendum
 from tallyroom.tally import contest_parts, tally
@@ -86,9 +86,9 @@ def by_electorate(
 ) -> ReferendumByElectorate:
     """The referendum ``slug`` by general electorate, on the chosen votes and base."""
     counted = tally(engine, election, stage)
-    code = f"referendum:{slug}"
+    code = referendum_contest(slug)
     if code not in counted.referendums:
-        known = ", ".join(c.removeprefix("referendum:") for c in counted.referendums) or "none"
+        known = ", ".join(referendum_slug(c) for c in counted.referendums) or "none"
         raise UnknownChoiceError(f"{election} has no referendum {slug!r} (referendums: {known})")
     options = tuple(counted.referendums[code].counts)
     general = {n: name for n, (name, roll) in counted.electorates.items() if roll == Roll.GENERAL}

@@ -394,10 +394,10 @@ def _read_places(path: Path, number: int, kind: _Kind, stage: Stage, data: Datas
                 v for s, v in SPECIAL_ROWS.items() if label.startswith(s)
             )
             special = [special[0] + figures[-2], special[1] + figures[-1]]
-            fixed = Unit(f"electorate:{number}/{suffix}", UnitKind.SPECIAL_BATCH, name, number)
+            fixed = Unit(electorate_unit(number, suffix), UnitKind.SPECIAL_BATCH, name, number)
             places.append(_Place(line, label, ("", ""), count_type, figures, fixed))
         elif not first and label == SMALL_PLACES:
-            code = f"electorate:{number}/small-places"
+            code = electorate_unit(number, "small-places")
             fixed = Unit(code, UnitKind.VOTING_PLACE, SMALL_PLACES, number)
             places.append(_Place(line, label, ("", ""), CountType.ORDINARY, figures, fixed))
         elif block is None:
@@ -431,7 +431,7 @@ def _read_places(path: Path, number: int, kind: _Kind, stage: Stage, data: Datas
     for place in places:
         unit = place.fixed
         if unit is None:
-            code = f"electorate:{number}/place:{place.label}"
+            code = electorate_unit(number, f"place:{place.label}")
             if place.label in shared:
                 code += f" ({', '.join(part for part in place.group if part)})"
             name = ", ".join(part for part in (place.label, *place.group) if part)

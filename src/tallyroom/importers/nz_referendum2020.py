@@ -34,6 +34,8 @@ from tallyroom.model import (
     Stage,
     Unit,
     UnitKind,
+    electorate_unit,
+    referendum_contest,
 )
 
 QUESTIONS = (
@@ -42,11 +44,6 @@ QUESTIONS = (
 )
 OPTIONS = ("Yes", "No")
 COLUMNS = ["C", "D", "E", "F", "G", "H", "I"]  # yes, no, informal ×2, total
-
-
-def referendum_contest(slug: str) -> str:
-    """The contest code of a referendum question."""
-    return f"referendum:{slug}"
 
 
 def read(paths: Sequence[Path], options: ReadOptions) -> list[Dataset]:
@@ -81,7 +78,7 @@ def read(paths: Sequence[Path], options: ReadOptions) -> list[Dataset]:
             )
         number = int(label)
         names[number] = name
-        code = f"electorate:{number}/special"
+        code = electorate_unit(number, "special")
         data.units.append(Unit(code, UnitKind.SPECIAL_BATCH, "Special votes", number))
         _add_returns(
             data,

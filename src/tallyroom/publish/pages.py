@@ -8,20 +8,18 @@ static files on any file server (see :mod:`tallyroom.publish.export`).
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from jinja2 import Environment, PackageLoader
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from tallyroom.errors import NotFoundError
 from tallyroom.figures import signed
 from tallyroom.forecast.fitted import METHOD, model_for, track_record
 from tallyroom.forecast.simulate import ProjectionError
 from tallyroom.forecast.specials import NoHistoryError
-from tallyroom.model import Roll, Stage
+from tallyroom.model import Roll, Stage, both_counts
 from tallyroom.names import display_name
 from tallyroom.publish import tables, views
 from tallyroom.publish.charts import (
@@ -36,24 +34,10 @@ from tallyroom.publish.charts import (
     hex_map_svg,
     intervals_svg,
 )
-from tallyroom.publish.resources import API, URLS, both_counts
+from tallyroom.publish.resources import API, URLS
 from tallyroom.publish.site import Site
+from tallyroom.publish.templating import TEMPLATES
 from tallyroom.store.review import HeldCorrection
-
-_TEMPLATES = Environment(
-    loader=PackageLoader("tallyroom.publish", "templates"),
-    autoescape=True,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-_TEMPLATES.filters["n"] = lambda value: f"{value:,}" if value is not None else "–"
-_TEMPLATES.filters["pct"] = lambda value: f"{value:.1f}" if value is not None else "–"
-_TEMPLATES.filters["signed"] = signed
-_TEMPLATES.filters["code"] = lambda text: Markup(
-    re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(text)))
-)
-"""`backticks` in API descriptions become code, the rest escaped."""
-_TEMPLATES.filters["person"] = lambda name: display_name(name) if name else name
 
 STAGE_NAMES = {
     Stage.PRELIMINARY: "Election night (preliminary)",
@@ -153,7 +137,7 @@ def render(site: Site, page: Page, *, live: bool = False) -> str:
             ]
         progress = site.progress(page.election, stage)
         context.setdefault("election_name", info["name"])
-    return _TEMPLATES.get_template(page.template).render(
+    return TEMPLATES.get_template(page.template).render(
         page=page,
         url=url,
         nav=nav,

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 from sqlalchemy import Engine
 
@@ -20,8 +19,7 @@ from tallyroom.analysis.by_electorate import by_electorate
 from tallyroom.analysis.compare import compare
 from tallyroom.analysis.crosstab import correlations, crosstab
 from tallyroom.analysis.indices import indices
-from tallyroom.figures import signed
-from tallyroom.model import Stage
+from tallyroom.model import both_counts, referendum_slug
 from tallyroom.publish import views
 from tallyroom.publish.charts import (
     Hex,
@@ -33,11 +31,9 @@ from tallyroom.publish.charts import (
     hex_map_svg,
     scatter_svg,
 )
+from tallyroom.publish.templating import TEMPLATES
 from tallyroom.rules.referendum import Base, decide_referendum
 from tallyroom.tally import stages, tally
-
-_TEMPLATES = Environment(loader=PackageLoader("tallyroom.publish", "templates"), autoescape=True)
-_TEMPLATES.filters["signed"] = signed
 
 
 @dataclass(frozen=True)
@@ -61,7 +57,7 @@ def write_report(engine: Engine, election: str, out: Path) -> Path:
     for chart in context["charts"].values():
         (out / "charts" / chart.name).write_text(chart.svg, encoding="utf-8")
     page = out / "index.html"
-    page.write_text(_TEMPLATES.get_template("report.html.j2").render(**context), encoding="utf-8")
+    page.write_text(TEMPLATES.get_template("report.html.j2").render(**context), encoding="utf-8")
     return page
 
 
@@ -87,11 +83,11 @@ def report_context(engine: Engine, election: str) -> dict[str, Any]:
         ),
     }
     comparison = None
-    if Stage.PRELIMINARY in counted and Stage.OFFICIAL in counted:
+    if both_counts(counted):
         comparison = compare(engine, election)
     referendums = []
     for code, contest in final.referendums.items():
-        slug = code.removeprefix("referendum:")
+        slug = referendum_slug(code)
         outcome = decide_referendum(contest.counts, contest.informal)
         table = by_electorate(engine, election, slug)
         option = table.options[0]

@@ -16,7 +16,7 @@ from string import Formatter
 from typing import Any
 
 from tallyroom.forecast.fitted import projectable
-from tallyroom.model import Stage
+from tallyroom.model import Stage, both_counts
 from tallyroom.publish import schemas
 from tallyroom.publish.site import Site
 
@@ -26,12 +26,6 @@ API = "/api/v1"
 Params = dict[str, Any]
 Each = Callable[[Site, str], Iterator[Params]]
 """The parameters of every instance of a resource in one election (for the export)."""
-
-
-def both_counts(stages: list[str] | list[Stage]) -> bool:
-    """Whether an election has been counted on election night and officially: the
-    condition of every comparison between the two."""
-    return {"preliminary", "official"} <= {getattr(s, "value", s) for s in stages}
 
 
 def _once(_site: Site, _election: str) -> Iterator[Params]:

@@ -19,7 +19,7 @@ from tallyroom.errors import NotFoundError
 from tallyroom.forecast.fitted import METHOD, election_year, model_for
 from tallyroom.forecast.night import from_tally
 from tallyroom.forecast.simulate import project
-from tallyroom.model import ContestKind, Stage, UnitKind
+from tallyroom.model import ContestKind, Stage, UnitKind, both_counts, referendum_slug
 from tallyroom.rules.referendum import Base, decide_referendum
 from tallyroom.rules.systems import named
 from tallyroom.store import schema as t
@@ -89,7 +89,7 @@ def election_info(engine: Engine, election: str) -> dict[str, Any]:
         **found[0],
         "electorates": electorates,
         "referendums": [
-            {"slug": code.removeprefix("referendum:"), "name": name} for code, name in referendums
+            {"slug": referendum_slug(code), "name": name} for code, name in referendums
         ],
     }
 
@@ -236,7 +236,7 @@ def referendum_data(contest: ContestTally) -> dict[str, Any]:
     outcome = decide_referendum(contest.counts, contest.informal)
     return {
         "contest": contest.code,
-        "slug": contest.code.removeprefix("referendum:"),
+        "slug": referendum_slug(contest.code),
         "name": contest.name,
         "counts": dict(contest.counts),
         "informal": contest.informal,
@@ -426,7 +426,7 @@ def referendum(
 def comparison(engine: Engine, election: str) -> dict[str, Any]:
     """Election night against the official count: what ``tallyroom compare --json`` prints."""
     counted = stages(engine, election)
-    if not {Stage.PRELIMINARY, Stage.OFFICIAL} <= set(counted):
+    if not both_counts(counted):
         raise NoReturnsError(
             f"{election} needs both preliminary and official returns to compare "
             f"(has: {', '.join(counted) or 'none'})"

@@ -20,13 +20,13 @@ seeded :class:`random.Random` as ``lot`` to draw it.
 
 from __future__ import annotations
 
-import math
 import os
 import random
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -127,14 +127,68 @@ class Allocation:
 # priority: Adams and Huntington–Hill give every party with votes a first seat before any
 # party a second.
 
-_EXACT_DIVISOR: dict[Method, Callable[[int], int]] = {
-    Method.SAINTE_LAGUE: lambda s: 2 * s + 1,
-    Method.MODIFIED_SAINTE_LAGUE: lambda s: 7 if s == 0 else 5 * (2 * s + 1),
-    Method.DHONDT: lambda s: s + 1,
-    Method.ADAMS: lambda s: s,
-    Method.HUNTINGTON_HILL: lambda s: s * (s + 1),
+
+@dataclass(frozen=True)
+class _Divisor:
+    """Everything that makes one divisor method what it is, for the exact and the batch
+    allocations alike."""
+
+    exact: Callable[[int], int]
+    """the divisor of a party's next seat when it holds ``s``, scaled to an integer"""
+    floating: Callable[[npt.NDArray[np.int64]], npt.NDArray[np.float64]]
+    """the same divisor in floating point, over arrays of seats held (for batches); a
+    zero first divisor is :data:`_TINY_DIVISOR`"""
+    rounded: Callable[[Any], Any]
+    """quotas rounded at the method's signposts: the starting allocation"""
+    power: int = 1
+    """priorities compare ``votes ** power`` (Huntington–Hill compares squares)"""
+    house: Callable[[int, int], float] = lambda seats, _parties: float(seats)
+    """the House size (from the seats and the parties with votes) whose natural divisor
+    starts the method near its answer: rounding quotas down (D'Hondt) or up (Adams) is
+    biased by about half a seat per party, and a larger or smaller start cancels that.
+    Any start gives the same final allocation."""
+
+
+_TINY_DIVISOR = 1e-300  # stands in for Adams' and Huntington–Hill's zero first divisor
+
+
+def _geometric_signposts(quotas: Any) -> Any:
+    """Huntington–Hill's signposts: a quota rounds up past √(s(s+1))."""
+    floor = np.floor(quotas)
+    return floor + (quotas > np.sqrt(floor * (floor + 1)))
+
+
+_DIVISORS: dict[Method, _Divisor] = {
+    Method.SAINTE_LAGUE: _Divisor(
+        exact=lambda s: 2 * s + 1,
+        floating=lambda held: 2.0 * held + 1.0,
+        rounded=lambda q: np.floor(q + 0.5),
+    ),
+    Method.MODIFIED_SAINTE_LAGUE: _Divisor(
+        exact=lambda s: 7 if s == 0 else 5 * (2 * s + 1),
+        floating=lambda held: np.where(held == 0, 1.4, 2.0 * held + 1.0),
+        rounded=lambda q: np.where(q < 0.7, 0.0, np.floor(q + 0.5)),
+    ),
+    Method.DHONDT: _Divisor(
+        exact=lambda s: s + 1,
+        floating=lambda held: held + 1.0,
+        rounded=np.floor,
+        house=lambda seats, parties: seats + parties / 2,
+    ),
+    Method.ADAMS: _Divisor(
+        exact=lambda s: s,
+        floating=lambda held: np.where(held == 0, _TINY_DIVISOR, held.astype(np.float64)),
+        rounded=np.ceil,
+        house=lambda seats, parties: max(seats - parties / 2, 0.5),
+    ),
+    Method.HUNTINGTON_HILL: _Divisor(
+        exact=lambda s: s * (s + 1),
+        floating=lambda held: np.where(held == 0, _TINY_DIVISOR, np.sqrt(held * (held + 1.0))),
+        rounded=_geometric_signposts,
+        power=2,
+    ),
 }
-_POWER = {Method.HUNTINGTON_HILL: 2}
+"""One spec per divisor method."""
 
 
 def allocate(
@@ -188,17 +242,17 @@ def _divisor_exact(votes: list[int], seats: int, method: Method) -> tuple[list[i
     priority while there are too many, and swap while some party's next seat outbids
     another's last. The result is the divisor-method allocation (max next ≤ min last).
     """
-    divisor = _EXACT_DIVISOR[method]
-    power = _POWER.get(method, 1)
-    weight = [v**power for v in votes]
+    spec = _DIVISORS[method]
+    divisor = spec.exact
+    weight = [v**spec.power for v in votes]
     total = sum(votes)
     bidders = [i for i, v in enumerate(votes) if v > 0]
     held = [0] * len(votes)
     if seats == 0:
         return held, None
-    scale = _guess_seats(method, seats, len(bidders)) / total
+    scale = spec.house(seats, len(bidders)) / total
     for i in bidders:
-        held[i] = _round_quota(method, votes[i] * scale)
+        held[i] = int(spec.rounded(votes[i] * scale))
     # next[i] / last[i]: divisor of party i's next seat and of the last seat it holds
     # (None when it holds none); party i outbids j when weight[i]·d_j > weight[j]·d_i.
     nxt = {i: divisor(held[i]) for i in bidders}
@@ -247,53 +301,6 @@ def _divisor_exact(votes: list[int], seats: int, method: Method) -> tuple[list[i
     for i in holders:
         held[i] -= 1
     return held, Tie(tuple(sorted(set(holders) | bidding)), len(holders))
-
-
-def _guess_seats(method: Method, seats: int, parties: int) -> float:
-    """House size whose natural divisor (total votes / size) starts a method near its answer.
-
-    Rounding quotas down (D'Hondt) or up (Adams) is biased by about half a seat per
-    party; starting from a correspondingly larger or smaller house cancels that, so few
-    seats need moving afterwards. Any start gives the same final allocation.
-    """
-    if method is Method.DHONDT:
-        return seats + parties / 2
-    if method is Method.ADAMS:
-        return max(seats - parties / 2, 0.5)
-    return float(seats)
-
-
-def _round_quota(method: Method, quota: float) -> int:
-    """Round one quota at the method's signposts (the scalar twin of _initial_guess)."""
-    match method:
-        case Method.SAINTE_LAGUE:
-            return int(quota + 0.5)
-        case Method.MODIFIED_SAINTE_LAGUE:
-            return 0 if quota < 0.7 else int(quota + 0.5)
-        case Method.DHONDT:
-            return int(quota)
-        case Method.ADAMS:
-            return math.ceil(quota)
-        case _:
-            floor = int(quota)
-            return floor + (quota * quota > floor * (floor + 1))
-
-
-def _initial_guess(method: Method, quotas: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
-    """Round an array of quotas at each method's signposts (see _round_quota)."""
-    match method:
-        case Method.SAINTE_LAGUE:
-            rounded = np.floor(quotas + 0.5)
-        case Method.MODIFIED_SAINTE_LAGUE:
-            rounded = np.where(quotas < 0.7, 0.0, np.floor(quotas + 0.5))
-        case Method.DHONDT:
-            rounded = np.floor(quotas)
-        case Method.ADAMS:
-            rounded = np.ceil(quotas)
-        case _:  # Huntington–Hill: geometric-mean signposts √(s(s+1))
-            floor = np.floor(quotas)
-            rounded = floor + (quotas > np.sqrt(floor * (floor + 1)))
-    return rounded.astype(np.int64)
 
 
 def _largest_remainder_exact(
@@ -367,7 +374,6 @@ _CHUNK_ROWS = 1 << 15
 # this relative distance of its lowest last-seat priority (a tie or a near tie). float64
 # priorities are within about 1e-16 of the exact ones, so every other row is decided.
 _NEAR_TIE = 1e-9
-_TINY_DIVISOR = 1e-300  # stands in for Adams' and Huntington–Hill's zero first divisor
 
 
 def allocate_batch(
@@ -425,20 +431,6 @@ def allocate_batch(
     return BatchAllocation(held, tied, contested)
 
 
-def _float_divisor(method: Method, held: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
-    match method:
-        case Method.SAINTE_LAGUE:
-            return 2.0 * held + 1.0
-        case Method.MODIFIED_SAINTE_LAGUE:
-            return np.where(held == 0, 1.4, 2.0 * held + 1.0)
-        case Method.DHONDT:
-            return held + 1.0
-        case Method.ADAMS:
-            return np.where(held == 0, _TINY_DIVISOR, held.astype(np.float64))
-        case _:
-            return np.where(held == 0, _TINY_DIVISOR, np.sqrt(held * (held + 1.0)))
-
-
 @np.errstate(divide="ignore", invalid="ignore")
 def _divisor_chunk(
     votes: npt.NDArray[np.int64], seats: int, method: Method
@@ -448,26 +440,29 @@ def _divisor_chunk(
     Last-seat priorities of parties holding no seat are computed and then masked, hence
     the silenced division warnings.
     """
+    spec = _DIVISORS[method]
+    divisor = spec.floating
     weight = votes.astype(np.float64)
-    scale = _guess_seats(method, seats, votes.shape[1]) / weight.sum(axis=1, keepdims=True)
-    held = _initial_guess(method, weight * scale)
+    scale = spec.house(seats, votes.shape[1]) / weight.sum(axis=1, keepdims=True)
+    held = spec.rounded(weight * scale).astype(np.int64)
     short = seats - held.sum(axis=1)
     active = np.flatnonzero(short)
     while active.size:
         w, h, s = weight[active], held[active], short[active]
         grow = s > 0
-        nxt = w / _float_divisor(method, h)
-        last = np.where(h > 0, w / _float_divisor(method, h - 1), np.inf)
+        nxt = w / divisor(h)
+        last = np.where(h > 0, w / divisor(h - 1), np.inf)
         col = np.where(grow, nxt.argmax(axis=1), last.argmin(axis=1))
         step = np.where(grow, 1, -1)
         held[active, col] += step
         short[active] -= step
         active = active[short[active] != 0]
-    top_next = (weight / _float_divisor(method, held)).max(axis=1)
-    last = np.where(held > 0, weight / _float_divisor(method, held - 1), np.inf)
+    top_next = (weight / divisor(held)).max(axis=1)
+    last = np.where(held > 0, weight / divisor(held - 1), np.inf)
     unsure = top_next >= last.min(axis=1) * (1.0 - _NEAR_TIE)
-    if method in (Method.ADAMS, Method.HUNTINGTON_HILL):
-        # fewer seats than parties with votes: the first seats themselves are contested
+    if spec.exact(0) == 0:
+        # a zero first divisor and fewer seats than parties with votes: the first seats
+        # themselves are contested
         unsure |= (votes > 0).sum(axis=1) > seats
     return held, unsure
 
