@@ -2,7 +2,8 @@
 # Install everything the test suite needs, then run it: Debian's PostgreSQL (the store
 # tests run against SQLite and a throwaway PostgreSQL cluster) and Chromium (the report
 # is checked in a headless browser), a virtualenv with
-# tallyroom and its test tools, ruff, and pytest. Extra arguments go to pytest.
+# tallyroom and its test tools, ruff, mypy (strict on the rules and the address table),
+# and pytest. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,4 +19,5 @@ fi
 python3 -m venv .venv
 .venv/bin/pip install -q -e '.[test]'
 .venv/bin/ruff check .
+.venv/bin/mypy
 .venv/bin/pytest "$@"

@@ -135,7 +135,7 @@ class _Divisor:
 
     exact: Callable[[int], int]
     """the divisor of a party's next seat when it holds ``s``, scaled to an integer"""
-    floating: Callable[[npt.NDArray[np.int64]], npt.NDArray[np.float64]]
+    floating: Callable[[npt.NDArray[np.int64]], npt.NDArray[np.floating[Any]]]
     """the same divisor in floating point, over arrays of seats held (for batches); a
     zero first divisor is :data:`_TINY_DIVISOR`"""
     rounded: Callable[[Any], Any]

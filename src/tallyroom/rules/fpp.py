@@ -55,5 +55,7 @@ def decide_electorate(
         winner = lot.choice(tied)
         runner_up = next(name for name in tied if name != winner)
         return ElectorateOutcome(winner, runner_up, 0, valid, informal, tied, by_lot=True)
-    runner_up, second = ranked[1] if len(ranked) > 1 else (None, 0)
+    if len(ranked) == 1:
+        return ElectorateOutcome(ranked[0][0], None, top, valid, informal)
+    runner_up, second = ranked[1]
     return ElectorateOutcome(ranked[0][0], runner_up, top - second, valid, informal)

@@ -202,7 +202,7 @@ def allocate_mmp(
         if shared > _LEVELLING_LIMIT * rules.seats:
             raise InvalidSeatsError("levelling would enlarge the House beyond ten times its size")
 
-    ties = ()
+    ties: tuple[SeatTie, ...] = ()
     if allocation.tie:
         ties = (
             SeatTie(
