@@ -11,7 +11,7 @@ Results are checked identical to both baselines on a sample. Also times one New 
 2020 allocation (Sainte-Laguë of the 5 qualifying parties, and the whole MMP step).
 Every figure is the median of ``--repeats`` runs; the machine is shared and noisy.
 
-    python bench/allocate.py [--rows 1000000] [--repeats 5]
+    python -m bench.allocate [--rows 1000000] [--repeats 5]
 """
 
 from __future__ import annotations
@@ -23,18 +23,14 @@ import sys
 import time
 import timeit
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 from apportionment import methods as apportionment
+from tests.support.data import shared_data_dir
+from tests.support.tidy2020 import read_stage
 
 from tallyroom.rules.apportion import Method, allocate, allocate_batch
 from tallyroom.rules.mmp import allocate_mmp
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from conftest import shared_data_dir
-
-from tidy2020 import read_stage
 
 FIRST_DIVISOR_STEP = {Method.SAINTE_LAGUE: (1, 2), Method.DHONDT: (1, 1)}
 PACKAGE_NAME = {Method.SAINTE_LAGUE: "saintelague", Method.DHONDT: "dhondt"}

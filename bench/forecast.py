@@ -12,28 +12,24 @@ Then a 100,000-draw projection of 2020's election night (fitted model, draws, de
 allocated one by one with ``allocate_mmp`` (estimated from a sample).
 Every figure is the median of ``--repeats`` runs; the machine is shared and noisy.
 
-    python bench/forecast.py [--rows 1000000] [--repeats 5] [--draws 100000]
+    python -m bench.forecast [--rows 1000000] [--repeats 5] [--draws 100000]
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 import numpy as np
+from tests.support.data import shared_data_dir
+from tests.support.tidy2020 import read_stage
 
+from allocate import median_seconds
 from tallyroom.forecast.backtest import night_count
 from tallyroom.forecast.batch import allocate_mmp_batch
 from tallyroom.forecast.fitted import bundled_history, model_for
 from tallyroom.forecast.simulate import project
 from tallyroom.rules.mmp import allocate_mmp
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from allocate import median_seconds
-from conftest import shared_data_dir
-
-from tidy2020 import read_stage
 
 
 def simulated(rows: int) -> tuple[list[str], np.ndarray, np.ndarray]:

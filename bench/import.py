@@ -10,14 +10,13 @@ Baseline: ``pandas.read_csv`` + ``DataFrame.to_sql`` of the same files' rows int
 table of the same store (no validation, no normalisation). Medians of ``--repeats`` runs,
 alternating the two.
 
-    python bench/import.py [--repeats 3] [--postgres postgresql+psycopg://user@host/db]
+    python -m bench.import [--repeats 3] [--postgres postgresql+psycopg://user@host/db]
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -25,14 +24,12 @@ from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import create_engine, text
+from tests.support.data import shared_data_dir
 
 from tallyroom.importers import nz_history, nz_official
 from tallyroom.importers.options import ReadOptions
 from tallyroom.store.database import open_store
 from tallyroom.store.imports import SourceFile, import_datasets
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from conftest import shared_data_dir
 
 HISTORY = shared_data_dir() / "nz" / "history" / "voting-place-results-2002-2017.csv.gz"
 OFFICIAL_2023 = shared_data_dir() / "nz" / "official" / "2023"

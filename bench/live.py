@@ -18,7 +18,7 @@ and corrections of stored returns, which are tallied before and after to decide 
 they change an outcome and must wait for a second admin (a correction that changes
 nothing, one that flips an electorate, and the admin's approval of it). Usage::
 
-    python bench/live.py [--returns 150]
+    python -m bench.live [--returns 150]
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import Engine, event
+from tests.support.servers import serving
 
 from tallyroom.datasets import bundled_path
 from tallyroom.importers import tidy
@@ -45,9 +46,6 @@ from tallyroom.store.imports import define
 from tallyroom.store.review import APPROVED, decide_held
 from tallyroom.store.submit import Submission, submit
 from tallyroom.store.users import Role, User, add_user
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from webhelp import serving
 
 ELECTION = "nz-2020"
 

@@ -9,22 +9,20 @@ right, interval coverage and Brier score, and the model's seat error and Brier s
 as ratios of each baseline's; the median over ``--seeds`` seeds, with the time per
 backtest.
 
-    python bench/projection.py [../shared/data] [--draws 10000] [--seeds 3]
+    python -m bench.projection [../shared/data] [--draws 10000] [--seeds 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 from pathlib import Path
 
+from tests.support.data import shared_data_dir
+
 from tallyroom.datasets.build_specials import read_shared_history
 from tallyroom.forecast.backtest import METHODS, backtest, pooled
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from conftest import shared_data_dir
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ drives it with ``wrk`` (Debian's package: ``apt-get install wrk``) for three rou
 Each route runs several times; the medians are printed, with each route's throughput as
 a ratio of the ceiling measured in the same run. Usage::
 
-    python bench/serve.py [--runs 5] [--seconds 5] [--connections 32] [--workers 2]
+    python -m bench.serve [--runs 5] [--seconds 5] [--connections 32] [--workers 2]
 """
 
 from __future__ import annotations
@@ -26,8 +26,7 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from webhelp import TALLYROOM, serving
+from tests.support.servers import TALLYROOM, serving
 
 ROUTES = {
     "healthz (ceiling)": "/healthz",

@@ -1,8 +1,8 @@
-"""Shared fixtures: where the real published data lives."""
+"""Shared fixtures: the real published data, and stores on SQLite and on a throwaway
+PostgreSQL cluster."""
 
 from __future__ import annotations
 
-import itertools
 import os
 import shutil
 import socket
@@ -12,14 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
-REPO = Path(__file__).resolve().parents[1]
-
-
-def shared_data_dir() -> Path:
-    """``../shared/data`` beside the repository, or ``$TALLYROOM_SHARED_DATA``."""
-    return Path(os.environ.get("TALLYROOM_SHARED_DATA", REPO.parent / "shared" / "data"))
+from tests.support.data import shared_data_dir
+from tests.support.postgres import new_postgres_database
 
 
 @pytest.fixture(scope="session")
@@ -83,16 +78,3 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'store.db'}"
     return new_postgres_database(request.getfixturevalue("postgres_server"))
-
-
-def new_postgres_database(base: str) -> str:
-    """A new, empty database on the cluster at ``base``; returns its URL."""
-    name = f"test_{next(_DATABASE_NUMBERS)}"
-    engine = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    engine.dispose()
-    return f"{base}/{name}"
-
-
-_DATABASE_NUMBERS = itertools.count()

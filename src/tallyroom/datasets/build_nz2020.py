@@ -107,7 +107,7 @@ def build(shared: Path) -> Dataset:
 
 HEX_LAYOUT = Path(__file__).with_name("nz_hex_2020.csv")
 """the general electorates' hexagons, placed so that every two side by side are
-geographic neighbours (tests/test_newcomer.py checks them against the voting places'
+geographic neighbours (tests/commands/test_newcomer.py checks them against the voting places'
 locations); the map file's placing put West Coast–Tasman beside Dunedin"""
 HEX_ORIGIN, HEX_STEP = (1000417, 5023005.9), (34000, 34000 * math.sqrt(3))
 """the map file's grid: column and row ``(c, r)`` is at ``origin + step × (c, r)``,

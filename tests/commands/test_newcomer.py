@@ -27,7 +27,7 @@ from tallyroom.publish.colours import delta_e, difference
 from tallyroom.publish.web import create_app
 from tallyroom.store.database import open_store
 from tallyroom.tally import tally
-from webhelp import nz2020_store
+from tests.support.servers import nz2020_store
 
 runner = CliRunner()
 
@@ -330,7 +330,7 @@ def test_no_empty_voting_places_table(client: TestClient) -> None:
 
 # --- the README, as a newcomer follows it --------------------------------------------
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 LONG_RUNNING = {"serve", "demo", "replay"}
 """commands that serve or need a server: their --help is run instead"""
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import REPO
+from tests.support.data import REPO
 
 TALLYROOM = str(Path(sys.executable).with_name("tallyroom"))
 

@@ -21,9 +21,8 @@ from tallyroom.store import schema as t
 from tallyroom.store.database import open_store
 from tallyroom.store.users import Role, add_user
 from tallyroom.tally import tally
-from webhelp import nz2020_store
-
-from sizes import size
+from tests.support.servers import nz2020_store
+from tests.support.sizes import size
 
 API = "/api/v1/elections/nz-2020"
 HOSTILE = size(1_000, 5_000)

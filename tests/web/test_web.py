@@ -20,15 +20,22 @@ import schemathesis
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from conftest import new_postgres_database
 from tallyroom.cli import app as cli
 from tallyroom.publish.web import create_app
 from tallyroom.store.database import open_store
-from webhelp import FORMULA, SCRIPT, TAG, hostile_store, nz2020_returns, nz2020_store, store_returns
-
-from official2020 import party_vote_totals, referendum_totals
-from storehelp import fingerprint, import_files
-from tidy2020 import read_stage
+from tests.support.official2020 import party_vote_totals, referendum_totals
+from tests.support.postgres import new_postgres_database
+from tests.support.servers import (
+    FORMULA,
+    SCRIPT,
+    TAG,
+    hostile_store,
+    nz2020_returns,
+    nz2020_store,
+    store_returns,
+)
+from tests.support.stores import fingerprint, import_files
+from tests.support.tidy2020 import read_stage
 
 API = "/api/v1/elections/nz-2020"
 PAGES = [

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-from conftest import REPO
+from tests.support.data import REPO
 
 TALLYROOM = str(Path(sys.executable).with_name("tallyroom"))
 CHROMIUM = Path("/usr/bin/chromium")

@@ -28,9 +28,8 @@ from tallyroom.forecast.specials import NoHistoryError, fit
 from tallyroom.publish import schemas
 from tallyroom.publish.web import create_app
 from tallyroom.store.database import open_store
-from webhelp import hostile_store, nz2020_store
-
-from sizes import FULL
+from tests.support.servers import hostile_store, nz2020_store
+from tests.support.sizes import FULL
 
 TALLYROOM = str(Path(sys.executable).with_name("tallyroom"))
 SMALL_DRAWS = 500

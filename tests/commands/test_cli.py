@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tidy2020 import read_stage
+from tests.support.tidy2020 import read_stage
 
 TALLYROOM = str(Path(sys.executable).with_name("tallyroom"))
 

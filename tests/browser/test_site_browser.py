@@ -19,9 +19,9 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from conftest import REPO
 from tallyroom.model import Stage
-from webhelp import (
+from tests.support.data import REPO
+from tests.support.servers import (
     SCRIPT,
     TALLYROOM,
     free_port,

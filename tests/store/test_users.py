@@ -17,7 +17,7 @@ from tallyroom.store import audit
 from tallyroom.store import schema as t
 from tallyroom.store.database import open_store
 from tallyroom.store.users import Role, UserError, add_user, authenticate, revoke_user, rotate_token
-from webhelp import nz2020_store
+from tests.support.servers import nz2020_store
 
 STAGE = "/api/v1/elections/nz-2020/stages/recount"
 

@@ -16,8 +16,7 @@ import pytest
 
 from tallyroom.importers.errors import ImporterError
 from tallyroom.store.database import open_store
-
-from storehelp import fingerprint, import_files
+from tests.support.stores import fingerprint, import_files
 
 OFFICIAL = ("nz", "official", "2020")
 SAMPLE = [1, 2, 66]  # a general electorate with independents, another, a Māori electorate

@@ -25,8 +25,7 @@ from tallyroom.rules.apportion import (
     quota_bounds,
 )
 from tallyroom.rules.errors import InvalidSeatsError
-
-from strategies import divisor_methods, methods, seat_counts, vote_vectors
+from tests.support.strategies import divisor_methods, methods, seat_counts, vote_vectors
 
 FIRST_DIVISOR = {Method.MODIFIED_SAINTE_LAGUE: Fraction(7, 5)}
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from support.snapshot import SNAPSHOT, fingerprint, fingerprints
 from tallyroom.datasets import load_bundled
 from tallyroom.publish.site import Site
 from tallyroom.publish.web import create_app
 from tallyroom.store.database import open_store
+from tests.support.snapshot import SNAPSHOT, fingerprint, fingerprints
 
 
 @pytest.fixture(scope="module")

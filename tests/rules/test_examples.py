@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import REPO
 from tallyroom.countlist import parse_counts
 from tallyroom.rules.mmp import allocate_mmp
-
-from official2020 import party_vote_totals
-from tidy2020 import read_stage
+from tests.support.data import REPO
+from tests.support.official2020 import party_vote_totals
+from tests.support.tidy2020 import read_stage
 
 EXAMPLES = REPO / "examples"
 

@@ -25,9 +25,8 @@ from tallyroom.store import schema as t
 from tallyroom.store.database import open_store
 from tallyroom.store.imports import define
 from tallyroom.store.users import Role, add_user
-from webhelp import TALLYROOM, serving, start_server
-
-from sizes import size
+from tests.support.servers import TALLYROOM, serving, start_server
+from tests.support.sizes import size
 
 RETURNS = "/api/v1/elections/nz-2020/returns"
 NIGHT = size(1_000, 3_000)

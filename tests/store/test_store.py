@@ -20,8 +20,7 @@ from tallyroom.store import schema as t
 from tallyroom.store.database import open_store
 from tallyroom.store.imports import ReplaceRequiredError, SourceFile, StoreError, import_datasets
 from tallyroom.tally import tally
-
-from storehelp import fingerprint, import_files
+from tests.support.stores import fingerprint, import_files
 
 TALLYROOM = str(Path(sys.executable).with_name("tallyroom"))
 OFFICIAL_SEATS = {"Labour Party": 65, "National Party": 33, "Green Party": 10,

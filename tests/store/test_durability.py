@@ -17,8 +17,7 @@ from sqlalchemy.engine import make_url
 from tallyroom.model import Stage
 from tallyroom.store.database import open_store
 from tallyroom.tally import tally
-
-from storehelp import fingerprint, import_files
+from tests.support.stores import fingerprint, import_files
 
 TALLYROOM = str(Path(sys.executable).with_name("tallyroom"))
 

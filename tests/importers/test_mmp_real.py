@@ -17,9 +17,8 @@ import pytest
 from tallyroom.rules.fpp import decide_electorate
 from tallyroom.rules.mmp import allocate_mmp
 from tallyroom.rules.referendum import Base, decide_referendum
-
-from official2020 import referendum_totals
-from tidy2020 import read_stage
+from tests.support.official2020 import referendum_totals
+from tests.support.tidy2020 import read_stage
 
 LAB, NAT, GRN, ACT, MRI = (
     "Labour Party",

@@ -18,7 +18,7 @@ from tallyroom.store import audit
 from tallyroom.store import schema as t
 from tallyroom.store.database import open_store
 from tallyroom.store.users import Role, add_user
-from webhelp import nz2020_store, start_server
+from tests.support.servers import nz2020_store, start_server
 
 API = "/api/v1/elections/nz-2020"
 KING = "KING, Ronald Matthew"

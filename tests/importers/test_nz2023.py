@@ -28,8 +28,7 @@ from tallyroom.names import display_name, same_person, same_surname
 from tallyroom.store import schema as t
 from tallyroom.store.database import open_store
 from tallyroom.tally import tally
-
-from storehelp import fingerprint, import_files
+from tests.support.stores import fingerprint, import_files
 
 TALLYROOM = str(Path(sys.executable).with_name("tallyroom"))
 PORT_WAIKATO = 39

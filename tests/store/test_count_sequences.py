@@ -54,8 +54,7 @@ from tallyroom.store.database import open_store, writing
 from tallyroom.store.imports import define
 from tallyroom.store.users import Role, add_user
 from tallyroom.tally import NoReturnsError, tally
-
-from sizes import size
+from tests.support.sizes import size
 
 SEQUENCES = int(os.environ.get("TALLYROOM_SEQUENCES", size(100, 10_000)))
 ELECTION = "seq"

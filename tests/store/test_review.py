@@ -20,7 +20,7 @@ from tallyroom.store import schema as t
 from tallyroom.store.database import open_store, writing
 from tallyroom.store.users import Role, add_user
 from tallyroom.store.versions import is_latest
-from webhelp import TALLYROOM, nz2020_store, start_server
+from tests.support.servers import TALLYROOM, nz2020_store, start_server
 
 API = "/api/v1/elections/nz-2020"
 KING, PRIME = "KING, Ronald Matthew", "PRIME, Willow-Jean"

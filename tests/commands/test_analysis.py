@@ -17,8 +17,7 @@ from tallyroom.model import Stage
 from tallyroom.rules.referendum import Base
 from tallyroom.store.database import open_store
 from tallyroom.tally import tally
-
-from official2020 import party_vote_totals
+from tests.support.official2020 import party_vote_totals
 
 TALLYROOM = str(Path(sys.executable).with_name("tallyroom"))
 PUBLISHED_2020 = {"Labour Party": 65, "National Party": 33, "Green Party": 10,
@@ -196,8 +195,7 @@ def test_special_votes_2017_party_vote_from_history(shared_data: Path, tmp_path:
     from collections import Counter
 
     from tallyroom.analysis.specials import special_split
-
-    from storehelp import import_files
+    from tests.support.stores import import_files
 
     path = shared_data / "nz" / "history" / "voting-place-results-2002-2017.csv.gz"
     engine = open_store(f"sqlite:///{tmp_path / 'h.db'}")
@@ -219,8 +217,8 @@ def test_special_votes_2017_party_vote_from_history(shared_data: Path, tmp_path:
 
 
 def test_example_claims_file(store: str) -> None:
-    from conftest import REPO
     from tallyroom.analysis.claims import check, load_claims
+    from tests.support.data import REPO
 
     election, claims = load_claims(REPO / "examples" / "claims-nz2020.yaml")
     verdicts = {v.text: v for v in check(open_store(store), election, claims)}
