@@ -1,6 +1,6 @@
 """The results website and JSON API (FastAPI), served from one store.
 
-Every route reads, except the authenticated writes of :mod:`tallyroom.publish.intake`
+Every route reads, except the authenticated writes of :mod:`tallyroom.publish.routes.returns`
 (returns and stages). HTML pages live under ``/elections/…`` and each has a JSON twin
 under ``/api/v1/…``; both come from the same :class:`~tallyroom.publish.site.Site`
 views. A background task watches the store for new returns: it drops what was computed
@@ -18,6 +18,7 @@ from importlib.resources import files
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
@@ -33,15 +34,10 @@ from tallyroom import __version__
 from tallyroom.errors import NotFoundError, TallyroomError, http_status
 from tallyroom.publish import pages
 from tallyroom.publish.guard import BODY_LIMIT, Refusals, WriteGuard
-from tallyroom.publish.intake import (
-    add_write_routes,
-    audit_write_refusal,
-    private_reads,
-    write_routes,
-)
 from tallyroom.publish.resources import API
-from tallyroom.publish.routes import documents, html, live, service
+from tallyroom.publish.routes import documents, html, live, returns, service
 from tallyroom.publish.routes.live import Watcher
+from tallyroom.publish.routes.returns import audit_write_refusal, private_reads, write_routes
 from tallyroom.publish.routes.shared import NO_STORE, etag
 from tallyroom.publish.site import Site
 from tallyroom.store.database import open_store
@@ -146,10 +142,10 @@ def create_app(
     app.state.site = site
     app.state.watcher = watcher
     app.state.refusals = Refusals()
+    app.state.unit_ceiling = unit_ceiling
     app.mount("/static", StaticFiles(directory=str(files("tallyroom.publish") / "static")))
 
     _add_error_handlers(app, site)
-    add_write_routes(app, engine, watcher.check, API, unit_ceiling)
     app.add_middleware(
         WriteGuard,
         write_routes=write_routes(API),
@@ -162,7 +158,7 @@ def create_app(
     app.add_middleware(GZipMiddleware, minimum_size=1000)  # inside ReadHeaders: HEAD stays empty
     app.add_middleware(ReadHeaders, site=site, router=app.router)
 
-    for router in (documents.router, live.router, service.router, html.router):
+    for router in (returns.router, documents.router, live.router, service.router, html.router):
         app.include_router(router)
 
     return app
@@ -203,6 +199,7 @@ def _add_error_handlers(app: FastAPI, site: Site) -> None:
     app.add_exception_handler(TallyroomError, refused)
     app.add_exception_handler(OperationalError, unavailable)
     app.add_exception_handler(StarletteHTTPException, no_route)
+    app.add_exception_handler(RequestValidationError, returns.invalid)
 
 
 _LOG = logging.getLogger(__name__)
