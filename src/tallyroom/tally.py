@@ -21,7 +21,9 @@ from tallyroom.errors import NotFoundError
 from tallyroom.model import (
     ContestKind,
     CountType,
+    Electorate,
     ListCandidate,
+    Roll,
     Stage,
     UnitKind,
     candidate_contest,
@@ -73,13 +75,18 @@ class ElectionTally:
     name: str
     stage: Stage
     rules: str
-    electorates: dict[int, tuple[str, str]]
-    """number → (name, roll)"""
+    electorates: dict[int, Electorate]
+    """by number, the whole stored record (name, roll, region, electors, …)"""
     party_by_electorate: dict[int, ContestTally]
     candidates: dict[int, ContestTally]
     referendums: dict[str, ContestTally]
     party_lists: dict[str, list[ListCandidate]] = field(default_factory=dict)
     """each party's stored list, in rank order (empty where no lists are stored)"""
+
+    def electorate_name(self, number: int, default: str = "") -> str:
+        """The name of electorate ``number``; ``default`` where the store has none."""
+        found = self.electorates.get(number)
+        return found.name if found else default
 
     def party_votes(self) -> dict[str, int]:
         """Party votes summed over the electorates, largest first."""
@@ -127,7 +134,7 @@ class ElectionTally:
     def vacant_electorates(self) -> list[str]:
         """Electorates with no candidate result (a poll cancelled, or not counted yet)."""
         outcomes = self.outcomes()
-        return [name for n, (name, _) in sorted(self.electorates.items()) if n not in outcomes]
+        return [e.name for n, e in sorted(self.electorates.items()) if n not in outcomes]
 
     def _named_list_members(self, result: MMPResult) -> MMPResult:
         """``result`` with each party's list MPs named from its stored list, in rank order,
@@ -137,7 +144,7 @@ class ElectionTally:
         for number, outcome in self.outcomes().items():
             contest = self.candidates[number]
             winner = outcome.winner or ""
-            winners[self.electorates[number][0]] = (winner, contest.party_of.get(winner, ""))
+            winners[self.electorates[number].name] = (winner, contest.party_of.get(winner, ""))
         by_party: dict[str, list[str]] = defaultdict(list)
         for winner, party in winners.values():
             by_party[party].append(winner)
@@ -177,9 +184,11 @@ def tally(store: Engine | Connection, election_id: str, stage: Stage) -> Electio
             known = ", ".join(conn.execute(select(t.election.c.id)).scalars()) or "none"
             raise UnknownElectionError(f"no election {election_id!r} in the store (have: {known})")
         electorates = {
-            row.number: (row.name, row.roll)
+            row.number: Electorate(**{**row._asdict(), "roll": Roll(row.roll)})
             for row in conn.execute(
-                select(t.electorate).where(t.electorate.c.election_id == election_id)
+                select(*(c for c in t.electorate.c if c.name != "election_id")).where(
+                    t.electorate.c.election_id == election_id
+                )
             )
         }
         r = t.vote_return

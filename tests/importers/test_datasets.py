@@ -40,7 +40,7 @@ def test_load_gives_the_published_2020_results(store_url: str) -> None:
     assert (outcome.total, outcome.percent("Yes"), outcome.percent("No")) == (2_908_071, 48.4, 50.7)
     night = tally(engine, "nz-2020", Stage.PRELIMINARY)
     assert night.seats().seats()["National Party"] == 35
-    northland = next(n for n, (name, _) in night.electorates.items() if name == "Northland")
+    northland = next(n for n, e in night.electorates.items() if e.name == "Northland")
     assert night.outcomes()[northland].winner == "KING, Ronald Matthew"  # official full name
     assert final.outcomes()[northland].winner == "PRIME, Willow-Jean"
     again = subprocess.run([TALLYROOM, "load", "nz-2020", "--db", store_url],

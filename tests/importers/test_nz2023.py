@@ -118,7 +118,7 @@ def test_every_electorate_equals_its_files_total_rows(store: str, shared_data: P
             official(shared_data) / f"party-votes-by-voting-place-{number}.csv"
         )
         party = counted.party_by_electorate[number]
-        assert (counted.electorates[number][0], party.valid, party.informal) == (
+        assert (counted.electorates[number].name, party.valid, party.informal) == (
             name, valid, informal,
         )  # fmt: skip
         name, valid, informal = total_row(
@@ -158,7 +158,7 @@ def test_seats_text_names_the_vacancy(store: str) -> None:
 def test_port_waikato_is_an_electorate_with_no_candidate_result(store: str) -> None:
     engine = open_store(store)
     counted = tally(engine, "nz-2023", Stage.OFFICIAL)
-    assert counted.electorates[PORT_WAIKATO][0] == "Port Waikato"
+    assert counted.electorates[PORT_WAIKATO].name == "Port Waikato"
     assert counted.party_by_electorate[PORT_WAIKATO].valid > 0
     assert PORT_WAIKATO not in counted.outcomes()
     with engine.connect() as conn:
@@ -645,7 +645,7 @@ def test_2023_sample_and_lists_on_both_stores(
     counted = tally(engine, "nz-2023", Stage.OFFICIAL)
     expected = {n: total_row(official(shared_data) / f"party-votes-by-voting-place-{n}.csv")
                 for n in SAMPLE}  # fmt: skip
-    assert {n: (counted.electorates[n][0], c.valid, c.informal)
+    assert {n: (counted.electorates[n].name, c.valid, c.informal)
             for n, c in counted.party_by_electorate.items()} == expected  # fmt: skip
     assert sorted(counted.candidates) == [1, 12, 66]  # Port Waikato: no candidate result
     assert counted.party_lists["National Party"][1] == ListCandidate(

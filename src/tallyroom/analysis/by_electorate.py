@@ -91,7 +91,7 @@ def by_electorate(
         known = ", ".join(referendum_slug(c) for c in counted.referendums) or "none"
         raise UnknownChoiceError(f"{election} has no referendum {slug!r} (referendums: {known})")
     options = tuple(counted.referendums[code].counts)
-    general = {n: name for n, (name, roll) in counted.electorates.items() if roll == Roll.GENERAL}
+    general = {n: e.name for n, e in counted.electorates.items() if e.roll is Roll.GENERAL}
     sums = {n: ({o: 0 for o in options}, [0]) for n in general}
     for part in contest_parts(engine, election, stage, code):
         special = part.count_type.is_special

@@ -177,7 +177,7 @@ def _evaluator(engine: Engine, election: str, claim: dict[str, Any], number: int
         def winner(context: Context) -> tuple[bool, str]:
             counted = tally(engine, election, context.stage)
             number_ = next(
-                (n for n, (name, _) in counted.electorates.items() if name == claim["electorate"]),
+                (n for n, e in counted.electorates.items() if e.name == claim["electorate"]),
                 None,
             )
             if number_ is None or number_ not in counted.outcomes():

@@ -148,7 +148,7 @@ def _flips(first: ElectionTally, second: ElectionTally) -> tuple[Flip, ...]:
         party_a = first.candidates[number].party_of.get(a.winner or "", "")
         party_b = second.candidates[number].party_of.get(b.winner or "", "")
         if (a.winner, party_a) != (b.winner, party_b):
-            name = second.electorates.get(number, ("", ""))[0]
+            name = second.electorate_name(number)
             flips.append(
                 Flip(
                     number,

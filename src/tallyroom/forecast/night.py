@@ -89,7 +89,7 @@ def from_tally(
     """The night count of a tally; ``shares`` is each electorate's share of voting places
     counted (:func:`tallyroom.tally.counted_shares`)."""
     electorates = []
-    for number, (name, _roll) in sorted(counted.electorates.items()):
+    for number, electorate in sorted(counted.electorates.items()):
         party = counted.party_by_electorate.get(number)
         contest = counted.candidates.get(number)
         candidates = (
@@ -100,7 +100,7 @@ def from_tally(
         electorates.append(
             ElectorateNight(
                 number,
-                name,
+                electorate.name,
                 dict(party.counts) if party else {},
                 candidates,
                 shares.get(number, 1.0) or 1.0,

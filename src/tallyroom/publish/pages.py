@@ -330,7 +330,7 @@ def electorate(site: Site, election: str, stage: Stage, number: int) -> Page:
         context,
         election,
         stage,
-        site.tally(election, stage).electorates.get(number, (f"Electorate {number}",))[0],
+        site.tally(election, stage).electorate_name(number, f"Electorate {number}"),
     )
 
 

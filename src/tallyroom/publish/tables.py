@@ -80,7 +80,7 @@ def table(site: Site, election: str, stage: Stage, name: str) -> pl.DataFrame:
     counted = site.tally(election, stage)
     if name == "party-votes-by-electorate":
         rows = [
-            (n, counted.electorates[n][0], party, votes)
+            (n, counted.electorates[n].name, party, votes)
             for n, contest in sorted(counted.party_by_electorate.items())
             if n is not None
             for party, votes in contest.counts.items()
@@ -88,14 +88,14 @@ def table(site: Site, election: str, stage: Stage, name: str) -> pl.DataFrame:
         return _frame(rows, ["number", "electorate", "party", "votes"])
     if name == "candidates":
         rows = [
-            (n, counted.electorates[n][0], candidate, contest.party_of.get(candidate, ""), votes)
+            (n, counted.electorates[n].name, candidate, contest.party_of.get(candidate, ""), votes)
             for n, contest in sorted(counted.candidates.items())
             for candidate, votes in contest.counts.items()
         ]
         return _frame(rows, ["number", "electorate", "candidate", "party", "votes"])
     return pl.DataFrame(
         [
-            {"number": n, "electorate": counted.electorates[n][0], **place}
+            {"number": n, "electorate": counted.electorates[n].name, **place}
             for n in sorted(counted.electorates)
             for place in site.electorate(election, stage, n)["voting_places"]
         ],

@@ -218,8 +218,8 @@ def electorate_winners(counted: ElectionTally) -> list[dict[str, Any]]:
     return [
         {
             "number": number,
-            "name": counted.electorates.get(number, ("", ""))[0],
-            "roll": counted.electorates.get(number, ("", ""))[1],
+            "name": counted.electorate_name(number),
+            "roll": counted.electorates[number].roll if number in counted.electorates else "",
             "winner": o.winner,
             "party": counted.candidates[number].party_of.get(o.winner or "", ""),
             "runner_up": o.runner_up,
@@ -292,14 +292,14 @@ def electorate_list(counted: ElectionTally) -> dict[str, Any]:
     """Every electorate with its winner and majority (none yet where uncounted)."""
     winners = {e["number"]: e for e in electorate_winners(counted)}
     rows = []
-    for number, (name, roll) in sorted(counted.electorates.items()):
+    for number, electorate in sorted(counted.electorates.items()):
         contest = counted.candidates.get(number)
         won = winners.get(number, {})
         rows.append(
             {
                 "number": number,
-                "name": name,
-                "roll": roll,
+                "name": electorate.name,
+                "roll": electorate.roll,
                 "winner": won.get("winner"),
                 "party": won.get("party", ""),
                 "majority": won.get("majority"),
@@ -313,7 +313,7 @@ def electorate_list(counted: ElectionTally) -> dict[str, Any]:
 def electorate_number(counted: ElectionTally, which: str | int) -> int:
     """The number of the electorate named, numbered or slugged ``which`` (macrons, case
     and "Mt"/"Mount" aside); an unknown one raises an error suggesting the nearest names."""
-    names = {number: name for number, (name, _roll) in counted.electorates.items()}
+    names = {number: e.name for number, e in counted.electorates.items()}
     text = str(which).strip()
     found = placenames.find(names, text)
     if found is not None:
@@ -334,7 +334,7 @@ def electorate(engine: Engine, counted: ElectionTally, which: str | int) -> dict
     This is also what ``tallyroom electorate --json`` prints.
     """
     number = electorate_number(counted, which)
-    name, roll = counted.electorates[number]
+    name, roll = counted.electorates[number].name, counted.electorates[number].roll
     places = [
         {
             "place": p.unit,
