@@ -41,13 +41,17 @@ from tallyroom import __version__
 from tallyroom.forecast.specials import NoHistoryError
 from tallyroom.model import Stage
 from tallyroom.publish import pages, schemas, tables, views
+from tallyroom.publish.follow import follow
 from tallyroom.publish.guard import BODY_LIMIT, Refusals, WriteGuard
+from tallyroom.publish.health import StoreDown, add_health_routes
 from tallyroom.publish.intake import (
     add_write_routes,
     audit_write_refusal,
     private_reads,
     write_routes,
 )
+from tallyroom.publish.logs import RequestLog
+from tallyroom.publish.metrics import add_metrics
 from tallyroom.publish.site import Site, to_json
 from tallyroom.publish.views import UnknownElectorateError
 from tallyroom.rules.errors import UnknownChoiceError
@@ -58,9 +62,6 @@ from tallyroom.store.versions import UNIT_CEILING
 from tallyroom.tally import NoReturnsError, UnknownElectionError
 
 API = pages.API
-WATCH_SECONDS = 0.1
-"""How often the server looks for returns written by others (its own writes it sees at
-once)."""
 HEARTBEAT_SECONDS = 15.0
 UNAVAILABLE = (
     "The results store is busy or unavailable. Send the same request again in a moment: "
@@ -105,17 +106,12 @@ TableName = Annotated[
 
 
 class Watcher:
-    """Polls the store for new returns and wakes the event streams when there are some."""
+    """Looks at the store's generation when told to (:func:`~tallyroom.publish.follow.follow`
+    tells it when others may have written) and wakes the event streams if it changed."""
 
     def __init__(self, site: Site) -> None:
         self.site = site
         self.changed = asyncio.Event()
-
-    async def run(self) -> None:
-        """Watch until cancelled."""
-        while True:
-            await asyncio.sleep(WATCH_SECONDS)
-            await self.check()
 
     async def check(self) -> None:
         """Look at the store now; wake the event streams if it changed."""
@@ -204,7 +200,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(watcher.run())
+        task = asyncio.create_task(follow(engine, watcher.check))
         yield
         task.cancel()
 
@@ -257,6 +253,12 @@ def create_app(
     )
     app.add_middleware(GZipMiddleware, minimum_size=1000)  # inside ReadHeaders: HEAD stays empty
     app.add_middleware(ReadHeaders, site=site, router=app.router)
+    # operations (tallyroom.publish.health, .metrics, .logs): readiness, metrics, request ids
+    app.add_middleware(StoreDown, answer=unavailable)
+    add_health_routes(app, engine)
+    add_metrics(app, site, f"{API}/elections/{{election}}/returns")
+    app.add_middleware(RequestLog)
+    # end of operations
 
     async def serve(key: Hashable, compute: Callable[[], bytes], media_type: str) -> Response:
         tag = _etag(site)

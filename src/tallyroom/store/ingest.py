@@ -26,7 +26,7 @@ import polars as pl
 from sqlalchemy import Connection, Engine, Table, func, insert, select
 
 from tallyroom.model import RETURN_KEY, Dataset, ReturnTable
-from tallyroom.store import audit
+from tallyroom.store import audit, notify
 from tallyroom.store import schema as t
 from tallyroom.store.bulk import insert_rows, reserve_ids
 from tallyroom.store.database import writing
@@ -161,6 +161,7 @@ def _ingest_all(
                 skipped += 1
                 continue
             totals = {k: totals[k] + done[k] for k in totals}
+            notify.announce(conn, dataset.election.id)
             what = {
                 "format": source.format,
                 "files": source.name,

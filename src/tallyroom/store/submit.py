@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from tallyroom.model import CountType, Stage
-from tallyroom.store import audit, review
+from tallyroom.store import audit, notify, review
 from tallyroom.store import schema as t
 from tallyroom.store.database import writing
 from tallyroom.store.users import Role, User
@@ -111,6 +111,8 @@ def submit(
         with writing(engine) as conn:
             head = audit.lock(conn)
             electorate, stored = _store(conn, user, submission, ceiling)
+            if stored.created:
+                notify.announce(conn, submission.election)
             outcome = "held" if stored.held else "accepted" if stored.created else "duplicate"
             audit.append(
                 conn,
