@@ -1,7 +1,10 @@
-"""Commands that publish results: serve the website and API, run the demo, export the site."""
+"""Commands that publish results: serve the website and API, run the demo, export the site
+and keep a static mirror of it."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import socket
 from pathlib import Path
@@ -15,6 +18,8 @@ from tallyroom.datasets import load_bundled
 from tallyroom.publish.export import export_site as write_site
 from tallyroom.publish.guard import BODY_LIMIT
 from tallyroom.publish.logs import LOG_CONFIG
+from tallyroom.publish.mirror import Mirror, Pass
+from tallyroom.publish.mirror import watch as watch_mirror
 from tallyroom.publish.site import Site
 from tallyroom.store.database import database_url, open_store
 from tallyroom.store.versions import UNIT_CEILING
@@ -121,3 +126,29 @@ def export_site(
             )
         )
     console.print(f"{written:,} files written to {out}/ (start page: elections/{election}/)")
+
+
+@app.command("publish-static", rich_help_panel=SITE)
+def publish_static(
+    election: Annotated[str, typer.Argument(help="Election id, e.g. nz-2023.")],
+    out: Annotated[Path, typer.Argument(help="Folder of the mirror (nginx or a CDN serves it).")],
+    db: DbOption = None,
+    watch: Annotated[
+        bool, typer.Option("--watch", help="Keep the mirror current until stopped (Ctrl+C).")
+    ] = False,
+) -> None:
+    """Write an election's static site (as export-site does), each file by atomic rename;
+    with --watch, then rewrite only the files that change after every new return."""
+    mirror = Mirror(guarded(lambda: Site(open_store(db))), election, out)
+
+    def report(done: Pass) -> None:
+        typer.echo(
+            f"generation {done.generation}: {done.written:,} files written, "
+            f"{done.unchanged:,} unchanged, {done.removed:,} removed in {done.seconds:.2f} s"
+        )
+
+    if not watch:
+        report(guarded(mirror.update))
+        return
+    with contextlib.suppress(KeyboardInterrupt):
+        guarded(lambda: asyncio.run(watch_mirror(mirror, report)))

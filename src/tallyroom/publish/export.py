@@ -7,10 +7,13 @@ documents and downloads are the API's, byte for byte.
 
 from __future__ import annotations
 
+import functools
 import shutil
 from collections.abc import Callable, Iterator
 from importlib.resources import files
 from pathlib import Path
+
+from sqlalchemy import Engine
 
 from tallyroom.forecast.fitted import projectable
 from tallyroom.publish import pages, tables
@@ -24,7 +27,7 @@ def documents(site: Site, election: str) -> Iterator[tuple[str, Callable[[], byt
     info = site.election(election)
     yield f"{pages.API}/elections.json", lambda: to_json(site.elections())
     yield f"{pages.API}/elections/{election}.json", lambda: to_json(info)
-    schema = create_app(site.engine).openapi()
+    schema = _openapi(site.engine)
     yield f"{pages.API}/openapi.json", lambda: to_json(schema)
     yield f"{pages.API}/index.html", lambda: pages.render(site, pages.api_index(schema)).encode()
     yield f"{pages.API}/audit/head", lambda: to_json(signed_head(site.engine).to_dict())
@@ -91,6 +94,13 @@ def export_site(
             progress(done, len(found))
     shutil.copytree(str(files("tallyroom.publish") / "static"), out / "static", dirs_exist_ok=True)
     return len(found)
+
+
+@functools.lru_cache(maxsize=4)
+def _openapi(engine: Engine) -> dict:
+    """The API's OpenAPI document; it depends on the code only, so it is built once
+    (building the app that makes it costs a second)."""
+    return create_app(engine).openapi()
 
 
 def _redirect(target: str) -> bytes:

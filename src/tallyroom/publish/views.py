@@ -19,6 +19,7 @@ from tallyroom.forecast.fitted import METHOD, election_year, model_for
 from tallyroom.forecast.night import from_tally
 from tallyroom.forecast.simulate import project
 from tallyroom.model import ContestKind, Stage, UnitKind
+from tallyroom.rules.fpp import decide_electorate
 from tallyroom.rules.referendum import Base, decide_referendum
 from tallyroom.rules.systems import named
 from tallyroom.store import schema as t
@@ -369,7 +370,7 @@ def electorate(engine: Engine, counted: ElectionTally, which: str | int) -> dict
     contest = counted.candidates.get(number)
     if contest is None or not contest.counts:
         return data
-    outcome = counted.outcomes()[number]
+    outcome = decide_electorate(contest.counts, contest.informal)  # this one, not all 72
     data.update(
         candidates=[
             {
