@@ -441,10 +441,12 @@ def projection(
     specials: float | None = None,
     draws: int = 100_000,
     seed: int = 0,
+    counted: ElectionTally | None = None,
 ) -> dict[str, Any]:
     """The projected final count from election night's ordinary votes counted so far:
-    what ``tallyroom project --json`` prints and ``…/preliminary/projection.json`` serves."""
-    counted = tally(engine, election, Stage.PRELIMINARY)
+    what ``tallyroom project --json`` prints and ``…/preliminary/projection.json`` serves.
+    ``counted`` is election night's tally when the caller has it already."""
+    counted = counted or tally(engine, election, Stage.PRELIMINARY)
     model = model_for(election)
     count = from_tally(
         counted,
