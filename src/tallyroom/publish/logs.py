@@ -104,6 +104,7 @@ class RequestLog:
                 _ACCESS.info(
                     "request",
                     extra={
+                        "request_id": request_id,
                         "method": scope["method"],
                         "path": scope["path"],
                         "status": status,
