@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the test suite needs, then run it: Debian's PostgreSQL (the store
-# tests run against SQLite and a throwaway PostgreSQL cluster) and Chromium (the report
+# tests run against SQLite and a throwaway PostgreSQL cluster), nginx (several app servers
+# are tested behind it) and Chromium (the report
 # is checked in a headless browser), a virtualenv with
 # tallyroom and its test tools, ruff, mypy (strict on the rules and the address table),
 # and pytest. Extra arguments go to pytest.
@@ -10,6 +11,7 @@ cd "$(dirname "$0")/.."
 missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"

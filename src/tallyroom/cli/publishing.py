@@ -1,7 +1,10 @@
-"""Commands that publish results: serve the website and API, run the demo, export the site."""
+"""Commands that publish results: serve the website and API, run the demo, export the site
+and keep a static mirror of it."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import socket
 from pathlib import Path
@@ -14,6 +17,9 @@ from tallyroom.cli.app import SITE, DbOption, app, console, guarded, progress_ba
 from tallyroom.datasets import load_bundled
 from tallyroom.publish.export import export_site as write_site
 from tallyroom.publish.guard import BODY_LIMIT
+from tallyroom.publish.logs import LOG_CONFIG
+from tallyroom.publish.mirror import Mirror, Pass
+from tallyroom.publish.mirror import watch as watch_mirror
 from tallyroom.publish.site import Site
 from tallyroom.store.database import database_url, open_store
 from tallyroom.store.versions import UNIT_CEILING
@@ -37,11 +43,17 @@ def serve(
     body_limit: Annotated[
         int, typer.Option(help="The most bytes a write request's body may have.", min=1024)
     ] = BODY_LIMIT,
+    json_logs: Annotated[
+        bool,
+        typer.Option("--json-logs", help="Log every request and error as JSON lines on stderr."),
+    ] = False,
 ) -> None:
     """Serve the results website and JSON API of a store.
 
     Pages live under /elections/, the API under /api/v1/ (OpenAPI schema at
     /api/v1/openapi.json). Open pages update by themselves as new returns reach the store.
+    /healthz says the server answers, /readyz that its store does (503 otherwise), and
+    /metrics gives its counters in Prometheus's text format.
     """
     url = database_url(db)
     guarded(lambda: open_store(url))  # a clear error now rather than in every worker
@@ -57,6 +69,7 @@ def serve(
         port=port,
         workers=workers,
         log_level="warning",
+        **({"log_config": LOG_CONFIG, "access_log": False} if json_logs else {}),
         timeout_graceful_shutdown=2,  # open event streams never end by themselves
     )
 
@@ -91,7 +104,7 @@ def demo(db: DbOption = None, host: HostOption = "127.0.0.1", port: PortOption =
     _check_free(host, port)
     guarded(lambda: load_bundled(open_store(db), "nz-2020"))
     console.print(f"The 2020 New Zealand general election: http://{host}:{port}/elections/nz-2020/")
-    serve(db=db, host=host, port=port, workers=1)
+    serve(db=db, host=host, port=port, workers=1, json_logs=False)
 
 
 @app.command("export-site", rich_help_panel=SITE)
@@ -113,3 +126,29 @@ def export_site(
             )
         )
     console.print(f"{written:,} files written to {out}/ (start page: elections/{election}/)")
+
+
+@app.command("publish-static", rich_help_panel=SITE)
+def publish_static(
+    election: Annotated[str, typer.Argument(help="Election id, e.g. nz-2023.")],
+    out: Annotated[Path, typer.Argument(help="Folder of the mirror (nginx or a CDN serves it).")],
+    db: DbOption = None,
+    watch: Annotated[
+        bool, typer.Option("--watch", help="Keep the mirror current until stopped (Ctrl+C).")
+    ] = False,
+) -> None:
+    """Write an election's static site (as export-site does), each file by atomic rename;
+    with --watch, then rewrite only the files that change after every new return."""
+    mirror = Mirror(guarded(lambda: Site(open_store(db))), election, out)
+
+    def report(done: Pass) -> None:
+        typer.echo(
+            f"generation {done.generation}: {done.written:,} files written, "
+            f"{done.unchanged:,} unchanged, {done.removed:,} removed in {done.seconds:.2f} s"
+        )
+
+    if not watch:
+        report(guarded(mirror.update))
+        return
+    with contextlib.suppress(KeyboardInterrupt):
+        guarded(lambda: asyncio.run(watch_mirror(mirror, report)))

@@ -8,10 +8,13 @@ documents and downloads are the API's, byte for byte: both are made from the tab
 
 from __future__ import annotations
 
+import functools
 import shutil
 from collections.abc import Callable, Iterator
 from importlib.resources import files
 from pathlib import Path
+
+from sqlalchemy import Engine
 
 from tallyroom.publish import pages, tables
 from tallyroom.publish.pages import relative_url
@@ -31,7 +34,7 @@ def documents(site: Site, election: str) -> Iterator[tuple[str, Made]]:
                 URLS.document(document.name, **params),
                 lambda d=document, p=params: to_json(getattr(site, d.name)(**p)),
             )
-    schema = create_app(site.engine).openapi()
+    schema = _openapi(site.engine)
     yield f"{API}/openapi.json", lambda: to_json(schema)
     yield f"{API}/index.html", lambda: pages.render(site, pages.api_index(schema)).encode()
     yield f"{API}/audit/head", lambda: to_json(signed_head(site.engine).to_dict())
@@ -68,6 +71,13 @@ def export_site(
             progress(done, len(found))
     shutil.copytree(str(files("tallyroom.publish") / "static"), out / "static", dirs_exist_ok=True)
     return len(found)
+
+
+@functools.lru_cache(maxsize=4)
+def _openapi(engine: Engine) -> dict:
+    """The API's OpenAPI document; it depends on the code only, so it is built once
+    (building the app that makes it costs a second)."""
+    return create_app(engine).openapi()
 
 
 def _redirect(target: str) -> bytes:

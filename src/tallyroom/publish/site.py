@@ -183,7 +183,12 @@ class Site:
         """The projected final count from election night (:data:`SITE_DRAWS` draws)."""
         return self.memo(
             ("projection", election),
-            lambda: views.projection(self.engine, election, draws=SITE_DRAWS),
+            lambda: views.projection(
+                self.engine,
+                election,
+                draws=SITE_DRAWS,
+                counted=self.tally(election, Stage.PRELIMINARY),
+            ),
         )
 
     def short_names(self, election: str) -> dict[str, str]:

@@ -20,6 +20,7 @@ from tallyroom.forecast.fitted import METHOD, election_year, model_for
 from tallyroom.forecast.night import from_tally
 from tallyroom.forecast.simulate import project
 from tallyroom.model import ContestKind, Stage, UnitKind, both_counts, referendum_slug
+from tallyroom.rules.fpp import decide_electorate
 from tallyroom.rules.referendum import Base, decide_referendum
 from tallyroom.rules.systems import named
 from tallyroom.store import schema as t
@@ -370,7 +371,7 @@ def electorate(engine: Engine, counted: ElectionTally, which: str | int) -> dict
     contest = counted.candidates.get(number)
     if contest is None or not contest.counts:
         return data
-    outcome = counted.outcomes()[number]
+    outcome = decide_electorate(contest.counts, contest.informal)  # this one, not all 72
     data.update(
         candidates=[
             {
@@ -441,10 +442,12 @@ def projection(
     specials: float | None = None,
     draws: int = 100_000,
     seed: int = 0,
+    counted: ElectionTally | None = None,
 ) -> dict[str, Any]:
     """The projected final count from election night's ordinary votes counted so far:
-    what ``tallyroom project --json`` prints and ``…/preliminary/projection.json`` serves."""
-    counted = tally(engine, election, Stage.PRELIMINARY)
+    what ``tallyroom project --json`` prints and ``…/preliminary/projection.json`` serves.
+    ``counted`` is election night's tally when the caller has it already."""
+    counted = counted or tally(engine, election, Stage.PRELIMINARY)
     model = model_for(election)
     count = from_tally(
         counted,

@@ -33,7 +33,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tallyroom import __version__
 from tallyroom.errors import NotFoundError, TallyroomError, http_status
 from tallyroom.publish import pages
+from tallyroom.publish.follow import follow
 from tallyroom.publish.guard import BODY_LIMIT, Refusals, WriteGuard
+from tallyroom.publish.health import StoreDown, add_health_routes
+from tallyroom.publish.logs import RequestLog
+from tallyroom.publish.metrics import add_metrics
 from tallyroom.publish.resources import API
 from tallyroom.publish.routes import documents, html, live, returns, service
 from tallyroom.publish.routes.live import Watcher
@@ -44,6 +48,8 @@ from tallyroom.store.database import open_store
 from tallyroom.store.users import authenticate
 from tallyroom.store.versions import UNIT_CEILING
 
+ROUTERS = (returns.router, documents.router, live.router, service.router, html.router)
+"""The site's routes, in the order they are matched (and the API documents them)."""
 UNAVAILABLE = (
     "The results store is busy or unavailable. Send the same request again in a moment: "
     "a return sent twice is stored once."
@@ -124,7 +130,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(watcher.run())
+        task = asyncio.create_task(follow(engine, watcher.check))
         yield
         task.cancel()
 
@@ -157,8 +163,14 @@ def create_app(
     )
     app.add_middleware(GZipMiddleware, minimum_size=1000)  # inside ReadHeaders: HEAD stays empty
     app.add_middleware(ReadHeaders, site=site, router=app.router)
+    # operations (tallyroom.publish.health, .metrics, .logs): readiness, metrics, request ids
+    app.add_middleware(StoreDown, answer=_unavailable)
+    add_health_routes(app, engine)
+    add_metrics(app, site, ROUTERS, f"{API}/elections/{{election}}/returns")
+    app.add_middleware(RequestLog)
+    # end of operations
 
-    for router in (returns.router, documents.router, live.router, service.router, html.router):
+    for router in ROUTERS:
         app.include_router(router)
 
     return app
@@ -180,15 +192,6 @@ def _add_error_handlers(app: FastAPI, site: Site) -> None:
         html = await run_in_threadpool(pages.render, site, missing)
         return HTMLResponse(html, status_code=404)
 
-    async def unavailable(request: Request, error: Exception) -> Response:
-        """The store did not answer (busy past its timeout, or down): 503 and Retry-After,
-        and the connection stays open for the client to send the same request again."""
-        why = getattr(error, "orig", error)
-        _LOG.error("store unavailable: %s %s: %s", request.method, request.url.path, why)
-        if request.url.path.startswith(f"{API}/"):
-            return JSONResponse({"detail": UNAVAILABLE}, status_code=503, headers=_RETRY)
-        return PlainTextResponse(UNAVAILABLE, status_code=503, headers=_RETRY)
-
     async def no_route(request: Request, error: Exception) -> Response:
         """No route: the site's HTML page for a page address, JSON for the API's."""
         assert isinstance(error, StarletteHTTPException)
@@ -197,9 +200,19 @@ def _add_error_handlers(app: FastAPI, site: Site) -> None:
         return await refused(request, NotFoundError(f"there is no page at {request.url.path}"))
 
     app.add_exception_handler(TallyroomError, refused)
-    app.add_exception_handler(OperationalError, unavailable)
+    app.add_exception_handler(OperationalError, _unavailable)
     app.add_exception_handler(StarletteHTTPException, no_route)
     app.add_exception_handler(RequestValidationError, returns.invalid)
+
+
+async def _unavailable(request: Request, error: Exception) -> Response:
+    """The store did not answer (busy past its timeout, or down): 503 and Retry-After,
+    and the connection stays open for the client to send the same request again."""
+    why = getattr(error, "orig", error)
+    _LOG.error("store unavailable: %s %s: %s", request.method, request.url.path, why)
+    if request.url.path.startswith(f"{API}/"):
+        return JSONResponse({"detail": UNAVAILABLE}, status_code=503, headers=_RETRY)
+    return PlainTextResponse(UNAVAILABLE, status_code=503, headers=_RETRY)
 
 
 _LOG = logging.getLogger(__name__)

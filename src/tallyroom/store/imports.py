@@ -27,7 +27,7 @@ from sqlalchemy import Connection, Engine, Table, func, insert, select
 
 from tallyroom.errors import ConflictError, InvalidError
 from tallyroom.model import RETURN_KEY, Dataset, ReturnTable
-from tallyroom.store import audit
+from tallyroom.store import audit, notify
 from tallyroom.store import schema as t
 from tallyroom.store.bulk import insert_rows, reserve_ids
 from tallyroom.store.database import writing
@@ -161,6 +161,7 @@ def _import_all(
                 skipped += 1
                 continue
             totals = {k: totals[k] + done[k] for k in totals}
+            notify.announce(conn, dataset.election.id)
             what = {
                 "format": source.format,
                 "files": source.name,

@@ -25,7 +25,7 @@ from tallyroom.errors import (
 )
 from tallyroom.model import Stage
 from tallyroom.rules.errors import RulesError
-from tallyroom.store import audit
+from tallyroom.store import audit, notify
 from tallyroom.store import schema as t
 from tallyroom.store.database import reading, writing
 from tallyroom.store.users import Role, User
@@ -178,6 +178,7 @@ def decide_held(
             )
             if decision == APPROVED:
                 _check_counted(conn, return_id, found, ceiling)
+            notify.announce(conn, election)
             audit.append(
                 conn,
                 audit.Entry(user.name, action, "accepted", 200, election, electorate, what),

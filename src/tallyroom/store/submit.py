@@ -38,7 +38,7 @@ from tallyroom.errors import (
     http_status,
 )
 from tallyroom.model import CountType, Stage
-from tallyroom.store import audit, review
+from tallyroom.store import audit, notify, review
 from tallyroom.store import schema as t
 from tallyroom.store.database import writing
 from tallyroom.store.users import Role, User
@@ -109,6 +109,8 @@ def submit(
         with writing(engine) as conn:
             head = audit.lock(conn)
             electorate, stored = _store(conn, user, submission, ceiling)
+            if stored.created:
+                notify.announce(conn, submission.election)
             outcome = "held" if stored.held else "accepted" if stored.created else "duplicate"
             audit.append(
                 conn,

@@ -1,8 +1,9 @@
 """The live event stream, and the watcher that tells it when the store changed.
 
-A background task polls the store generation (a server sees its own writes at once):
-when it moves, the site drops what it computed for the old generation and every open
-event stream sends the new count, so open pages update live.
+A background task follows the store (notified on PostgreSQL, polling on SQLite; a server
+sees its own writes at once): when the generation moves, the site drops what it computed
+for the old generation and every open event stream sends the new count, so open pages
+update live.
 """
 
 from __future__ import annotations
@@ -22,9 +23,6 @@ from tallyroom.publish.resources import URLS
 from tallyroom.publish.routes.shared import NO_STORE, ElectionId, SiteDep
 from tallyroom.publish.site import Site, to_json
 
-WATCH_SECONDS = 0.1
-"""How often the server looks for returns written by others (its own writes it sees at
-once)."""
 HEARTBEAT_SECONDS = 15.0
 _LOG = logging.getLogger(__name__)
 
@@ -32,17 +30,12 @@ router = APIRouter()
 
 
 class Watcher:
-    """Polls the store for new returns and wakes the event streams when there are some."""
+    """Looks at the store's generation when told to (:func:`~tallyroom.publish.follow.follow`
+    tells it when others may have written) and wakes the event streams if it changed."""
 
     def __init__(self, site: Site) -> None:
         self.site = site
         self.changed = asyncio.Event()
-
-    async def run(self) -> None:
-        """Watch until cancelled."""
-        while True:
-            await asyncio.sleep(WATCH_SECONDS)
-            await self.check()
 
     async def check(self) -> None:
         """Look at the store now; wake the event streams if it changed."""
