@@ -97,7 +97,9 @@ def load(
     """Load a bundled election into the store; works offline.
 
     nz-2020 holds the 2020 general election by electorate (preliminary and official
-    party and candidate votes) and both referendums, derived from the official files.
+    party and candidate votes) and both referendums; nz-2023 the 2023 general election's
+    official count by electorate (ordinary and special votes) with the party lists; both
+    derived from the official files.
     """
     report = guarded(lambda: load_bundled(open_store(db), name))
     if report.already_imported:

@@ -176,12 +176,12 @@ def render(site: Site, page: Page, *, live: bool = False) -> str:
 
 
 def home(site: Site) -> Page:
-    """The list of elections."""
+    """The list of elections, newest first."""
     return Page(
         "/",
         f"{API}/elections.json",
         "home.html.j2",
-        lambda: {"elections": site.elections()},
+        lambda: {"elections": sorted(site.elections(), key=lambda e: e["date"], reverse=True)},
         title="Elections",
     )
 
