@@ -297,3 +297,6 @@ def candidate_contest(number: int) -> str:
 
 PARTY_CONTEST = "party"
 NATION_UNIT = "nation"
+CANCELLED_POLL_SUFFIX = " (poll cancelled)"
+"""ends the name of an electorate vote whose poll was cancelled (Port Waikato 2023): the
+electorate has party votes and no candidate result"""

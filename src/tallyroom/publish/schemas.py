@@ -247,6 +247,9 @@ class ElectorateDetail(_Doc):
     majority: int | None
     party_votes: list[PartyVote]
     voting_places: list[VotingPlace]
+    no_result: str | None = None
+    """why the electorate has no candidate result (its poll cancelled, or not counted yet);
+    given only for an electorate without one"""
 
 
 class ElectorateFigure(_Doc):

@@ -18,7 +18,7 @@ from tallyroom.analysis.referendum import VoteBasis, by_electorate
 from tallyroom.forecast.fitted import METHOD, election_year, model_for
 from tallyroom.forecast.night import from_tally
 from tallyroom.forecast.simulate import project
-from tallyroom.model import ContestKind, Stage, UnitKind
+from tallyroom.model import CANCELLED_POLL_SUFFIX, ContestKind, Stage, UnitKind
 from tallyroom.rules.referendum import Base, decide_referendum
 from tallyroom.rules.systems import named
 from tallyroom.store import schema as t
@@ -327,6 +327,24 @@ def electorate_number(counted: ElectionTally, which: str | int) -> int:
     )
 
 
+def _no_result(engine: Engine, counted: ElectionTally, number: int) -> str:
+    """Why electorate ``number`` has no candidate result at ``counted``'s stage, in words."""
+    with engine.connect() as conn:
+        name = conn.execute(
+            select(t.contest.c.name).where(
+                t.contest.c.election_id == counted.election,
+                t.contest.c.code == f"candidate:{number}",
+            )
+        ).scalar()
+    if name is not None and name.endswith(CANCELLED_POLL_SUFFIX):
+        return (
+            "The candidate poll was cancelled, so no candidate votes were counted: the "
+            "electorate has no result and its seat is vacant until a by-election fills it. "
+            "Its party votes count as everywhere else."
+        )
+    return "No candidate votes counted at this stage yet."
+
+
 def electorate(engine: Engine, counted: ElectionTally, which: str | int) -> dict[str, Any]:
     """One electorate: candidates, votes, winner, majority, party votes and voting places.
 
@@ -368,7 +386,7 @@ def electorate(engine: Engine, counted: ElectionTally, which: str | int) -> dict
     }
     contest = counted.candidates.get(number)
     if contest is None or not contest.counts:
-        return data
+        return {**data, "no_result": _no_result(engine, counted, number)}
     outcome = counted.outcomes()[number]
     data.update(
         candidates=[
