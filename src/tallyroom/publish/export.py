@@ -57,7 +57,7 @@ def documents(site: Site, election: str) -> Iterator[tuple[str, Callable[[], byt
                     f"{base}/tables/{name}.{suffix}",
                     lambda n=name, s=stage, x=suffix: tables.encode(site.table(election, s, n), x),
                 )
-    if {"preliminary", "official"} <= set(info["stages"]):
+    if site.comparison_basis(election) is not None:
         yield (
             f"{pages.API}/elections/{election}/comparison.json",
             lambda: to_json(site.comparison(election)),

@@ -16,6 +16,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup, escape
 
+from tallyroom.analysis.ordinary import ORDINARY_LABEL
 from tallyroom.figures import signed
 from tallyroom.forecast.fitted import METHOD, model_for, projectable, track_record
 from tallyroom.forecast.simulate import ProjectionError
@@ -144,8 +145,9 @@ def render(site: Site, page: Page, *, live: bool = False) -> str:
                 for r in site.referendums(page.election, stage)
             ],
         ]
-        if {"preliminary", "official"} <= set(info["stages"]):
-            nav.append(("Night vs official", election_path(page.election) + "compare/"))
+        basis = site.comparison_basis(page.election)
+        if basis is not None:
+            nav.append((COMPARED_WITH[basis]["nav"], election_path(page.election) + "compare/"))
         nav.append(("Downloads", election_path(page.election) + "downloads/"))
         if page.stage is not None:
             stage_links = [
@@ -443,8 +445,28 @@ def _check_counted(site: Site, election: str, stage: Stage, slug: str) -> None:
     )
 
 
+COMPARED_WITH = {
+    Stage.PRELIMINARY.value: {
+        "nav": "Night vs official",
+        "title": "Election night",
+        "short": "night",
+        "when": "on the night",
+    },
+    "ordinary": {
+        "nav": "Ordinary vs official",
+        "title": ORDINARY_LABEL[0].upper() + ORDINARY_LABEL[1:],
+        "short": "ordinary",
+        "when": "on ordinary votes",
+    },
+}
+"""how the comparison page names what the official count is compared with, by
+:func:`~tallyroom.analysis.ordinary.comparison_basis`"""
+
+
 def comparison(site: Site, election: str) -> Page:
-    """Election night against the official count."""
+    """Election night (or, without one, the ordinary votes alone) against the official
+    count."""
+    compared = COMPARED_WITH[site.comparison_basis(election) or Stage.PRELIMINARY.value]
 
     def context() -> dict[str, Any]:
         data = site.comparison(election)
@@ -462,6 +484,7 @@ def comparison(site: Site, election: str) -> Page:
         return {
             "data": data,
             "palette": palette,
+            "compared": compared,
             "chart": Markup(bars_svg(bars, title="Change in party vote share (points)")),
         }
 
@@ -472,7 +495,7 @@ def comparison(site: Site, election: str) -> Page:
         context,
         election,
         None,
-        "Election night against the official count",
+        f"{compared['title']} against the official count",
     )
 
 
@@ -522,7 +545,7 @@ def every_page(site: Site) -> list[Page]:
                     for r in site.referendums(election, stage)
                 ],
             ]
-        if {"preliminary", "official"} <= set(info["stages"]):
+        if site.comparison_basis(election) is not None:
             found.append(comparison(site, election))
         if info["stages"]:
             found.append(downloads(site, election))

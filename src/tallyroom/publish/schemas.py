@@ -317,7 +317,9 @@ class ReferendumChange(_Doc):
 
 
 class Comparison(_Doc):
-    """Election night against the official count (``tallyroom compare --json``)."""
+    """Election night against the official count (``tallyroom compare --json``); where no
+    election-night count is stored, the official count's ordinary votes alone against all
+    its votes (``ordinary_only``)."""
 
     election: str
     stages: tuple[str, str]
@@ -329,6 +331,7 @@ class Comparison(_Doc):
     referendums: list[ReferendumChange]
     electors: int | None
     turnout: tuple[float | None, float | None]
+    ordinary_only: bool
 
 
 class Interval(_Doc):

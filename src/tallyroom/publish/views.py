@@ -14,6 +14,7 @@ from sqlalchemy import Engine, distinct, func, select
 
 from tallyroom import placenames
 from tallyroom.analysis.compare import compare
+from tallyroom.analysis.ordinary import comparison_basis
 from tallyroom.analysis.referendum import VoteBasis, by_electorate
 from tallyroom.forecast.fitted import METHOD, election_year, model_for
 from tallyroom.forecast.night import from_tally
@@ -441,14 +442,16 @@ def referendum(
 
 
 def comparison(engine: Engine, election: str) -> dict[str, Any]:
-    """Election night against the official count: what ``tallyroom compare --json`` prints."""
-    counted = stages(engine, election)
-    if not {Stage.PRELIMINARY, Stage.OFFICIAL} <= set(counted):
+    """Election night (or, without one, the official count's ordinary votes alone) against
+    the official count: what ``tallyroom compare --json`` prints."""
+    basis = comparison_basis(engine, election)
+    if basis is None:
+        counted = stages(engine, election)
         raise NoReturnsError(
-            f"{election} needs both preliminary and official returns to compare "
-            f"(has: {', '.join(counted) or 'none'})"
+            f"{election} needs preliminary and official returns, or official returns that "
+            f"separate special votes, to compare (has: {', '.join(counted) or 'none'})"
         )
-    return asdict(compare(engine, election))
+    return asdict(compare(engine, election, ordinary_only=basis == "ordinary"))
 
 
 def projection(
