@@ -13,7 +13,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from tallyroom.forecast.fitted import projectable
-from tallyroom.publish import pages, tables
+from tallyroom.publish import between, pages, tables
 from tallyroom.publish.site import Site, to_json
 from tallyroom.publish.web import create_app
 from tallyroom.store.signing import public_key, signed_head
@@ -67,6 +67,13 @@ def documents(site: Site, election: str) -> Iterator[tuple[str, Callable[[], byt
             f"{pages.API}/elections/{election}/preliminary/projection.json",
             lambda: to_json(site.projection(election)),
         )
+    if (earlier := pages.previous_election(site, election)) is not None:
+        yield (
+            between.json_path(election, earlier),
+            lambda: to_json(between.between(site, earlier, election)),
+        )
+        since = between.since_page(site, election, earlier)
+        yield since.path + "index.html", lambda: pages.render(site, since).encode()
     for page in pages.every_page(site):
         if page.election in (None, election):
             yield page.path + "index.html", lambda page=page: pages.render(site, page).encode()

@@ -107,6 +107,26 @@ def election_path(election: str, stage: Stage | None = None) -> str:
     return f"/elections/{election}/" + (f"{stage.value}/" if stage else "")
 
 
+def since_path(later: str, earlier: str) -> str:
+    """The site path of election ``later`` against ``earlier``."""
+    return election_path(later) + f"since/{earlier}/"
+
+
+def previous_election(site: Site, election: str) -> str | None:
+    """The newest election in the store before ``election`` under the same rule set, for
+    the page comparing the two (:mod:`tallyroom.publish.between`)."""
+    known = {e["id"]: e for e in site.elections()}
+    this = known[election]
+    before = [e for e in known.values() if e["rules"] == this["rules"] and e["stages"]
+              and e["date"] < this["date"]]  # fmt: skip
+    return max(before, key=lambda e: e["date"])["id"] if before else None
+
+
+def since_title(site: Site, earlier: str) -> str:
+    """What the page against election ``earlier`` is called: "Since 2020"."""
+    return f"Since {site.election(earlier)['date'][:4]}"
+
+
 def api_path(election: str, stage: Stage | None = None) -> str:
     """The API path prefix of an election, or of one stage of it."""
     return f"{API}/elections/{election}" + (f"/{stage.value}" if stage else "")
@@ -148,6 +168,8 @@ def render(site: Site, page: Page, *, live: bool = False) -> str:
         basis = site.comparison_basis(page.election)
         if basis is not None:
             nav.append((COMPARED_WITH[basis]["nav"], election_path(page.election) + "compare/"))
+        if (earlier := previous_election(site, page.election)) is not None:
+            nav.append((since_title(site, earlier), since_path(page.election, earlier)))
         nav.append(("Downloads", election_path(page.election) + "downloads/"))
         if page.stage is not None:
             stage_links = [

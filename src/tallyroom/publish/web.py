@@ -40,7 +40,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tallyroom import __version__
 from tallyroom.forecast.specials import NoHistoryError
 from tallyroom.model import Stage
-from tallyroom.publish import pages, schemas, tables, views
+from tallyroom.publish import between, pages, schemas, tables, views
 from tallyroom.publish.guard import BODY_LIMIT, Refusals, WriteGuard
 from tallyroom.publish.intake import (
     add_write_routes,
@@ -451,6 +451,8 @@ def create_app(
             "text/html",
         )
         return HTMLResponse(made.body, headers=dict(made.headers))
+
+    app.include_router(between.routes(site, serve_json, page))
 
     @app.get("/", include_in_schema=False)
     async def home() -> HTMLResponse:
