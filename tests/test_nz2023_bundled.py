@@ -263,6 +263,10 @@ def test_every_page_type_of_2023(store: str) -> None:
         assert client.get(f"{base}/{path}").status_code == 200, path
     parties = client.get(f"{base}/official/parties/").text
     assert "Nicola Willis" in parties and "Winston Peters" in parties
+    listed = client.get(f"{base}/official/electorates/").text
+    row = listed[listed.index(">Port Waikato</a>") :].split("</tr>")[0]
+    assert "poll cancelled" in row and "not yet counted" not in row
+    assert "Vacant: 1 seat(s)" in client.get(f"{base}/official/").text
     waikato = client.get(f"{base}/official/electorates/{PORT_WAIKATO}/").text
     assert "The candidate poll was cancelled" in waikato and "by-election" in waikato
     detail = client.get(f"/api/v1{base}/official/electorates/{PORT_WAIKATO}.json").json()

@@ -335,6 +335,7 @@ def electorates(site: Site, election: str, stage: Stage) -> Page:
             "data": site.electorates(election, stage),
             "palette": site.colours(election),
             "rolls": {Roll.GENERAL.value: "General", Roll.MAORI.value: "Māori"},
+            "cancelled": views.cancelled_polls(site.engine, election),
         },
         election,
         stage,

@@ -328,16 +328,21 @@ def electorate_number(counted: ElectionTally, which: str | int) -> int:
     )
 
 
+def cancelled_polls(engine: Engine, election: str) -> set[int]:
+    """The electorates of ``election`` whose candidate poll was cancelled (Port Waikato
+    2023): they have party votes and no candidate result."""
+    with engine.connect() as conn:
+        names = conn.execute(
+            select(t.contest.c.electorate, t.contest.c.name).where(
+                t.contest.c.election_id == election, t.contest.c.kind == ContestKind.CANDIDATE.value
+            )
+        ).all()
+    return {number for number, name in names if name.endswith(CANCELLED_POLL_SUFFIX)}
+
+
 def _no_result(engine: Engine, counted: ElectionTally, number: int) -> str:
     """Why electorate ``number`` has no candidate result at ``counted``'s stage, in words."""
-    with engine.connect() as conn:
-        name = conn.execute(
-            select(t.contest.c.name).where(
-                t.contest.c.election_id == counted.election,
-                t.contest.c.code == f"candidate:{number}",
-            )
-        ).scalar()
-    if name is not None and name.endswith(CANCELLED_POLL_SUFFIX):
+    if number in cancelled_polls(engine, counted.election):
         return (
             "The candidate poll was cancelled, so no candidate votes were counted: the "
             "electorate has no result and its seat is vacant until a by-election fills it. "
