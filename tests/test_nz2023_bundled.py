@@ -11,6 +11,7 @@ import json
 import re
 import subprocess
 from collections import defaultdict
+from itertools import combinations
 from pathlib import Path
 
 import pytest
@@ -20,11 +21,14 @@ from tallyroom.datasets import bundled_path
 from tallyroom.datasets.build_nz2023 import build
 from tallyroom.ingest import tidy
 from tallyroom.model import Stage
+from tallyroom.publish import views
 from tallyroom.publish.between import BetweenElections
+from tallyroom.publish.colours import difference
 from tallyroom.publish.schemas import Comparison
 from tallyroom.publish.web import create_app
 from tallyroom.store.database import open_store
 from tallyroom.tally import contest_parts, tally
+from test_newcomer import MIN_PARTY_DIFFERENCE
 from test_nz2023 import (
     PORT_WAIKATO,
     TALLYROOM,
@@ -153,6 +157,15 @@ def test_every_electorate_equals_its_files(store: str, shared_data: Path) -> Non
         published = {r[0]: [int(r[1]), int(r[2])] for r in turnout
                      if len(r) > 2 and r[0] in split}  # fmt: skip
         assert published == split
+
+
+def test_parties_with_seats_have_distinct_colours(store: str) -> None:
+    engine = open_store(store)
+    palette = views.colours(engine, "nz-2023")
+    won = [p for p, n in tally(engine, "nz-2023", Stage.OFFICIAL).seats().seats().items() if n]
+    assert len(won) == 6
+    for a, b in combinations(won, 2):
+        assert difference(palette[a], palette[b]) >= MIN_PARTY_DIFFERENCE, (a, b)
 
 
 def test_every_list_mp_is_named(store: str) -> None:

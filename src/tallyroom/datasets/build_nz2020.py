@@ -148,7 +148,7 @@ def with_map(electorates: list[Electorate], path: Path) -> list[Electorate]:
 PARTY_STYLE = Path(__file__).with_name("nz_parties.csv")
 """the parties' short names, where the House seats them (left to right), and their own
 colours where the map file's would be too alike (its Green is close to the black of the
-Māori Party and NZ First)"""
+Māori Party and NZ First; Te Pāti Māori, in the House with NZ First from 2023, is maroon)"""
 
 
 def with_colours(parties: list[Party], path: Path) -> list[Party]:
