@@ -233,6 +233,10 @@ def test_between_elections_against_the_official_files(store: str, shared_data: P
         national = (before["Combined Totals"][party], after["Combined Totals"][party])
         assert tuple(parties[party]["percent"]) == national
         assert parties[party]["swing"] == round(national[1] - national[0], 2)
+    assert {p: parties[p]["swing"] for p in SEATED} == {
+        "National Party": 12.5, "Labour Party": -23.09, "Green Party": 3.75,
+        "ACT New Zealand": 1.05, "New Zealand First Party": 3.49, "Te Pāti Māori": 1.91,
+    }  # fmt: skip
     assert parties["National Party"]["percent"] == [25.58, 38.08]
     assert parties["Labour Party"]["percent"] == [50.01, 26.92]
     declared_2023, _ = state_of_the_parties(shared_data)

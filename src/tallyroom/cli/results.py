@@ -246,7 +246,7 @@ def electorate(
             f"Winner: {data['winner']}, majority {data['majority']:,} over {data['runner_up']}"
         )
     else:
-        console.print("No candidate votes at this stage.")
+        console.print(escape(data["no_result"]))
     if data["voting_places"]:
         places = DataTable(title=f"Where the votes were counted ({len(data['voting_places'])})")
         for header in ("Place", "Votes counted", "Where", "Valid", "Informal"):
