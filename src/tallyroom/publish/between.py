@@ -6,9 +6,9 @@ electorates that changed party. The figures are ``tallyroom compare EARLIER LATE
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Path, Response
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict
@@ -17,6 +17,7 @@ from tallyroom.analysis.between import compare_elections
 from tallyroom.figures import signed
 from tallyroom.publish.charts import Bar, bars_svg
 from tallyroom.publish.pages import API, Page, api_path, since_path, since_title
+from tallyroom.publish.schemas import Problem
 from tallyroom.publish.site import Site
 
 _MIN_PERCENT = 0.5
@@ -130,10 +131,13 @@ def routes(
         f"{API}/elections/{{election}}/since/{{earlier}}.json",
         summary="Against an earlier election",
         response_class=Response,
-        responses={200: {"model": BetweenElections}},
+        responses={200: {"model": BetweenElections}, 404: {"model": Problem}},
         tags=["results"],
     )
-    async def since_json(election: str, earlier: str) -> Response:
+    async def since_json(
+        election: Annotated[str, Path(description="The later election.", examples=["nz-2023"])],
+        earlier: Annotated[str, Path(description="The earlier election.", examples=["nz-2020"])],
+    ) -> Response:
         """Party-vote swing nationally and by electorate, seats gained and lost, and the
         electorates that changed party, from `earlier` to `election` at their official
         counts: the figures of `tallyroom compare EARLIER ELECTION --json`."""
