@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from tallyroom.model import Stage
-from tallyroom.tally import ContestTally, ElectionTally, NoReturnsError, stages, tally
+from tallyroom.tally import ContestTally, ElectionTally, stages, tally
 
 RENAMED = {"Māori Party": "Te Pāti Māori"}
 """a party's earlier name → its later one: the party shown as the Māori Party in the
@@ -174,12 +174,10 @@ def compare_elections(
 
 
 def _final_stage(engine: Engine, election: str) -> Stage:
-    """The official count, or the furthest stage counted where there is none yet."""
+    """The official count, or the furthest stage counted where there is none yet (with
+    nothing counted, the official stage: its tally says what is missing)."""
     counted = stages(engine, election)
-    if not counted:
-        tally(engine, election, Stage.OFFICIAL)  # names an unknown election
-        raise NoReturnsError(f"election {election!r} has no returns yet")
-    return Stage.OFFICIAL if Stage.OFFICIAL in counted else counted[-1]
+    return Stage.OFFICIAL if Stage.OFFICIAL in counted or not counted else counted[-1]
 
 
 def _share(votes: int, total: int) -> float:

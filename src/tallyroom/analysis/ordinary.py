@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from tallyroom.analysis.specials import NoSpecialSplitError
 from tallyroom.model import CountType, Stage
-from tallyroom.tally import ContestTally, ElectionTally, contest_parts, stages, tally
+from tallyroom.tally import ContestTally, ElectionTally, contest_parts, stages
 
 ORDINARY_LABEL = "ordinary votes only (official count)"
 """what the ordinary-votes view is called wherever it is shown"""
@@ -55,11 +55,6 @@ def ordinary_votes(engine: Engine, counted: ElectionTally) -> ElectionTally:
         for number, contest in counted.candidates.items()
     }
     return replace(counted, party_by_electorate=party, candidates=candidates, referendums={})
-
-
-def ordinary_tally(engine: Engine, election: str, stage: Stage = Stage.OFFICIAL) -> ElectionTally:
-    """``election`` at ``stage`` on its ordinary votes alone (see :func:`ordinary_votes`)."""
-    return ordinary_votes(engine, tally(engine, election, stage))
 
 
 def _ordinary(

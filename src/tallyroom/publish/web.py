@@ -38,6 +38,7 @@ from starlette.routing import Match, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tallyroom import __version__
+from tallyroom.analysis.specials import NoSpecialSplitError
 from tallyroom.forecast.specials import NoHistoryError
 from tallyroom.model import Stage
 from tallyroom.publish import between, pages, schemas, tables, views
@@ -70,6 +71,7 @@ _RETRY = {"Retry-After": "1"}
 
 _NOT_FOUND = (
     NoHistoryError,
+    NoSpecialSplitError,
     UnknownElectionError,
     NoReturnsError,
     UnknownElectorateError,
