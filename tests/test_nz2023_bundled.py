@@ -308,3 +308,5 @@ def test_report_and_static_export_of_2023(store: str, tmp_path: Path) -> None:
                  "compare", "since/nz-2020", "downloads"):  # fmt: skip
         assert (site / page / "index.html").is_file(), page
     assert (tmp_path / "site/api/v1/elections/nz-2023/since/nz-2020.json").is_file()
+    home = (tmp_path / "site" / "index.html").read_text()  # links only what was exported
+    assert "elections/nz-2023/" in home and "elections/nz-2020/" not in home

@@ -74,9 +74,8 @@ def documents(site: Site, election: str) -> Iterator[tuple[str, Callable[[], byt
         )
         since = between.since_page(site, election, earlier)
         yield since.path + "index.html", lambda: pages.render(site, since).encode()
-    for page in pages.every_page(site):
-        if page.election in (None, election):
-            yield page.path + "index.html", lambda page=page: pages.render(site, page).encode()
+    for page in pages.every_page(site, election):
+        yield page.path + "index.html", lambda page=page: pages.render(site, page).encode()
     latest = pages.election_path(election, site.latest_stage(election))
     yield (
         pages.election_path(election) + "index.html",

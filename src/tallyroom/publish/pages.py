@@ -199,13 +199,15 @@ def render(site: Site, page: Page, *, live: bool = False) -> str:
     )
 
 
-def home(site: Site) -> Page:
-    """The list of elections, newest first."""
+def home(site: Site, only: str | None = None) -> Page:
+    """The list of elections, newest first (only election ``only``, if given: the home
+    page of a static export of one election links nothing it leaves out)."""
+    listed = [e for e in site.elections() if only in (None, e["id"])]
     return Page(
         "/",
         f"{API}/elections.json",
         "home.html.j2",
-        lambda: {"elections": sorted(site.elections(), key=lambda e: e["date"], reverse=True)},
+        lambda: {"elections": sorted(listed, key=lambda e: e["date"], reverse=True)},
         title="Elections",
     )
 
@@ -548,11 +550,14 @@ def downloads(site: Site, election: str) -> Page:
     )
 
 
-def every_page(site: Site) -> list[Page]:
-    """Every page of the site, for a static export."""
-    found = [home(site)]
+def every_page(site: Site, only: str | None = None) -> list[Page]:
+    """Every page of the site, or of election ``only`` and its home page, for a static
+    export."""
+    found = [home(site, only)]
     for e in site.elections():
         election = e["id"]
+        if only not in (None, election):
+            continue
         info = site.election(election)
         for stage in site.stages(election):
             found += [
