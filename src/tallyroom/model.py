@@ -314,3 +314,6 @@ def both_counts(stages: Iterable[str] | Iterable[Stage]) -> bool:
 
 PARTY_CONTEST = "party"
 NATION_UNIT = "nation"
+CANCELLED_POLL_SUFFIX = " (poll cancelled)"
+"""ends the name of an electorate vote whose poll was cancelled (Port Waikato 2023): the
+electorate has party votes and no candidate result"""

@@ -19,7 +19,9 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from tallyroom.datasets import load_bundled
 from tallyroom.model import Stage
+from tallyroom.store.database import open_store
 from tests.support.data import REPO
 from tests.support.servers import (
     SCRIPT,
@@ -266,9 +268,58 @@ def test_static_export_works_from_a_file_server(browser: Browser, nz2020_db: str
         server.wait()
 
 
+@pytest.fixture(scope="module")
+def nz2023_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Both bundled elections, served."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('site2023') / 'nz.db'}"
+    for name in ("nz-2020", "nz-2023"):
+        load_bundled(open_store(url), name)
+    with serving("serve", "--db", url) as base:
+        yield base
+
+
+def test_2023_overview_party_page_and_port_waikato(browser: Browser, nz2023_site: str) -> None:
+    """The 2023 official count: the declared seats, list MPs named on the party page, and
+    Port Waikato saying why it has no candidate result."""
+    page, errors = watched(browser)
+    page.goto(nz2023_site + "/")
+    page.get_by_role("link", name="New Zealand general election 2023").click()
+    expect(page.locator("#headline")).to_have_text(
+        "House of 123: National Party 48, Labour Party 34, Green Party 15, ACT New Zealand 11, "
+        "New Zealand First Party 8, Te Pāti Māori 6."
+    )
+    assert page.url.endswith("/elections/nz-2023/official/")
+    assert page.locator("#seats-h ~ .grid svg circle").count() == 122
+    expect(page.locator(".lede").first).to_contain_text("Overhang: 2 seat(s).")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "site-2023-overview.png"), full_page=True)
+    page.get_by_role("link", name="Parties", exact=True).click()
+    national = page.locator("ol.mps").first
+    expect(national.locator("li").first).to_have_text("Nicola Willis")
+    expect(national.locator("li")).to_have_count(5)
+    expect(page.locator("body")).to_contain_text("Winston Peters")
+    page.get_by_role("link", name="Electorates", exact=True).click()
+    page.get_by_role("link", name="Port Waikato").click()
+    expect(page.locator("h1")).to_contain_text("Port Waikato")
+    expect(page.locator("#headline")).to_contain_text(
+        "The candidate poll was cancelled, so no candidate votes were counted"
+    )
+    page.screenshot(path=str(ARTIFACTS / "site-2023-port-waikato.png"), full_page=True)
+    page.get_by_role("link", name="Ordinary vs official").click()
+    expect(page.locator("h1")).to_have_text(
+        "Ordinary votes only (official count) against the official count"
+    )
+    page.get_by_role("link", name="Since 2020").click()
+    expect(page.locator("#since-changed caption")).to_have_text(
+        "30 electorates won by another party in 2023"
+    )
+    page.close()
+    assert errors == []
+
+
 def test_demo_command_loads_once_and_serves(tmp_path: Path) -> None:
-    """The README's demo: `tallyroom demo` loads the bundled election and serves it; run
-    again, it reuses the store."""
+    """The README's demo: `tallyroom demo` loads the bundled elections and serves them,
+    the newest first on the home page; run again, it reuses the store."""
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     for _ in range(2):
         with serving("demo", "--db", url) as base:
@@ -278,8 +329,10 @@ def test_demo_command_loads_once_and_serves(tmp_path: Path) -> None:
             )
             assert "House of 120:" in page.text and "Labour Party <strong>65</strong>" in page.text
             elections = httpx.get(base + "/api/v1/elections.json").json()
-            assert [e["id"] for e in elections] == ["nz-2020"]
-            assert elections[0]["stages"] == ["preliminary", "official"]
+            assert [e["id"] for e in elections] == ["nz-2020", "nz-2023"]
+            assert [e["stages"] for e in elections] == [["preliminary", "official"], ["official"]]
+            home = httpx.get(base + "/").text
+            assert home.index("general election 2023") < home.index("general election 2020")
 
 
 def test_the_projection_panel_follows_election_night(

@@ -673,3 +673,17 @@ def test_a_place_in_one_file_only_is_kept_as_published(
         found[contest] = [p.name for p in parts if p.electorate == number]
     having = {c for c, names in found.items() if any(n.startswith(place) for n in names)}
     assert having == {only_in}
+
+
+def test_compare_sets_the_ordinary_votes_against_the_official_count(store: str) -> None:
+    """There is no 2023 election-night file: by voting place, the official count's ordinary
+    votes stand in for it, and four electorates' leaders on them lost on the final count
+    (tests/test_nz2023_bundled.py reads the same four from the candidate files)."""
+    done = subprocess.run([TALLYROOM, "compare", "nz-2023", "--json", "--db", store],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    result = json.loads(done.stdout)
+    assert result["ordinary_only"] is True
+    assert [f["name"] for f in result["flips"]] == [
+        "Nelson", "Te Atatū", "Tāmaki Makaurau", "Te Tai Tokerau"
+    ]  # fmt: skip
+    assert result["valid_party_votes"] == [2_268_658, 2_851_211]  # turnout table (a), (c)

@@ -1,4 +1,6 @@
-"""What changed from one stage of the count to the next (election night → official).
+"""What changed from one stage of the count to the next (election night → official), or
+from the official count's ordinary votes alone to all its votes where there is no
+election-night count (see :mod:`tallyroom.analysis.ordinary`).
 
 Party votes, shares and seats; electorates whose winner changed, with both winners and
 majorities; how many special votes the later stage added; and for each referendum its
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
 
+from tallyroom.analysis.ordinary import ordinary_votes
 from tallyroom.model import ContestKind, Stage
 from tallyroom.rules.referendum import Base, decide_referendum
 from tallyroom.store import schema as t
@@ -70,6 +73,10 @@ class Comparison:
     turnout: tuple[float | None, float | None] = (None, None)
     """per stage, votes as a percentage of electors: for the official count all votes cast
     (disallowed included, as published); for election night the party votes counted then"""
+    ordinary_only: bool = False
+    """the earlier side is the later stage's ordinary votes alone ("ordinary votes only
+    (official count)"), where no election-night count is stored; ``stages`` then names
+    the later stage twice"""
 
     @property
     def turnout_change(self) -> float | None:
@@ -83,9 +90,13 @@ def compare(
     election: str,
     before: Stage = Stage.PRELIMINARY,
     after: Stage = Stage.OFFICIAL,
+    *,
+    ordinary_only: bool = False,
 ) -> Comparison:
-    """Compare ``election`` at two stages."""
-    first, second = tally(engine, election, before), tally(engine, election, after)
+    """Compare ``election`` at two stages; with ``ordinary_only``, the ``after`` stage's
+    ordinary votes alone against all its votes (``before`` is then not read)."""
+    second = tally(engine, election, after)
+    first = ordinary_votes(engine, second) if ordinary_only else tally(engine, election, before)
     electors, cast = _enrolment(engine, election)
     counted = [sum(t.party_votes().values()) + t.informal_party_votes() for t in (first, second)]
     turnout: tuple[float | None, float | None] = (None, None)
@@ -94,7 +105,7 @@ def compare(
         turnout = (round(100 * counted[0] / electors, 2), round(100 * final / electors, 2))
     return Comparison(
         election=election,
-        stages=(before, after),
+        stages=(after if ordinary_only else before, after),
         valid_party_votes=(sum(first.party_votes().values()), sum(second.party_votes().values())),
         parties=_parties(first, second),
         flips=_flips(first, second),
@@ -103,6 +114,7 @@ def compare(
         referendums=_referendums(engine, election, after, second),
         electors=electors,
         turnout=turnout,
+        ordinary_only=ordinary_only,
     )
 
 

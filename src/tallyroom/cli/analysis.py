@@ -18,8 +18,10 @@ from tallyroom.analysis.compare import compare as compare_stages
 from tallyroom.analysis.crosstab import Correlation, CrossTab, correlations
 from tallyroom.analysis.crosstab import crosstab as cross
 from tallyroom.analysis.indices import indices as measures
+from tallyroom.analysis.ordinary import ORDINARY_LABEL, comparison_basis
 from tallyroom.analysis.specials import special_split
 from tallyroom.cli.app import ANALYSIS, DataTable, DbOption, JsonOption, app, console, guarded
+from tallyroom.cli.between import show_between
 from tallyroom.figures import signed
 from tallyroom.model import Stage
 from tallyroom.publish.charts import Point, scatter_svg
@@ -37,19 +39,35 @@ BaseOption = Annotated[Base, typer.Option(help="total: % of all votes (as publis
 @app.command(rich_help_panel=ANALYSIS)
 def compare(
     election: ElectionArgument,
+    later: Annotated[
+        str | None,
+        typer.Argument(help="A later election (e.g. nz-2023): compare the two elections."),
+    ] = None,
     before: Annotated[Stage, typer.Option("--from", help="Earlier stage.")] = Stage.PRELIMINARY,
     after: Annotated[Stage, typer.Option("--to", help="Later stage.")] = Stage.OFFICIAL,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """What changed between two stages: votes, shares, seats, electorates that changed
-    hands, special votes, and referendums on ordinary votes only against all votes."""
-    result = guarded(lambda: compare_stages(open_store(db), election, before, after))
+    hands, special votes, and referendums on ordinary votes only against all votes.
+    Without an election-night count, the official count's ordinary votes alone stand in
+    for it. Given a LATER election: the party-vote swing nationally and by electorate,
+    seats gained and lost, and the electorates that changed party."""
+    if later is not None:
+        show_between(election, later, db, as_json)
+        return
+    ordinary = before is Stage.PRELIMINARY and guarded(
+        lambda: comparison_basis(open_store(db), election) == "ordinary"
+    )
+    result = guarded(
+        lambda: compare_stages(open_store(db), election, before, after, ordinary_only=ordinary)
+    )
     if as_json:
         typer.echo(json.dumps(asdict(result), ensure_ascii=False, indent=2, default=str))
         return
-    table = DataTable(title=f"{election}: {before} → {after}")
-    for header in ("Party", f"Votes\n{before}", f"Votes\n{after}", "Share %", "Points", "Seats"):
+    earlier, column = (ORDINARY_LABEL, "ordinary") if ordinary else (before, before)
+    table = DataTable(title=f"{election}: {earlier} → {after}")
+    for header in ("Party", f"Votes\n{column}", f"Votes\n{after}", "Share %", "Points", "Seats"):
         table.add_column(
             header, justify="left" if header == "Party" else "right", no_wrap=header != "Party"
         )
@@ -77,9 +95,10 @@ def compare(
     )
     if result.turnout_change is not None:
         night, final = result.turnout
+        when = "in ordinary votes" if ordinary else "on election night"
         console.print(
-            f"Turnout of {result.electors:,} enrolled electors: {night:.2f} % counted on election "
-            f"night, {final:.2f} % cast in the official count "
+            f"Turnout of {result.electors:,} enrolled electors: {night:.2f} % counted {when}, "
+            f"{final:.2f} % cast in the official count "
             f"({signed(result.turnout_change)} points)"
         )
     for r in result.referendums:

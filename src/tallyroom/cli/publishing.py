@@ -95,16 +95,27 @@ def _check_free(host: str, port: int) -> None:
 
 @app.command(rich_help_panel=SITE)
 def demo(db: DbOption = None, host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
-    """Load the bundled 2020 New Zealand election (once) and serve its results website.
+    """Load the bundled 2020 and 2023 New Zealand elections (once) and serve their
+    results website.
 
     Works offline: the 2020 general election by electorate, election night and official,
-    and both referendums, derived from the Electoral Commission's files.
+    and both referendums; the 2023 general election's official count, with its party
+    lists and Port Waikato's cancelled poll; both derived from the Electoral Commission's
+    files.
     """
 
     _check_free(host, port)
-    guarded(lambda: load_bundled(open_store(db), "nz-2020"))
-    console.print(f"The 2020 New Zealand general election: http://{host}:{port}/elections/nz-2020/")
+    for name, title in DEMO.items():
+        guarded(lambda name=name: load_bundled(open_store(db), name))
+        console.print(f"{title}: http://{host}:{port}/elections/{name}/")
     serve(db=db, host=host, port=port, workers=1, json_logs=False)
+
+
+DEMO = {
+    "nz-2023": "The 2023 New Zealand general election",
+    "nz-2020": "The 2020 New Zealand general election",
+}
+"""the bundled elections the demo serves, newest first"""
 
 
 @app.command("export-site", rich_help_panel=SITE)

@@ -97,7 +97,9 @@ def load(
     """Load a bundled election into the store; works offline.
 
     nz-2020 holds the 2020 general election by electorate (preliminary and official
-    party and candidate votes) and both referendums, derived from the official files.
+    party and candidate votes) and both referendums; nz-2023 the 2023 general election's
+    official count by electorate (ordinary and special votes) with the party lists; both
+    derived from the official files.
     """
     report = guarded(lambda: load_bundled(open_store(db), name))
     if report.already_imported:
@@ -244,7 +246,7 @@ def electorate(
             f"Winner: {data['winner']}, majority {data['majority']:,} over {data['runner_up']}"
         )
     else:
-        console.print("No candidate votes at this stage.")
+        console.print(escape(data["no_result"]))
     if data["voting_places"]:
         places = DataTable(title=f"Where the votes were counted ({len(data['voting_places'])})")
         for header in ("Place", "Votes counted", "Where", "Valid", "Informal"):

@@ -10,7 +10,7 @@ from tallyroom.importers.errors import FileFormatError
 from tallyroom.importers.options import ReadOptions
 from tallyroom.store.imports import ImportReport, SourceFile, import_datasets
 
-BUNDLED = {"nz-2020": "nz2020"}
+BUNDLED = {"nz-2020": "nz2020", "nz-2023": "nz2023"}
 SPECIALS_HISTORY = Path(str(files(__package__) / "nz-specials.csv"))
 """New Zealand election-night and final votes 2002–2023 (see ``build_specials``)."""
 

@@ -24,6 +24,7 @@ import argparse
 import csv
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
@@ -54,8 +55,8 @@ def build(shared: Path) -> Dataset:
         [nz / "2020" / "referendum-results-by-electorate.xlsx"], ReadOptions()
     )
     data = Dataset(final.election)
-    data.electorates = _with_map(final.electorates, nz / "map" / "hex-electorates-2020.csv")
-    data.parties = _with_colours(final.parties, nz / "map" / "party-colours-2020.csv")
+    data.electorates = with_map(final.electorates, nz / "map" / "hex-electorates-2020.csv")
+    data.parties = with_colours(final.parties, nz / "map" / "party-colours-2020.csv")
     data.contests = final.contests + votes.contests
     data.choices = final.choices + votes.choices
     data.units = (
@@ -86,23 +87,28 @@ def build(shared: Path) -> Dataset:
             )
         )
 
+    data.returns += [r for r in final.returns if r.contest == PARTY_CONTEST]
+    data.returns += ordinary_and_special(r for r in final.returns if r.contest != PARTY_CONTEST)
+    data.returns.extend(votes.returns)
+    return data
+
+
+def ordinary_and_special(returns: Iterable[Return]) -> list[Return]:
+    """``returns`` (by voting place and special-vote batch) summed per contest, electorate
+    and stage into two returns, ordinary and special votes: the bundled datasets keep what
+    the site and the special-vote analysis read, at a hundredth of the voting places' size."""
     summed: dict[tuple, dict] = defaultdict(lambda: {"counts": defaultdict(int), "informal": 0})
-    for ret in final.returns:
-        if ret.contest == PARTY_CONTEST:
-            data.returns.append(ret)
-            continue
+    for ret in returns:
         number = int(ret.unit.split(":")[1].split("/")[0])
         kind = CountType.SPECIAL if ret.count_type.is_special else CountType.ORDINARY
         entry = summed[ret.contest, electorate_unit(number), ret.stage, kind]
         for name, v in ret.counts.items():
             entry["counts"][name] += v
         entry["informal"] += ret.informal
-    for (contest, unit, stage, kind), entry in summed.items():
-        data.returns.append(
-            Return(contest, unit, stage, kind, dict(entry["counts"]), entry["informal"])
-        )
-    data.returns.extend(votes.returns)
-    return data
+    return [
+        Return(contest, unit, stage, kind, dict(entry["counts"]), entry["informal"])
+        for (contest, unit, stage, kind), entry in summed.items()
+    ]
 
 
 HEX_LAYOUT = Path(__file__).with_name("nz_hex_2020.csv")
@@ -114,7 +120,9 @@ HEX_ORIGIN, HEX_STEP = (1000417, 5023005.9), (34000, 34000 * math.sqrt(3))
 rounded (this reproduces every position in the map file)"""
 
 
-def _with_map(electorates: list[Electorate], path: Path) -> list[Electorate]:
+def with_map(electorates: list[Electorate], path: Path) -> list[Electorate]:
+    """``electorates`` with their codes, regions and hexagons from the map file at ``path``
+    (placed by :data:`HEX_LAYOUT` where it has them)."""
     with path.open(encoding="utf-8-sig", newline="") as handle:
         places = {int(r["id"]): r for r in csv.DictReader(handle)}
     with HEX_LAYOUT.open(encoding="utf-8", newline="") as handle:
@@ -140,10 +148,12 @@ def _with_map(electorates: list[Electorate], path: Path) -> list[Electorate]:
 PARTY_STYLE = Path(__file__).with_name("nz_parties.csv")
 """the parties' short names, where the House seats them (left to right), and their own
 colours where the map file's would be too alike (its Green is close to the black of the
-Māori Party and NZ First)"""
+Māori Party and NZ First; Te Pāti Māori, in the House with NZ First from 2023, is maroon)"""
 
 
-def _with_colours(parties: list[Party], path: Path) -> list[Party]:
+def with_colours(parties: list[Party], path: Path) -> list[Party]:
+    """``parties`` with short names, colours and House positions: :data:`PARTY_STYLE`'s,
+    else the colour file's at ``path``."""
     with path.open(encoding="utf-8-sig", newline="") as handle:
         colours = {r["Party"]: r["party_colour"] for r in csv.DictReader(handle)}
     with PARTY_STYLE.open(encoding="utf-8", newline="") as handle:

@@ -47,6 +47,7 @@ from tallyroom.importers.errors import FileFormatError, ReconciliationError
 from tallyroom.importers.nz import nz_election, roll_of, year_of
 from tallyroom.importers.options import ReadOptions
 from tallyroom.model import (
+    CANCELLED_POLL_SUFFIX,
     NATION_UNIT,
     PARTY_CONTEST,
     Choice,
@@ -468,7 +469,7 @@ def _read_places(path: Path, number: int, kind: _Kind, stage: Stage, data: Datas
         returns = []  # no candidate result: the electorate's seat is vacant
     data.returns.extend(returns)
     if kind is CANDIDATE_VOTES:
-        title = f"{found.name} electorate vote" + (" (poll cancelled)" if found.cancelled else "")
+        title = f"{found.name} electorate vote" + (CANCELLED_POLL_SUFFIX if found.cancelled else "")
         data.contests.append(Contest(contest, ContestKind.CANDIDATE, title, number))
         data.choices.extend(Choice(contest, c, found.party_of[c]) for c in found.candidates)
     return found

@@ -14,6 +14,9 @@ is written in it. ``docs/tidy-format.md`` describes it with an example.
 ``parties.csv``
     ``name,short_name,colour,position``: ``position`` (optional, a number) places the
     party left to right where the House seats it.
+``lists.csv`` (optional)
+    ``party,rank,name,electorate``: each party's list, one row per place (``electorate``,
+    the one the candidate stood in, may be empty); list MPs are named from it.
 ``contests.csv``, ``units.csv``
     ``code,kind,name,electorate``; optional: contests and units not listed are
     derived from their codes (``party``, ``candidate:N``, ``referendum:SLUG``;
@@ -38,6 +41,7 @@ from tallyroom.model import (
     Dataset,
     Election,
     Electorate,
+    ListCandidate,
     Party,
     Return,
     Roll,
@@ -63,6 +67,7 @@ FILES = {
     "contests.csv": ("code", "kind", "name", "electorate"),
     "units.csv": ("code", "kind", "name", "electorate"),
     "returns.csv": ("stage", "contest", "unit", "count_type", "choice", "party", "votes"),
+    "lists.csv": ("party", "rank", "name", "electorate"),
 }
 INFORMAL = "informal"
 
@@ -93,6 +98,15 @@ def _read_directory(folder: Path, options: ReadOptions) -> Dataset:
     data.parties = [
         Party(r["name"], r["short_name"], r["colour"], _position(folder / "parties.csv", n, r))
         for n, r in _optional(folder, "parties.csv")
+    ]
+    data.list_candidates = [
+        ListCandidate(
+            r["party"].strip(),
+            count(r["rank"], folder / "lists.csv", n, "rank"),
+            r["name"].strip(),
+            r["electorate"].strip(),
+        )
+        for n, r in _optional(folder, "lists.csv")
     ]
     names = {e.number: e.name for e in data.electorates}
     contests = {
@@ -292,6 +306,10 @@ def write(data: Dataset, folder: Path) -> None:
             for choice, votes in [*r.counts.items(), (INFORMAL, r.informal)]
         ],
     }
+    if data.list_candidates:  # optional: a directory without lists has no lists.csv
+        tables["lists.csv"] = [
+            (c.party, c.rank, c.name, c.electorate) for c in data.list_candidates
+        ]
     for name, rows in tables.items():
         with (folder / name).open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\n")

@@ -14,12 +14,13 @@ from typing import Any
 
 from markupsafe import Markup
 
+from tallyroom.analysis.ordinary import ORDINARY_LABEL
 from tallyroom.errors import NotFoundError
 from tallyroom.figures import signed
 from tallyroom.forecast.fitted import METHOD, model_for, track_record
 from tallyroom.forecast.simulate import ProjectionError
 from tallyroom.forecast.specials import NoHistoryError
-from tallyroom.model import Roll, Stage, both_counts
+from tallyroom.model import Roll, Stage
 from tallyroom.names import display_name
 from tallyroom.publish import tables, views
 from tallyroom.publish.charts import (
@@ -34,7 +35,7 @@ from tallyroom.publish.charts import (
     hex_map_svg,
     intervals_svg,
 )
-from tallyroom.publish.resources import API, URLS
+from tallyroom.publish.resources import API, URLS, previous_election
 from tallyroom.publish.site import Site
 from tallyroom.publish.templating import TEMPLATES
 from tallyroom.store.review import HeldCorrection
@@ -86,6 +87,11 @@ class Page:
     """whether the same page exists at another stage (for the stage switch)"""
 
 
+def since_title(site: Site, earlier: str) -> str:
+    """What the page against election ``earlier`` is called: "Since 2020"."""
+    return f"Since {site.election(earlier)['date'][:4]}"
+
+
 def relative_url(target: str, here: str) -> str:
     """``target`` (a site path) as a link from the page at ``here`` (a path ending in /)."""
     relative = posixpath.relpath(target, here)
@@ -122,8 +128,14 @@ def render(site: Site, page: Page, *, live: bool = False) -> str:
                 for r in site.referendums(page.election, stage)
             ],
         ]
-        if both_counts(info["stages"]):
-            nav.append(("Night vs official", URLS.page("comparison", election=page.election)))
+        basis = site.comparison_basis(page.election)
+        if basis is not None:
+            nav.append(
+                (COMPARED_WITH[basis]["nav"], URLS.page("comparison", election=page.election))
+            )
+        if (earlier := previous_election(site, page.election)) is not None:
+            since = URLS.page("since", election=page.election, earlier=earlier)
+            nav.append((since_title(site, earlier), since))
         nav.append(("Downloads", URLS.page("downloads", election=page.election)))
         if page.stage is not None:
             stage_links = [
@@ -154,13 +166,15 @@ def render(site: Site, page: Page, *, live: bool = False) -> str:
     )
 
 
-def home(site: Site) -> Page:
-    """The list of elections."""
+def home(site: Site, only: str | None = None) -> Page:
+    """The list of elections, newest first (only election ``only``, if given: the home
+    page of a static export of one election links nothing it leaves out)."""
+    listed = [e for e in site.elections() if only in (None, e["id"])]
     return Page(
         "/",
         URLS.document("elections"),
         "home.html.j2",
-        lambda: {"elections": site.elections()},
+        lambda: {"elections": sorted(listed, key=lambda e: e["date"], reverse=True)},
         title="Elections",
     )
 
@@ -290,6 +304,7 @@ def electorates(site: Site, election: str, stage: Stage) -> Page:
             "data": site.electorates(election, stage),
             "palette": site.colours(election),
             "rolls": {Roll.GENERAL.value: "General", Roll.MAORI.value: "Māori"},
+            "cancelled": views.cancelled_polls(site.engine, election),
         },
         election,
         stage,
@@ -422,8 +437,28 @@ def _check_counted(site: Site, election: str, stage: Stage, slug: str) -> None:
     )
 
 
+COMPARED_WITH = {
+    Stage.PRELIMINARY.value: {
+        "nav": "Night vs official",
+        "title": "Election night",
+        "short": "night",
+        "when": "on the night",
+    },
+    "ordinary": {
+        "nav": "Ordinary vs official",
+        "title": ORDINARY_LABEL[0].upper() + ORDINARY_LABEL[1:],
+        "short": "ordinary",
+        "when": "on ordinary votes",
+    },
+}
+"""how the comparison page names what the official count is compared with, by
+:func:`~tallyroom.analysis.ordinary.comparison_basis`"""
+
+
 def comparison(site: Site, election: str) -> Page:
-    """Election night against the official count."""
+    """Election night (or, without one, the ordinary votes alone) against the official
+    count."""
+    compared = COMPARED_WITH[site.comparison_basis(election) or Stage.PRELIMINARY.value]
 
     def context() -> dict[str, Any]:
         data = site.comparison(election)
@@ -441,6 +476,7 @@ def comparison(site: Site, election: str) -> Page:
         return {
             "data": data,
             "palette": palette,
+            "compared": compared,
             "chart": Markup(bars_svg(bars, title="Change in party vote share (points)")),
         }
 
@@ -451,7 +487,40 @@ def comparison(site: Site, election: str) -> Page:
         context,
         election,
         None,
-        "Election night against the official count",
+        f"{compared['title']} against the official count",
+    )
+
+
+def since(site: Site, election: str, earlier: str) -> Page:
+    """``election`` against the earlier election ``earlier``: swing, seats, electorates
+    that changed party (the figures of ``tallyroom compare EARLIER ELECTION``)."""
+
+    def context() -> dict[str, Any]:
+        data = site.since(election, earlier)
+        palette = site.colours(election)
+        short = site.short_names(election)
+        seated = [p["party"] for p in data["parties"] if any(p["seats"])]
+        bars = [
+            Bar(p["party"], p["swing"], palette.get(p["party"], ""), signed(p["swing"], 1))
+            for p in data["parties"]
+            if max(p["percent"]) >= _MIN_BAR_PERCENT
+        ]
+        return {
+            "data": data,
+            "palette": palette,
+            "seated": [(p, short.get(p) or p) for p in seated],
+            "years": tuple(site.election(e)["date"][:4] for e in (earlier, election)),
+            "chart": Markup(bars_svg(bars, title="Change in party vote share (points)")),
+        }
+
+    return Page(
+        URLS.page("since", election=election, earlier=earlier),
+        URLS.document("since", election=election, earlier=earlier),
+        "between.html.j2",
+        context,
+        election,
+        None,
+        since_title(site, earlier),
     )
 
 

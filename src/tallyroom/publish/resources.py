@@ -16,7 +16,7 @@ from string import Formatter
 from typing import Any
 
 from tallyroom.forecast.fitted import projectable
-from tallyroom.model import Stage, both_counts
+from tallyroom.model import Stage
 from tallyroom.publish import schemas
 from tallyroom.publish.site import Site
 
@@ -28,8 +28,22 @@ Each = Callable[[Site, str], Iterator[Params]]
 """The parameters of every instance of a resource in one election (for the export)."""
 
 
+def previous_election(site: Site, election: str) -> str | None:
+    """The newest election in the store before ``election`` under the same rule set, for
+    the page comparing the two."""
+    known = {e["id"]: e for e in site.elections()}
+    this = known[election]
+    before = [e for e in known.values() if e["rules"] == this["rules"] and e["stages"]
+              and e["date"] < this["date"]]  # fmt: skip
+    return max(before, key=lambda e: e["date"])["id"] if before else None
+
+
 def _once(_site: Site, _election: str) -> Iterator[Params]:
     yield {}
+
+
+def _home(_site: Site, election: str) -> Iterator[Params]:
+    yield {"only": election}  # a one-election export's home page lists that election only
 
 
 def _election(_site: Site, election: str) -> Iterator[Params]:
@@ -59,8 +73,13 @@ def _referendums(site: Site, election: str) -> Iterator[Params]:
 
 
 def _compared(site: Site, election: str) -> Iterator[Params]:
-    if both_counts(site.stages(election)):
+    if site.comparison_basis(election) is not None:
         yield {"election": election}
+
+
+def _since(site: Site, election: str) -> Iterator[Params]:
+    if (earlier := previous_election(site, election)) is not None:
+        yield {"election": election, "earlier": earlier}
 
 
 def _projected(site: Site, election: str) -> Iterator[Params]:
@@ -100,6 +119,13 @@ DOCUMENTS: tuple[Document, ...] = (
     Document(
         "election", "/elections/{election}.json", schemas.ElectionInfo, "One election",
         "An election's stages, electorate count and referendums.", _election,
+    ),
+    Document(
+        "since", "/elections/{election}/since/{earlier}.json", schemas.BetweenElections,
+        "Against an earlier election",
+        "Party-vote swing nationally and by electorate, seats gained and lost, and the\n"
+        "electorates that changed party, from `earlier` to `election` at their official\n"
+        "counts: the figures of `tallyroom compare EARLIER ELECTION --json`.", _since,
     ),
     Document(
         "summary", "/elections/{election}/{stage}/summary.json", schemas.Summary, "Summary",
@@ -150,14 +176,16 @@ DOCUMENTS: tuple[Document, ...] = (
         "`tallyroom compare --json`.", _compared,
     ),
 )  # fmt: skip
-"""In the order the API documents them."""
+"""In the order the API matches and documents them (``since`` before the stages: a
+stage is a pattern, ``since`` a fixed segment)."""
 
 DOWNLOADS = "/elections/{election}/{stage}/tables/{name}.{suffix}"
 """Where a table is downloaded, below :data:`API`; see :mod:`tallyroom.publish.tables`."""
 
 PAGES: tuple[PageRoute, ...] = (
-    PageRoute("home", "/", _once),
+    PageRoute("home", "/", _home),
     PageRoute("comparison", "/elections/{election}/compare/", _compared),
+    PageRoute("since", "/elections/{election}/since/{earlier}/", _since),
     PageRoute("downloads", "/elections/{election}/downloads/", _counted),
     PageRoute("projection_method", "/elections/{election}/preliminary/projection/", _projected),
     PageRoute("overview", "/elections/{election}/{stage}/", _stages),

@@ -247,6 +247,9 @@ class ElectorateDetail(_Doc):
     majority: int | None
     party_votes: list[PartyVote]
     voting_places: list[VotingPlace]
+    no_result: str | None = None
+    """why the electorate has no candidate result (its poll cancelled, or not counted yet);
+    given only for an electorate without one"""
 
 
 class ElectorateFigure(_Doc):
@@ -314,7 +317,9 @@ class ReferendumChange(_Doc):
 
 
 class Comparison(_Doc):
-    """Election night against the official count (``tallyroom compare --json``)."""
+    """Election night against the official count (``tallyroom compare --json``); where no
+    election-night count is stored, the official count's ordinary votes alone against all
+    its votes (``ordinary_only``)."""
 
     election: str
     stages: tuple[str, str]
@@ -326,6 +331,7 @@ class Comparison(_Doc):
     referendums: list[ReferendumChange]
     electors: int | None
     turnout: tuple[float | None, float | None]
+    ordinary_only: bool
 
 
 class Interval(_Doc):
@@ -415,3 +421,52 @@ class AuditKey(_Doc):
 
     algorithm: str
     public_key: str
+
+
+class PartySwing(BaseModel):
+    """A party at both elections, named as at the later one."""
+
+    model_config = ConfigDict(extra="forbid")
+    party: str
+    votes: tuple[int, int]
+    percent: tuple[float, float]
+    seats: tuple[int, int]
+    swing: float
+    seat_change: int
+
+
+class ElectorateSwing(BaseModel):
+    """An electorate's party-vote shares and swing, and its winner's party at each."""
+
+    model_config = ConfigDict(extra="forbid")
+    number: int
+    name: str
+    percent: dict[str, tuple[float, float]]
+    winner_party: tuple[str | None, str | None]
+    swing: dict[str, float]
+
+
+class PartyChangeOfSeat(BaseModel):
+    """An electorate won by another party: (winner, party, majority) at each election."""
+
+    model_config = ConfigDict(extra="forbid")
+    number: int
+    name: str
+    before: tuple[str, str, int]
+    after: tuple[str, str, int]
+
+
+class BetweenElections(BaseModel):
+    """One election against an earlier one (``tallyroom compare EARLIER LATER --json``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    elections: tuple[str, str]
+    names: tuple[str, str]
+    stages: tuple[str, str]
+    valid_party_votes: tuple[int, int]
+    house_size: tuple[int, int]
+    parties: list[PartySwing]
+    electorates: list[ElectorateSwing]
+    changed: list[PartyChangeOfSeat]
+    no_result: list[tuple[str, str]]
+    unmatched: list[str]

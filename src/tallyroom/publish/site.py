@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 import polars as pl
 from sqlalchemy import Engine, func, select
 
+from tallyroom.analysis.between import compare_elections
+from tallyroom.analysis.ordinary import comparison_basis
 from tallyroom.model import Stage
 from tallyroom.publish import tables, views
 from tallyroom.store import audit
@@ -172,8 +174,22 @@ class Site:
         )
 
     def comparison(self, election: str) -> dict[str, Any]:
-        """Election night against the official count."""
+        """Election night (or the ordinary votes alone) against the official count."""
         return self.memo(("comparison", election), lambda: views.comparison(self.engine, election))
+
+    def comparison_basis(self, election: str) -> str | None:
+        """What the official count is compared with (see :func:`comparison_basis`)."""
+        return self.memo(
+            ("comparison-basis", election), lambda: comparison_basis(self.engine, election)
+        )
+
+    def since(self, election: str, earlier: str) -> dict[str, Any]:
+        """``election`` against the earlier election ``earlier`` at their official counts
+        (``tallyroom compare EARLIER ELECTION --json``)."""
+        return self.memo(
+            ("since", election, earlier),
+            lambda: compare_elections(self.engine, earlier, election).to_dict(),
+        )
 
     def colours(self, election: str) -> dict[str, str]:
         """Party colours."""

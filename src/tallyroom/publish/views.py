@@ -15,11 +15,18 @@ from sqlalchemy import Engine, distinct, func, select
 from tallyroom import placenames
 from tallyroom.analysis.by_electorate import VoteBasis, by_electorate
 from tallyroom.analysis.compare import compare
+from tallyroom.analysis.ordinary import comparison_basis
 from tallyroom.errors import NotFoundError
 from tallyroom.forecast.fitted import METHOD, election_year, model_for
 from tallyroom.forecast.night import from_tally
 from tallyroom.forecast.simulate import project
-from tallyroom.model import ContestKind, Stage, UnitKind, both_counts, referendum_slug
+from tallyroom.model import (
+    CANCELLED_POLL_SUFFIX,
+    ContestKind,
+    Stage,
+    UnitKind,
+    referendum_slug,
+)
 from tallyroom.rules.fpp import decide_electorate
 from tallyroom.rules.referendum import Base, decide_referendum
 from tallyroom.rules.systems import named
@@ -329,6 +336,29 @@ def electorate_number(counted: ElectionTally, which: str | int) -> int:
     )
 
 
+def cancelled_polls(engine: Engine, election: str) -> set[int]:
+    """The electorates of ``election`` whose candidate poll was cancelled (Port Waikato
+    2023): they have party votes and no candidate result."""
+    with engine.connect() as conn:
+        names = conn.execute(
+            select(t.contest.c.electorate, t.contest.c.name).where(
+                t.contest.c.election_id == election, t.contest.c.kind == ContestKind.CANDIDATE.value
+            )
+        ).all()
+    return {number for number, name in names if name.endswith(CANCELLED_POLL_SUFFIX)}
+
+
+def _no_result(engine: Engine, counted: ElectionTally, number: int) -> str:
+    """Why electorate ``number`` has no candidate result at ``counted``'s stage, in words."""
+    if number in cancelled_polls(engine, counted.election):
+        return (
+            "The candidate poll was cancelled, so no candidate votes were counted: the "
+            "electorate has no result and its seat is vacant until a by-election fills it. "
+            "Its party votes count as everywhere else."
+        )
+    return "No candidate votes counted at this stage yet."
+
+
 def electorate(engine: Engine, counted: ElectionTally, which: str | int) -> dict[str, Any]:
     """One electorate: candidates, votes, winner, majority, party votes and voting places.
 
@@ -370,7 +400,7 @@ def electorate(engine: Engine, counted: ElectionTally, which: str | int) -> dict
     }
     contest = counted.candidates.get(number)
     if contest is None or not contest.counts:
-        return data
+        return {**data, "no_result": _no_result(engine, counted, number)}
     outcome = decide_electorate(contest.counts, contest.informal)  # this one, not all 72
     data.update(
         candidates=[
@@ -425,14 +455,16 @@ def referendum(
 
 
 def comparison(engine: Engine, election: str) -> dict[str, Any]:
-    """Election night against the official count: what ``tallyroom compare --json`` prints."""
-    counted = stages(engine, election)
-    if not both_counts(counted):
+    """Election night (or, without one, the official count's ordinary votes alone) against
+    the official count: what ``tallyroom compare --json`` prints."""
+    basis = comparison_basis(engine, election)
+    if basis is None:
+        counted = stages(engine, election)
         raise NoReturnsError(
-            f"{election} needs both preliminary and official returns to compare "
-            f"(has: {', '.join(counted) or 'none'})"
+            f"{election} needs preliminary and official returns, or official returns that "
+            f"separate special votes, to compare (has: {', '.join(counted) or 'none'})"
         )
-    return asdict(compare(engine, election))
+    return asdict(compare(engine, election, ordinary_only=basis == "ordinary"))
 
 
 def projection(

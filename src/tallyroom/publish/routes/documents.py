@@ -13,12 +13,26 @@ from fastapi.responses import Response
 from tallyroom.model import Stage
 from tallyroom.publish import schemas, tables
 from tallyroom.publish.resources import API, DOCUMENTS, DOWNLOADS, Document, parameters
-from tallyroom.publish.routes.shared import ElectionId, Number, SiteDep, Slug, TableName, serve
+from tallyroom.publish.routes.shared import (
+    Earlier,
+    ElectionId,
+    Number,
+    SiteDep,
+    Slug,
+    TableName,
+    serve,
+)
 from tallyroom.publish.site import to_json
 
 router = APIRouter()
 
-_PARAMETER_TYPES = {"election": ElectionId, "stage": Stage, "number": Number, "slug": Slug}
+_PARAMETER_TYPES = {
+    "election": ElectionId,
+    "stage": Stage,
+    "number": Number,
+    "slug": Slug,
+    "earlier": Earlier,
+}
 """How each path parameter of a document is read and documented."""
 
 

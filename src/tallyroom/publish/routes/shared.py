@@ -33,6 +33,15 @@ ElectionId = Annotated[
         examples=["nz-2020"],
     ),
 ]
+Earlier = Annotated[
+    str,
+    Path(
+        description="The earlier election, e.g. nz-2020.",
+        max_length=64,
+        pattern=ELECTION_ID,
+        examples=["nz-2020"],
+    ),
+]
 Slug = Annotated[
     str, Path(description="Referendum slug, e.g. cannabis.", max_length=100, examples=["cannabis"])
 ]
