@@ -50,7 +50,7 @@ def test_tidy_2020_both_stages(store_url: str, shared_data: Path) -> None:
 
 
 def night_number(counted, name: str) -> int:
-    return next(n for n, (e, _) in counted.electorates.items() if e == name)
+    return next(n for n, e in counted.electorates.items() if e.name == name)
 
 
 def test_official_statistics_reconcile_to_the_published_totals(
@@ -135,7 +135,7 @@ def test_a_different_file_for_the_same_returns_needs_replace(
 def test_history_imports_six_elections_with_their_published_houses(
     store_url: str, shared_data: Path
 ) -> None:
-    from test_mmp_real import HOUSE_SIZE, PUBLISHED_HOUSES
+    from tests.importers.test_mmp_real import HOUSE_SIZE, PUBLISHED_HOUSES
 
     engine = open_store(store_url)
     path = shared_data / "nz" / "history" / "voting-place-results-2002-2017.csv.gz"
