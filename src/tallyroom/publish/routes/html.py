@@ -39,7 +39,10 @@ def _endpoint(route: PageRoute) -> Callable[..., Awaitable[Response]]:
 
     async def endpoint(request: Request, site: SiteDep) -> Response:
         raw = dict(request.path_params)
-        params = await run_in_threadpool(_resolve, site, raw)
+        # only an electorate's address needs the tally (and so a worker thread) to resolve
+        params = (
+            await run_in_threadpool(_resolve, site, raw) if "number" in raw else _resolve(site, raw)
+        )
         if fill(route.path, params) != fill(route.path, raw):
             return RedirectResponse(fill(route.path, params))
         made = await serve(

@@ -119,18 +119,18 @@ _REFUSALS = {status: {"model": Refused} for status in (401, 403, 404, 409, 422)}
 router = APIRouter()
 
 
-def writer(request: Request) -> User:
+async def writer(request: Request) -> User:
     """The user the write guard authenticated (before the body was read)."""
     return request.state.user
 
 
-def ceiling(request: Request) -> int:
+async def ceiling(request: Request) -> int:
     """No return below the nation may report more votes than this (see ``serve
     --unit-ceiling``)."""
     return request.app.state.unit_ceiling
 
 
-def changed(request: Request) -> Callable[[], Awaitable[None]]:
+async def changed(request: Request) -> Callable[[], Awaitable[None]]:
     """What runs after a write: the watcher looks at the store at once."""
     return request.app.state.watcher.check
 

@@ -16,8 +16,9 @@ NO_STORE = {"Cache-Control": "no-cache"}
 """Caches may keep a document but must revalidate it (the ETag makes that cheap)."""
 
 
-def site_of(request: Request) -> Site:
-    """The :class:`Site` of the app serving ``request``."""
+async def site_of(request: Request) -> Site:
+    """The :class:`Site` of the app serving ``request`` (a coroutine, so FastAPI does not
+    send every request through a worker thread to look it up)."""
     return request.app.state.site
 
 
