@@ -388,6 +388,15 @@ class CountSequences(RuleBasedStateMachine):
         """A decision on a correction under review."""
         self.review(user, approve, pick % 7, "seen")
 
+    @rule(approve=st.booleans(), pick=st.integers(0, 6))
+    @precondition(lambda self: self.model.held())
+    def second_admin_decides(self, approve, pick) -> None:
+        """The usual end of a hold: an admin other than the one who submitted it decides."""
+        held = self.model.held()
+        submitter = held[pick % len(held)].submitter
+        admin = next(u for u, (role, _) in USERS.items() if role is Role.ADMIN and u != submitter)
+        self.review(admin, approve, pick, "seen")
+
     @rule(
         user=st.sampled_from(sorted(USERS)),
         approve=st.booleans(),
