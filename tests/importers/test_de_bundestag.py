@@ -1,7 +1,8 @@
 """The Bundestag 2013–2025 recomputed from the returning officer's own files.
 
 Each declared House is reproduced by the step pipeline of the law of its year: de-2013
-(2013 and 2017), de-2020 (2021) and de-2023 (2025). Every file is reconciled by the
+(2013 and 2017), de-2020 (2021, as first declared and as declared again after the 2024
+Berlin repeat vote) and de-2023 (2025). Every file is reconciled by the
 importer (Land rows against their Wahlkreise, the Bund row against the Länder).
 """
 
@@ -116,25 +117,73 @@ def test_2025_winners_without_a_seat_match_the_files_flags(shared_data: Path) ->
     assert by_party == {"CDU": 15, "CSU": 3, "AfD": 4, "SPD": 1}
 
 
-def test_2021_as_computed(shared_data: Path) -> None:
-    """2021 with the 2024 Berlin repeat vote. tallyroom computes 735 seats (732 levelled
-    plus 3 uncompensated CSU overhang); the House declared after the repeat vote had 733.
-    No source in ../shared gives the declared composition, so this records what is
-    computed rather than claiming a match (see the report on issue 14)."""
-    election, result = seats_of(shared_data, 2021, "de-2020")
-    assert short(result.seats()) == {
-        "SPD": 206,
-        "CDU": 152,
-        "GRÜNE": 118,
-        "FDP": 91,
-        "AfD": 83,
-        "CSU": 45,
-        "LINKE": 39,
-        "SSW": 1,
-    }
-    assert result.house_size == 735
+DECLARED_2021 = {
+    "SPD": 206,
+    "CDU": 152,
+    "GRÜNE": 118,
+    "FDP": 92,
+    "AfD": 83,
+    "CSU": 45,
+    "LINKE": 39,
+    "SSW": 1,
+}
+
+
+def test_2021_as_first_declared(shared_data: Path) -> None:
+    """The 2021 count before the Berlin repeat vote (the file's comparison figures) gives
+    the House declared in October 2021: 736 seats, 733 levelled plus 3 uncompensated CSU
+    overhang seats."""
+    folder = bundestag(shared_data)
+    election = read(folder / "2021-gesamtergebnis.xml", comparison=True)
+    population = read_population(folder / "2021-strukturdaten.csv")
+    result = run_pipeline(pipeline_named("de-2020"), election.regions(population), election.districts())
+    assert result.house_size == 736
+    assert short(result.seats()) == DECLARED_2021
     assert {p.party: p.overhang for p in result.parties if p.overhang} == {"CSU": 3}
     check_totals(election, result)
+
+
+def test_2021_after_the_berlin_repeat_vote(shared_data: Path) -> None:
+    """With the repeat vote of 11 February 2024 the federal electoral committee declared
+    the House anew on 1 March 2024: 735 seats, the FDP one fewer, every other party
+    unchanged; Berlin lost a seat each of SPD, GRÜNE, FDP and LINKE while SPD gained one in
+    Niedersachsen, GRÜNE in Nordrhein-Westfalen and LINKE in Hessen."""
+    folder = bundestag(shared_data)
+    population = read_population(folder / "2021-strukturdaten.csv")
+    election, result = seats_of(shared_data, 2021, "de-2020")
+    assert result.house_size == 735
+    assert short(result.seats()) == DECLARED_2021 | {"FDP": 91}
+    assert {p.party: p.overhang for p in result.parties if p.overhang} == {"CSU": 3}
+    check_totals(election, result)
+
+    before = read(folder / "2021-gesamtergebnis.xml", comparison=True)
+    first = run_pipeline(pipeline_named("de-2020"), before.regions(population), before.districts())
+    was = {p.party: p.by_region for p in first.parties}
+    moved = {
+        (LONG_2017.get(p.party, p.party), land): p.by_region.get(land, 0) - was[p.party].get(land, 0)
+        for p in result.parties
+        for land in set(p.by_region) | set(was[p.party])
+        if p.by_region.get(land, 0) != was[p.party].get(land, 0)
+    }
+    assert moved == {
+        ("SPD", "Berlin"): -1,
+        ("SPD", "Niedersachsen"): 1,
+        ("GRÜNE", "Berlin"): -1,
+        ("GRÜNE", "Nordrhein-Westfalen"): 1,
+        ("FDP", "Berlin"): -1,
+        ("LINKE", "Berlin"): -1,
+        ("LINKE", "Hessen"): 1,
+    }
+
+
+def test_comparison_figures_of_a_kerg_file_are_the_previous_election(shared_data: Path) -> None:
+    """2017's Vorperiode columns are 2013 by the 2017 constituencies: the same Bund totals
+    as the 2013 file's final count."""
+    folder = bundestag(shared_data)
+    previous = read(folder / "2017-kerg.csv", comparison=True)
+    final_2013 = read(folder / "2013-kerg.csv")
+    assert previous.bund.valid_second == final_2013.bund.valid_second
+    assert short(previous.bund.second)["CDU"] == final_2013.bund.second["CDU"] == 14_921_877
 
 
 def test_a_land_row_that_does_not_add_up_is_refused(shared_data: Path, tmp_path: Path) -> None:

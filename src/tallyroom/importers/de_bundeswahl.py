@@ -15,6 +15,11 @@ party's first and second votes.
   Only the ``Endgültig`` columns are read. Land rows belong to ``99``; the Bund row
   belongs to nothing.
 
+Both formats also carry comparison figures (XML ``AnzahlVergleich``, kerg
+``Vorperiode``): the previous election by the current constituencies, or, in the 2021
+file, the 2021 count as it stood before the 2024 Berlin repeat vote. ``read(path,
+comparison=True)`` reads those instead, reconciled the same way.
+
 Every file is reconciled before anything is returned: each Land row must equal the sum
 of its Wahlkreise and the Bund row the sum of the Länder, figure by figure; otherwise
 :class:`~tallyroom.importers.errors.ReconciliationError` names the file and line.
@@ -105,17 +110,18 @@ class Bundeswahl:
         return out
 
 
-def read(path: Path | str) -> Bundeswahl:
-    """Read a gesamtergebnis XML or kerg CSV file, reconciled."""
+def read(path: Path | str, *, comparison: bool = False) -> Bundeswahl:
+    """Read a gesamtergebnis XML or kerg CSV file, reconciled; with ``comparison`` its
+    comparison figures (``AnzahlVergleich`` / ``Vorperiode``) instead of the final count."""
     path = Path(path)
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         raise FileFormatError(f"{path}: file not found") from None
     if data.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"<"):
-        areas = _read_xml(path, data)
+        areas = _read_xml(path, data, "AnzahlVergleich" if comparison else "Anzahl")
     else:
-        areas = _read_kerg(path, data)
+        areas = _read_kerg(path, data, "Vorperiode" if comparison else "Endgültig")
     return _reconciled(str(path), areas)
 
 
@@ -133,7 +139,7 @@ def _number(source: str, line: int, text: str | None, what: str) -> int | None:
     return value
 
 
-def _read_xml(path: Path, data: bytes) -> list[Area]:
+def _read_xml(path: Path, data: bytes, count_attribute: str) -> list[Area]:
     source = str(path)
     parser = expat.ParserCreate("UTF-8")
     areas: list[Area] = []
@@ -181,7 +187,7 @@ def _read_xml(path: Path, data: bytes) -> list[Area]:
             if not isinstance(area, Area) or not isinstance(group, tuple):
                 return
             stimmart = attrs.get("Stimmart")
-            count = _number(source, line, attrs.get("Anzahl"), "Anzahl")
+            count = _number(source, line, attrs.get(count_attribute), count_attribute)
             if count is None or stimmart not in ("DIREKT", "LISTE"):
                 return
             kind, name = group
@@ -233,7 +239,7 @@ def _lines(source: str, data: bytes) -> Iterator[tuple[int, list[str]]]:
         yield number, row
 
 
-def _read_kerg(path: Path, data: bytes) -> list[Area]:
+def _read_kerg(path: Path, data: bytes, period: str) -> list[Area]:
     source = str(path)
     rows = _lines(source, data)
     try:
@@ -248,7 +254,7 @@ def _read_kerg(path: Path, data: bytes) -> list[Area]:
     for i in range(3, len(periods)):
         name = names[i].strip() if i < len(names) and names[i].strip() else name
         stimme = votes[i].strip() if i < len(votes) and votes[i].strip() else stimme
-        if periods[i].strip() == "Endgültig":
+        if periods[i].strip() == period:
             if stimme not in ("Erststimmen", "Zweitstimmen"):
                 raise FileFormatError(
                     f"{source}, line {line3}: column {i + 1}: no Erst/Zweitstimmen"
