@@ -136,7 +136,9 @@ def test_2021_as_first_declared(shared_data: Path) -> None:
     folder = bundestag(shared_data)
     election = read(folder / "2021-gesamtergebnis.xml", comparison=True)
     population = read_population(folder / "2021-strukturdaten.csv")
-    result = run_pipeline(pipeline_named("de-2020"), election.regions(population), election.districts())
+    result = run_pipeline(
+        pipeline_named("de-2020"), election.regions(population), election.districts()
+    )
     assert result.house_size == 736
     assert short(result.seats()) == DECLARED_2021
     assert {p.party: p.overhang for p in result.parties if p.overhang} == {"CSU": 3}
@@ -160,7 +162,8 @@ def test_2021_after_the_berlin_repeat_vote(shared_data: Path) -> None:
     first = run_pipeline(pipeline_named("de-2020"), before.regions(population), before.districts())
     was = {p.party: p.by_region for p in first.parties}
     moved = {
-        (LONG_2017.get(p.party, p.party), land): p.by_region.get(land, 0) - was[p.party].get(land, 0)
+        (LONG_2017.get(p.party, p.party), land): p.by_region.get(land, 0)
+        - was[p.party].get(land, 0)
         for p in result.parties
         for land in set(p.by_region) | set(was[p.party])
         if p.by_region.get(land, 0) != was[p.party].get(land, 0)
