@@ -8,8 +8,12 @@ slower) and reported per second:
 * ``apportionment``: the ``apportionment`` package from PyPI.
 
 Results are checked identical to both baselines on a sample. Also times one New Zealand
-2020 allocation (Sainte-Laguë of the 5 qualifying parties, and the whole MMP step).
-Every figure is the median of ``--repeats`` runs; the machine is shared and noisy.
+2020 allocation (Sainte-Laguë of the 5 qualifying parties, and the whole MMP step), and
+one whole Bundestag allocation from the returning officer's votes (target ≤ 5 ms for
+2025): ``de-2023`` on 2025 against interregnum's own 2025 preset, and ``de-2013`` on 2017
+against votelib's parts, each checked to give the same seats per Land. Every figure is
+the median of ``--repeats`` runs; the machine is shared and noisy, so the load average
+is printed too.
 
     python -m bench.allocate [--rows 1000000] [--repeats 5]
 """
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import heapq
+import os
 import statistics
 import sys
 import time
@@ -27,10 +32,19 @@ from collections.abc import Callable
 import numpy as np
 from apportionment import methods as apportionment
 from tests.support.data import shared_data_dir
+from tests.support.de_oracles import (
+    interregnum_preset_2025,
+    interregnum_problem,
+    interregnum_runner,
+    votelib_2013,
+)
 from tests.support.tidy2020 import read_stage
 
+from tallyroom.importers import de_bundeswahl
 from tallyroom.rules.apportion import Method, allocate, allocate_batch
 from tallyroom.rules.mmp import allocate_mmp
+from tallyroom.rules.regional import RegionalResult, run_pipeline
+from tallyroom.rules.steps import Qualify, pipeline_named
 
 FIRST_DIVISOR_STEP = {Method.SAINTE_LAGUE: (1, 2), Method.DHONDT: (1, 1)}
 PACKAGE_NAME = {Method.SAINTE_LAGUE: "saintelague", Method.DHONDT: "dhondt"}
@@ -111,6 +125,55 @@ def main() -> None:
         f"{one * 1e6:.1f} µs (heap baseline {heap_one * 1e6:.1f} µs)"
     )
     print(f"NZ 2020 official, whole MMP allocation (17 parties, thresholds): {mmp * 1e6:.1f} µs")
+    bundestag(args.repeats)
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"\nload average (1, 5, 15 min): {load} on {os.cpu_count()} cores")
+
+
+def bundestag(repeats: int) -> None:
+    """One whole Bundestag allocation by tallyroom and by an independent implementation."""
+    folder = shared_data_dir() / "de" / "bundestag"
+    election = de_bundeswahl.read(folder / "2025-gesamtergebnis.xml")
+    regions, districts = election.regions(), election.districts()
+    rules = pipeline_named("de-2023")
+    ours = per_call(lambda: run_pipeline(rules, regions, districts), repeats, number=200)
+    result = run_pipeline(rules, regions, districts)
+    oracle = interregnum_runner(
+        interregnum_problem(election, rules.step(Qualify).exempt, interregnum_preset_2025())
+    )
+    theirs = median_seconds(oracle, repeats)
+    check = oracle()
+    if check.seats != result.seats() or check.by_land != seats_by_land(result):
+        sys.exit("MISMATCH: interregnum's 2025 preset and de-2023 disagree")
+    print(
+        f"\nBundestag 2025, de-2023 (630 seats, 299 Wahlkreise, 16 Länder): "
+        f"{ours * 1e3:.2f} ms (target ≤ 5 ms); interregnum's 2025 preset "
+        f"{theirs * 1e3:,.0f} ms; × {theirs / ours:,.0f}"
+    )
+
+    election = de_bundeswahl.read(folder / "2017-kerg.csv")
+    population = de_bundeswahl.read_population(folder / "2017-strukturdaten.csv")
+    regions, districts = election.regions(population), election.districts()
+    rules = pipeline_named("de-2013")
+    ours = per_call(lambda: run_pipeline(rules, regions, districts), repeats, number=50)
+    theirs = median_seconds(lambda: votelib_2013(election, population), repeats)
+    result = run_pipeline(rules, regions, districts)
+    check_2017 = {
+        (party, land): n
+        for land, seats in votelib_2013(election, population).items()
+        for party, n in seats.items()
+    }
+    if check_2017 != seats_by_land(result):
+        sys.exit("MISMATCH: votelib and de-2013 disagree on 2017")
+    print(
+        f"Bundestag 2017, de-2013 (levelled to {result.house_size}): {ours * 1e3:.2f} ms; "
+        f"votelib {theirs * 1e3:,.0f} ms; × {theirs / ours:,.0f}"
+    )
+
+
+def seats_by_land(result: RegionalResult) -> dict[tuple[str, str], int]:
+    """(party, Land) → seats, as the oracles give them."""
+    return {(p.party, land): n for p in result.parties for land, n in p.by_region.items() if n}
 
 
 def per_call(action: Callable[[], object], repeats: int, number: int = 2_000) -> float:

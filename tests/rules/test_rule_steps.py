@@ -110,6 +110,49 @@ def test_allocate_from_continues_dhondt_from_seats_held() -> None:
     assert sum(allocate_from([10, 10], [0, 0], 1, Method.DHONDT, lot=random.Random(1))) == 1
 
 
+def _one_seat_at_a_time(
+    votes: list[int], held: list[int], seats: int, method: Method
+) -> list[int] | None:
+    """The textbook loop from the seats held; ``None`` where a tie decides a seat."""
+    first, every = (1, 2) if method is Method.SAINTE_LAGUE else (1, 1)
+    now = list(held)
+    for _ in range(seats):
+        bidders = [i for i, v in enumerate(votes) if v > 0]
+        best = max(bidders, key=lambda i: (votes[i] / (first + every * now[i]), -i))
+        ties = [
+            i
+            for i in bidders
+            if votes[i] * (first + every * now[best]) == votes[best] * (first + every * now[i])
+        ]
+        if len(ties) > 1:
+            return None
+        now[best] += 1
+    return now
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 3_000_000), st.integers(0, 40)), min_size=1, max_size=9),
+    st.integers(0, 700),
+    st.sampled_from([Method.SAINTE_LAGUE, Method.DHONDT]),
+)
+def test_allocate_from_equals_the_seat_by_seat_loop(
+    parties: list[tuple[int, int]], seats: int, method: Method
+) -> None:
+    votes, held = [v for v, _ in parties], [h for _, h in parties]
+    assume(any(votes) or not seats)
+    expected = _one_seat_at_a_time(votes, held, seats, method)
+    assume(expected is not None)
+    assert allocate_from(votes, held, seats, method) == expected
+
+
+def test_allocate_from_finds_a_tie_after_many_seats() -> None:
+    with pytest.raises(UndecidedTieError, match="1 seat"):
+        allocate_from([300, 300, 100], [0, 0, 0], 8, Method.SAINTE_LAGUE)
+    drawn = allocate_from([300, 300, 100], [0, 0, 0], 8, Method.SAINTE_LAGUE, lot=random.Random(3))
+    assert sorted(drawn[:2]) == [3, 4] and drawn[2] == 1
+
+
 def _region(name: str, **votes: int) -> Region:
     return Region(name, votes, population=sum(votes.values()))
 
@@ -285,3 +328,17 @@ def test_rules_command_prints_steps_in_words_and_json() -> None:
     assert Pipeline.from_dict(data) == DE_2013
     nz = json.loads(runner.invoke(app, ["rules", "nz", "--json"]).stdout)
     assert nz["threshold"] == "0.05" and nz["steps"][0]["step"] == "qualify"
+
+
+def test_winners_are_ranked_by_exact_share_where_floats_agree() -> None:
+    from tallyroom.rules.regional import _by_share
+
+    third = District("a", "R", "A", 1, 3)
+    above = District("b", "R", "A", 10**17 + 1, 3 * 10**17)
+    assert third.winner_votes / third.valid_votes == above.winner_votes / above.valid_votes
+    assert above.share > third.share
+    assert _by_share([third, above]) == [above, third]
+    assert _by_share([District("c", "R", "A", 2, 5), third]) == [
+        District("c", "R", "A", 2, 5),
+        third,
+    ]

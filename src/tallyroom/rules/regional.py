@@ -15,6 +15,7 @@ the trace says so.
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -43,10 +44,9 @@ from tallyroom.rules.steps import (
 )
 
 _LEVELLING_LIMIT = 10  # a levelled House never grows beyond this many times its size
-_EXACT_DIVISOR = {
-    Method.SAINTE_LAGUE: lambda s: 2 * s + 1,
-    Method.DHONDT: lambda s: s + 1,
-}
+_DIVISOR_STEP = {Method.SAINTE_LAGUE: (1, 2), Method.DHONDT: (1, 1)}
+"""The exact divisor after ``s`` seats is ``first + step * s``: Sainte-Laguë 1, 3, 5, ...
+(the priorities ``v / (s + 1/2)`` doubled), D'Hondt 1, 2, 3, ..."""
 
 
 class UndecidedTieError(RulesError):
@@ -168,25 +168,32 @@ def allocate_from(
     minimum it is guaranteed): D'Hondt or Sainte-Laguë then continues from there. Exact:
     priorities are compared by integer cross-multiplication. A tie for the last seats
     is drawn from ``lot`` or raises :class:`UndecidedTieError`.
+
+    The seat-by-seat loop starts from :func:`_below_result`, seats every party is sure
+    to reach, so it runs only for the last few seats; the result is the same.
     """
-    divisor = _EXACT_DIVISOR.get(method)
-    if divisor is None:
+    step = _DIVISOR_STEP.get(method)
+    if step is None:
         raise InvalidSeatsError(
             f"only sainte-lague and dhondt can continue from seats held, not {method.value}"
         )
-    now = list(held)
+    first, every = step
     bidders = [i for i, v in enumerate(votes) if v > 0]
-    left = seats
-    if left and not bidders:
+    if seats and not bidders:
         raise InvalidVotesError(f"{seats} seats to give but no party has any votes")
+    now = _below_result(votes, held, seats, first, every) if seats else list(held)
+    left = sum(held) + seats - sum(now)
+    divisor = [first + every * n for n in now]
     while left > 0:
         best = bidders[0]
+        level = [best]
         for i in bidders[1:]:
-            if votes[i] * divisor(now[best]) > votes[best] * divisor(now[i]):
+            ahead = votes[i] * divisor[best] - votes[best] * divisor[i]
+            if ahead > 0:
                 best = i
-        level = [
-            i for i in bidders if votes[i] * divisor(now[best]) == votes[best] * divisor(now[i])
-        ]
+                level = [i]
+            elif ahead == 0:
+                level.append(i)
         if len(level) > left:
             if lot is None:
                 raise UndecidedTieError(
@@ -195,8 +202,33 @@ def allocate_from(
             level = lot.sample(level, left)
         for i in level:
             now[i] += 1
+            divisor[i] += every
         left -= len(level)
     return now
+
+
+def _below_result(
+    votes: Sequence[int], held: Sequence[int], seats: int, first: int, every: int
+) -> list[int]:
+    """Seats no party will fall below when ``seats`` more are given from ``held``.
+
+    Continuing a highest-averages loop from ``held`` gives each party
+    ``max(held, n(x))`` for the right threshold ``x``, where ``n(x)`` counts the party's
+    priorities ``votes / (first + every * s)`` above ``x``. Such allocations are nested,
+    so any threshold whose allocation does not exceed the seats to fill is at or below
+    the result for every party. ``x = P / Q`` starts near the average priority and
+    rises until the allocation fits; all in integers.
+    """
+    total = sum(held) + seats
+    p, q = max(sum(votes), 1), every * total
+    while True:
+        below = [
+            max(h, (v * q - p * first + p * every - 1) // (p * every) if v * q > p * first else 0)
+            for v, h in zip(votes, held, strict=True)
+        ]
+        if sum(below) <= total:
+            return below
+        p += p // 8 + 1
 
 
 def run_pipeline(
@@ -243,7 +275,9 @@ class _Run:
         votes: dict[str, int] = {}
         for r in self.regions:
             for party, n in r.votes.items():
-                votes[party] = votes.get(party, 0) + require_count(f"votes for {party!r}", n)
+                if type(n) is not int or n < 0:
+                    n = require_count(f"votes for {party!r}", n)
+                votes[party] = votes.get(party, 0) + n
         self.parties = sorted(votes)
         self.votes = votes
         self.total = sum(votes.values())
@@ -251,11 +285,14 @@ class _Run:
             raise InvalidVotesError("no party has any votes")
         self.wins: dict[str, dict[str, int]] = {p: {} for p in self.parties}
         self.independents = 0
+        known = set(names)
         for d in self.districts:
-            if d.region not in names:
+            if d.region not in known:
                 raise UnknownChoiceError(f"district {d.name!r} is in unknown region {d.region!r}")
-            require_count(f"winner's votes in {d.name!r}", d.winner_votes)
-            require_count(f"valid votes in {d.name!r}", d.valid_votes)
+            if type(d.winner_votes) is not int or d.winner_votes < 0:
+                require_count(f"winner's votes in {d.name!r}", d.winner_votes)
+            if type(d.valid_votes) is not int or d.valid_votes < 0:
+                require_count(f"valid votes in {d.name!r}", d.valid_votes)
             if d.winner is None:
                 self.independents += 1
             elif d.winner in self.wins:
@@ -497,7 +534,7 @@ class _Run:
             by_list.setdefault((d.winner, d.region), []).append(d)
         for (party, region), winners in by_list.items():
             cover = self.by_region.get(party, {}).get(region, 0)
-            ranked = sorted(winners, key=lambda d: d.share, reverse=True)
+            ranked = _by_share(winners)
             if 0 < cover < len(ranked) and ranked[cover - 1].share == ranked[cover].share:
                 raise UndecidedTieError(f"{party} winners in {region} tie on first-vote share")
             self.seated[party] = self.seated.get(party, 0) + min(cover, len(ranked))
@@ -530,6 +567,22 @@ class _Run:
             unseated=tuple(self.unseated),
             trace=tuple(self.trace),
         )
+
+
+def _by_share(winners: list[District]) -> list[District]:
+    """Winners by first-vote share, highest first, exactly; ties keep their order.
+
+    Float division is correctly rounded and so never reverses two shares; only when two
+    floats are equal are the shares compared as fractions.
+    """
+    ranked = sorted(winners, key=_float_share, reverse=True)
+    if any(_float_share(a) == _float_share(b) for a, b in itertools.pairwise(ranked)):
+        ranked = sorted(winners, key=lambda d: d.share, reverse=True)
+    return ranked
+
+
+def _float_share(d: District) -> float:
+    return d.winner_votes / d.valid_votes if d.valid_votes else 0.0
 
 
 def _listing(seats: Mapping[str, int]) -> str:
