@@ -108,6 +108,17 @@ class Electorate:
 
 
 @dataclass(frozen=True)
+class Region:
+    """A region between the nation and the electorates where the law apportions seats by
+    region (a German Land). Electorates name it as their ``region``; ``population`` is
+    the figure of the law's seat contingents, where it has them."""
+
+    name: str
+    number: int
+    population: int | None = None
+
+
+@dataclass(frozen=True)
 class Party:
     """A party on the party ballot (or standing candidates only). ``position`` places it
     left to right where the House seats it (seat charts follow it); ``None`` if unknown."""
@@ -240,6 +251,7 @@ class Dataset:
     returns: list[Return] = field(default_factory=list)
     table: ReturnTable | None = None
     list_candidates: list[ListCandidate] = field(default_factory=list)
+    regions: list[Region] = field(default_factory=list)
 
     def return_table(self) -> ReturnTable:
         """All of this dataset's returns as one computed table."""

@@ -23,15 +23,18 @@ from tallyroom.model import (
     CountType,
     Electorate,
     ListCandidate,
+    Region,
     Roll,
     Stage,
     UnitKind,
     candidate_contest,
 )
 from tallyroom.names import same_person, same_surname
+from tallyroom.rules import regional
 from tallyroom.rules.fpp import ElectorateOutcome, decide_electorate
 from tallyroom.rules.mmp import MMPResult, allocate_mmp
-from tallyroom.rules.systems import named
+from tallyroom.rules.steps import pipeline_named
+from tallyroom.rules.systems import SYSTEMS, named
 from tallyroom.store import schema as t
 from tallyroom.store.database import reading
 from tallyroom.store.versions import is_latest
@@ -82,6 +85,14 @@ class ElectionTally:
     referendums: dict[str, ContestTally]
     party_lists: dict[str, list[ListCandidate]] = field(default_factory=dict)
     """each party's stored list, in rank order (empty where no lists are stored)"""
+    regions: dict[str, Region] = field(default_factory=dict)
+    """by name, the regions the law apportions by (German Länder; none for New Zealand)"""
+
+    @property
+    def regional(self) -> bool:
+        """Whether the election's law is a step pipeline over regions (Germany), whose
+        seats :meth:`regional_seats` gives, rather than a flat rule set (New Zealand)."""
+        return self.rules not in SYSTEMS
 
     def electorate_name(self, number: int, default: str = "") -> str:
         """The name of electorate ``number``; ``default`` where the store has none."""
@@ -130,6 +141,44 @@ class ElectionTally:
             lot=lot,
         )
         return self._named_list_members(result) if self.party_lists else result
+
+    def regional_seats(self, lot: random.Random | None = None) -> regional.RegionalResult:
+        """The House by the election's step pipeline from each region's party votes and
+        each electorate's winner. A winner whose candidate has no party, or a party with
+        no list votes, is an independent; electorates without a result take no part."""
+        votes: dict[str, dict[str, int]] = {name: {} for name in self.regions}
+        for number, contest in self.party_by_electorate.items():
+            region = votes.setdefault(self.electorates[number].region, {})
+            for party, n in contest.counts.items():
+                region[party] = region.get(party, 0) + n
+        listed = {party for region in votes.values() for party, n in region.items() if n}
+        districts = []
+        for number, contest in sorted(self.candidates.items()):
+            if not contest.counts:
+                continue
+            electorate = self.electorates[number]
+            outcome = decide_electorate(contest.counts, contest.informal, lot=lot)
+            if outcome.winner is None:
+                raise regional.UndecidedTieError(
+                    f"{electorate.name}: first place tied between {', '.join(outcome.tied)}"
+                )
+            party = contest.party_of.get(outcome.winner, "")
+            districts.append(
+                regional.District(
+                    f"{number} {electorate.name}",
+                    electorate.region,
+                    party if party in listed else None,
+                    contest.counts[outcome.winner],
+                    contest.valid,
+                )
+            )
+        regions = [
+            regional.Region(
+                name, votes[name], self.regions[name].population if name in self.regions else None
+            )
+            for name in sorted(votes)
+        ]
+        return regional.run_pipeline(pipeline_named(self.rules), regions, districts, lot=lot)
 
     def vacant_electorates(self) -> list[str]:
         """Electorates with no candidate result (a poll cancelled, or not counted yet)."""
@@ -245,6 +294,10 @@ def tally(store: Engine | Connection, election_id: str, stage: Stage) -> Electio
             party_lists.setdefault(row.party, []).append(
                 ListCandidate(row.party, row.rank, row.name, row.electorate)
             )
+        regions = {
+            row.name: Region(row.name, row.number, row.population)
+            for row in conn.execute(select(t.region).where(t.region.c.election_id == election_id))
+        }
         informal_rows = conn.execute(
             select(*keys, func.sum(r.c.informal).label("informal"))
             .select_from(r)
@@ -299,6 +352,7 @@ def tally(store: Engine | Connection, election_id: str, stage: Stage) -> Electio
         candidates=by_kind[ContestKind.CANDIDATE],
         referendums=by_kind[ContestKind.REFERENDUM],
         party_lists=party_lists,
+        regions=regions,
     )
 
 

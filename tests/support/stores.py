@@ -14,13 +14,14 @@ from tallyroom.store.imports import ImportReport, SourceFile, import_datasets
 
 
 def import_files(engine: Engine, format: str, paths: list[Path], *, stage: Stage | None = None,
+                 election: str | None = None, population: Path | None = None,
                  replace: bool = False, reason: str = "") -> ImportReport:  # fmt: skip
     """What ``tallyroom import`` does, without the progress bar."""
     reader = format_named(format)
-    datasets = reader.read(paths, ReadOptions(stage=stage))
-    return import_datasets(
-        engine, datasets, SourceFile.of(format, paths), replace=replace, reason=reason
-    )
+    options = ReadOptions(stage, election, population)
+    datasets = reader.read(paths, options)
+    source = SourceFile.of(format, reader.files(paths, options))
+    return import_datasets(engine, datasets, source, replace=replace, reason=reason)
 
 
 AUDIT = ("audit_log", "audit_head")

@@ -50,23 +50,46 @@ def seats_de(
     if as_json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
-    table = DataTable(title=f"Bundestag — {result.pipeline.name}: House of {result.house_size}")
-    for header in ("Party", "Zweitstimmen", "Wahlkreise won", "seated", "List", "Total"):
+    show_regional(result, "Bundestag")
+
+
+def show_regional(result: RegionalResult, title: str) -> None:
+    """Print a regional allocation under ``title``: the parties, their seats per region
+    (district and list), what each step did, and the district winners left without a
+    seat."""
+    table = DataTable(title=f"{title} — {result.pipeline.name}: House of {result.house_size}")
+    for header in ("Party", "List votes", "Districts won", "seated", "List", "Total"):
         table.add_column(header, justify="left" if header == "Party" else "right")
-    for p in result.parties:
-        if p.seats or p.districts_won:
-            table.add_row(
-                p.party,
-                f"{p.votes:,}",
-                str(p.districts_won),
-                str(p.districts_seated),
-                str(p.list_seats),
-                str(p.seats),
-            )
+    holders = [p for p in result.parties if p.seats or p.districts_won]
+    for p in holders:
+        table.add_row(
+            p.party,
+            f"{p.votes:,}",
+            str(p.districts_won),
+            str(p.districts_seated),
+            str(p.list_seats),
+            str(p.seats),
+        )
     console.print(table)
+    regions = sorted({r for p in holders for r in (*p.by_region, *p.districts_by_region)})
+    if regions:
+        by_region = DataTable(title="Seats per region")
+        for header in ("Region", "Party", "Districts seated", "List", "Total"):
+            by_region.add_column(header, justify="right" if header[0] in "DLT" else "left")
+        for region in regions:
+            shown = region
+            for p in holders:
+                total = p.by_region.get(region, 0)
+                district = p.districts_by_region.get(region, 0)
+                if total or district:
+                    by_region.add_row(
+                        shown, p.party, str(district), str(total - district), str(total)
+                    )
+                    shown = ""
+        console.print(by_region)
     for line in result.trace:
-        console.print(line)
+        console.print(escape(line))
     if result.unseated:
-        console.print(f"Constituency winners without a seat ({len(result.unseated)}):")
+        console.print(f"District winners without a seat ({len(result.unseated)}):")
         for d in result.unseated:
             console.print(escape(f"  {d.name} ({d.region}): {d.winner}, {float(d.share):.1%}"))

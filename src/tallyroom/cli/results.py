@@ -19,6 +19,7 @@ from tallyroom.cli.app import (
     guarded,
     progress_bar,
 )
+from tallyroom.cli.bundestag import show_regional
 from tallyroom.cli.calculator import seat_notes, seat_table
 from tallyroom.datasets import BUNDLED, load_bundled
 from tallyroom.importers.formats import FORMATS, format_named
@@ -42,6 +43,10 @@ def import_(
     election: Annotated[
         str | None, typer.Option(help="Election id, e.g. nz-2020, where the files do not say.")
     ] = None,
+    population: Annotated[
+        Path | None,
+        typer.Option(help="de-bundeswahl: population by Land (strukturdaten CSV)."),
+    ] = None,
     replace: Annotated[
         bool, typer.Option(help="Store differing returns as new versions (needs --reason).")
     ] = False,
@@ -61,13 +66,14 @@ def import_(
         reader = format_named(format)
         with progress_bar() as bar:
             reading = bar.add_task("reading", total=None)
-            datasets = reader.read(paths, ReadOptions(stage, election))
+            options = ReadOptions(stage, election, population)
+            datasets = reader.read(paths, options)
             bar.update(reading, total=1, completed=1)
             engine = open_store(db)
             counts = [d.return_count() for d in datasets]
             total = None if None in counts else sum(counts)
             storing = bar.add_task("storing returns", total=total)
-            source = SourceFile.of(reader.name, paths)
+            source = SourceFile.of(reader.name, reader.files(paths, options))
             return import_datasets(
                 engine,
                 datasets,
@@ -130,8 +136,19 @@ def seats(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """The seat allocation from the stored party votes and electorate winners."""
+    """The seat allocation from the stored party votes and electorate winners.
+
+    For an election whose law apportions by region (the Bundestag): every party's seats
+    per region, district and list seats, and the district winners not seated.
+    """
     counted = guarded(lambda: views.latest_tally(open_store(db), election, stage))
+    if counted.regional:
+        regional = guarded(counted.regional_seats)
+        if as_json:
+            typer.echo(json.dumps(regional.to_dict(), ensure_ascii=False, indent=2))
+        else:
+            show_regional(regional, counted.name)
+        return
     result = guarded(counted.seats)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))

@@ -31,8 +31,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from xml.parsers import expat
@@ -55,6 +56,8 @@ class Area:
     line: int
     valid_first: int = 0
     valid_second: int = 0
+    invalid_first: int = 0
+    invalid_second: int = 0
     first: dict[str, int] = field(default_factory=dict)
     second: dict[str, int] = field(default_factory=dict)
     covered: bool | None = None  # XML 2025: the file's own Zweitstimmendeckung flag
@@ -68,6 +71,8 @@ class Bundeswahl:
     wahlkreise: tuple[Area, ...]
     laender: dict[int, Area]
     bund: Area
+    date: str = ""
+    """polling day (``YYYY-MM-DD``) as the file states it"""
 
     def winner(self, wk: Area) -> tuple[str, int]:
         """The party (or ``EB:`` independent) with most first votes, and its votes."""
@@ -119,10 +124,10 @@ def read(path: Path | str, *, comparison: bool = False) -> Bundeswahl:
     except FileNotFoundError:
         raise FileFormatError(f"{path}: file not found") from None
     if data.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"<"):
-        areas = _read_xml(path, data, "AnzahlVergleich" if comparison else "Anzahl")
+        areas, date = _read_xml(path, data, "AnzahlVergleich" if comparison else "Anzahl")
     else:
-        areas = _read_kerg(path, data, "Vorperiode" if comparison else "Endgültig")
-    return _reconciled(str(path), areas)
+        areas, date = _read_kerg(path, data, "Vorperiode" if comparison else "Endgültig")
+    return replace(_reconciled(str(path), areas), date=date)
 
 
 def _number(source: str, line: int, text: str | None, what: str) -> int | None:
@@ -139,16 +144,19 @@ def _number(source: str, line: int, text: str | None, what: str) -> int | None:
     return value
 
 
-def _read_xml(path: Path, data: bytes, count_attribute: str) -> list[Area]:
+def _read_xml(path: Path, data: bytes, count_attribute: str) -> tuple[list[Area], str]:
     source = str(path)
     parser = expat.ParserCreate("UTF-8")
     areas: list[Area] = []
     names: dict[str, str] = {}
     state: dict[str, object] = {"area": None, "group": None, "text": False}
+    polling_day: list[str] = []
 
     def start(tag: str, attrs: dict[str, str]) -> None:
         line = parser.CurrentLineNumber
-        if tag == "Gebietsergebnis":
+        if tag == "Wahl" and not polling_day:
+            polling_day.append(attrs.get("Wahltermin", "")[:10])
+        elif tag == "Gebietsergebnis":
             kind = attrs.get("Gebietsart", "")
             if kind not in ("BUND", "LAND", "WAHLKREIS"):
                 state["area"] = None
@@ -180,6 +188,8 @@ def _read_xml(path: Path, data: bytes, count_attribute: str) -> list[Area]:
                 state["group"] = ("party", OTHERS)
             elif art == "ALLGEMEIN" and attrs.get("Name") == "Gültige":
                 state["group"] = ("valid", "")
+            elif art == "ALLGEMEIN" and attrs.get("Name") == "Ungültige":
+                state["group"] = ("invalid", "")
             else:
                 state["group"] = None
         elif tag == "Stimmergebnis":
@@ -196,6 +206,11 @@ def _read_xml(path: Path, data: bytes, count_attribute: str) -> list[Area]:
                     area.valid_first = count
                 else:
                     area.valid_second = count
+            elif kind == "invalid":
+                if stimmart == "DIREKT":
+                    area.invalid_first = count
+                else:
+                    area.invalid_second = count
             elif stimmart == "DIREKT":
                 area.first[name] = count
             elif kind == "party":
@@ -225,7 +240,7 @@ def _read_xml(path: Path, data: bytes, count_attribute: str) -> list[Area]:
         raise FileFormatError(f"{source}: no Gebietsergebnis elements; not a gesamtergebnis file")
     for area in areas:
         area.name = area.name.strip()
-    return areas
+    return areas, polling_day[0] if polling_day else ""
 
 
 def _lines(source: str, data: bytes) -> Iterator[tuple[int, list[str]]]:
@@ -239,7 +254,33 @@ def _lines(source: str, data: bytes) -> Iterator[tuple[int, list[str]]]:
         yield number, row
 
 
-def _read_kerg(path: Path, data: bytes, period: str) -> list[Area]:
+_MONTHS = [
+    "Januar",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
+]
+_KERG_DATE = re.compile(r"^# .*\((\d{1,2})\. (\w+) (\d{4})\)", re.MULTILINE)
+
+
+def _kerg_date(data: bytes) -> str:
+    """The polling day from a kerg file's title comment, e.g. ``(24. September 2017)``."""
+    found = _KERG_DATE.search(data[:4000].decode("utf-8", "replace"))
+    if not found or found[2] not in _MONTHS:
+        return ""
+    day, month, year = int(found[1]), _MONTHS.index(found[2]) + 1, found[3]
+    return f"{year}-{month:02d}-{day:02d}"
+
+
+def _read_kerg(path: Path, data: bytes, period: str) -> tuple[list[Area], str]:
     source = str(path)
     rows = _lines(source, data)
     try:
@@ -262,7 +303,7 @@ def _read_kerg(path: Path, data: bytes, period: str) -> list[Area]:
             columns[i] = (name, stimme)
     if not any(n == "Gültige" for n, _ in columns.values()):
         raise FileFormatError(f"{source}, line {line1}: no Gültige columns")
-    skip = {"Wahlberechtigte", "Wähler", "Ungültige"}
+    skip = {"Wahlberechtigte", "Wähler"}
     areas = []
     for line, row in rows:
         if len(row) < len(periods) - 1:
@@ -289,10 +330,15 @@ def _read_kerg(path: Path, data: bytes, period: str) -> list[Area]:
                     area.valid_first = count or 0
                 else:
                     area.valid_second = count or 0
+            elif party == "Ungültige":
+                if stimme == "Erststimmen":
+                    area.invalid_first = count or 0
+                else:
+                    area.invalid_second = count or 0
             elif count is not None:
                 (area.first if stimme == "Erststimmen" else area.second)[party] = count
         areas.append(area)
-    return areas
+    return areas, _kerg_date(data)
 
 
 def _reconciled(source: str, areas: list[Area]) -> Bundeswahl:
@@ -334,6 +380,8 @@ def _check_sum(source: str, total: Area, parts: list[Area]) -> None:
     for what, mine, theirs in (
         ("valid first votes", total.valid_first, sum(p.valid_first for p in parts)),
         ("valid second votes", total.valid_second, sum(p.valid_second for p in parts)),
+        ("invalid first votes", total.invalid_first, sum(p.invalid_first for p in parts)),
+        ("invalid second votes", total.invalid_second, sum(p.invalid_second for p in parts)),
     ):
         if mine != theirs:
             raise ReconciliationError(

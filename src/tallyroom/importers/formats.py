@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tallyroom.importers import (
+    de_dataset,
     nz_history,
     nz_lists,
     nz_official,
@@ -26,13 +27,20 @@ class Format:
     name: str
     description: str
     reader: Callable[[Sequence[Path], ReadOptions], list[Dataset]]
+    reads_population: bool = False
 
     def read(self, paths: Sequence[Path], options: ReadOptions) -> list[Dataset]:
         """Read ``paths``; a path that does not exist is named before any reading starts."""
-        for path in paths:
+        if options.population is not None and not self.reads_population:
+            raise FileFormatError(f"{self.name} reads no population table (--population)")
+        for path in self.files(paths, options):
             if not path.exists():
                 raise FileFormatError(f"{path}: no such file or directory")
         return self.reader(paths, options)
+
+    def files(self, paths: Sequence[Path], options: ReadOptions) -> list[Path]:
+        """Every file an import reads: ``paths`` and the population table, if any."""
+        return [*paths, *([options.population] if options.population else [])]
 
 
 FORMATS = {
@@ -62,6 +70,12 @@ FORMATS = {
             "nz-lists",
             "party lists with ranks (candidates-and-list-ranks-YYYY.csv), to name list MPs",
             nz_lists.read,
+        ),
+        Format(
+            "de-bundeswahl",
+            "Bundestag results: gesamtergebnis XML or kerg CSV (--population: strukturdaten)",
+            de_dataset.read,
+            reads_population=True,
         ),
         Format(
             "tidy",

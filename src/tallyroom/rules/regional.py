@@ -92,6 +92,8 @@ class RegionalPartySeats:
     districts_seated: int
     overhang: int
     by_region: Mapping[str, int]
+    districts_by_region: Mapping[str, int] = field(default_factory=dict)
+    """district winners seated, per region"""
 
     @property
     def list_seats(self) -> int:
@@ -137,6 +139,7 @@ class RegionalResult:
                     "list": p.list_seats,
                     "overhang": p.overhang,
                     "by_region": dict(p.by_region),
+                    "districts_by_region": dict(p.districts_by_region),
                 }
                 for p in self.parties
             ],
@@ -306,8 +309,7 @@ class _Run:
         self.contingent: dict[str, dict[str, int]] = {}
         self.seats: dict[str, int] = {}
         self.by_region: dict[str, dict[str, int]] = {}
-        self.seated: dict[str, int] = {}
-        self.unqualified_seated = 0
+        self.seated: dict[str, dict[str, int]] = {}
         self.overhang: dict[str, int] = {}
         self.unseated: list[District] = []
         self.trace: list[str] = []
@@ -519,9 +521,7 @@ class _Run:
     def district_seats(self, step: DistrictSeats) -> None:
         q = set(self.qualified)
         if step.rule is DistrictRule.KEEP_ALL:
-            for p in self.parties:
-                self.seated[p] = self.won(p)
-            self.unqualified_seated = sum(self.won(p) for p in self.parties if p not in q)
+            self.seated = {p: dict(self.wins[p]) for p in self.parties}
             self.trace.append(f"District seats: all {len(self.districts)} winners seated.")
             return
         by_list: dict[tuple[str, str], list[District]] = {}
@@ -537,7 +537,7 @@ class _Run:
             ranked = _by_share(winners)
             if 0 < cover < len(ranked) and ranked[cover - 1].share == ranked[cover].share:
                 raise UndecidedTieError(f"{party} winners in {region} tie on first-vote share")
-            self.seated[party] = self.seated.get(party, 0) + min(cover, len(ranked))
+            self.seated.setdefault(party, {})[region] = min(cover, len(ranked))
             self.unseated.extend(ranked[cover:])
         self.unseated.sort(key=lambda d: (d.region, -d.share, d.name))
         self.trace.append(f"District seats by coverage: {len(self.unseated)} winner(s) not seated.")
@@ -546,7 +546,8 @@ class _Run:
         q = set(self.qualified)
         parties = []
         for p in self.parties:
-            seats = self.seats.get(p, 0) if p in q else self.seated.get(p, 0)
+            seated = {r: n for r, n in self.seated.get(p, {}).items() if n}
+            seats = self.seats.get(p, 0) if p in q else sum(seated.values())
             parties.append(
                 RegionalPartySeats(
                     party=p,
@@ -554,9 +555,10 @@ class _Run:
                     qualified=p in q,
                     seats=seats,
                     districts_won=self.won(p),
-                    districts_seated=self.seated.get(p, 0),
+                    districts_seated=sum(seated.values()),
                     overhang=self.overhang.get(p, 0),
                     by_region=dict(self.by_region.get(p, {})),
+                    districts_by_region=seated,
                 )
             )
         parties.sort(key=lambda r: (-r.seats, -r.votes, r.party))

@@ -417,6 +417,7 @@ def _define(conn: Connection, dataset: Dataset) -> int:
     if not conn.execute(select(t.election.c.id).where(t.election.c.id == election.id)).first():
         conn.execute(insert(t.election), vars(election))
     eid = election.id
+    _define_regions(conn, dataset)
     _insert_missing(
         conn,
         t.electorate,
@@ -487,6 +488,31 @@ def _define(conn: Connection, dataset: Dataset) -> int:
             [(r["contest_id"], r["name"], r["party"]) for r in new.values()],
         )
     return _define_lists(conn, dataset)
+
+
+def _define_regions(conn: Connection, dataset: Dataset) -> None:
+    """Store regions not stored yet; one stored with another number or population is
+    refused (regions are definitions, not versioned returns)."""
+    if not dataset.regions:
+        return
+    eid = dataset.election.id
+    stored = {
+        row.name: (row.number, row.population)
+        for row in conn.execute(select(t.region).where(t.region.c.election_id == eid))
+    }
+    fresh = []
+    for r in dataset.regions:
+        if r.name not in stored:
+            stored[r.name] = (r.number, r.population)
+            fresh.append((eid, r.name, r.number, r.population))
+        elif stored[r.name] != (r.number, r.population):
+            number, population = stored[r.name]
+            raise StoreError(
+                f"{eid}: region {r.name} is stored as number {number}, population "
+                f"{population}, not {r.number}, {r.population}; a stored region is not replaced"
+            )
+    if fresh:
+        insert_rows(conn, t.region, ("election_id", "name", "number", "population"), fresh)
 
 
 def _define_lists(conn: Connection, dataset: Dataset) -> int:

@@ -46,6 +46,18 @@ electorate = Table(
     Column("votes_cast", Integer),
 )
 
+region = Table(
+    "region",
+    metadata,
+    Column("election_id", String(64), ForeignKey("election.id"), primary_key=True),
+    Column("name", String(200), primary_key=True),
+    Column("number", Integer, nullable=False),
+    Column("population", Integer),
+)
+"""Regions between the nation and the electorates where the law apportions by them
+(German Länder); an electorate's ``region`` names its region. ``population`` is the
+figure seat contingents are computed from, where the law has them."""
+
 party = Table(
     "party",
     metadata,
