@@ -59,6 +59,9 @@ def check_totals(election: Bundeswahl, result: RegionalResult) -> None:
         if party.seats:
             assert sum(party.by_region.values()) == party.seats
             assert party.districts_seated <= party.seats
+        assert sum(party.districts_by_region.values()) == party.districts_seated
+        for land, seated in party.districts_by_region.items():
+            assert seated <= party.by_region.get(land, 0) or not party.qualified
     for land in election.laender.values():
         wks = [wk for wk in election.wahlkreise if wk.land == election_number(election, land.name)]
         assert sum(wk.valid_second for wk in wks) == land.valid_second

@@ -135,3 +135,24 @@ def test_only_de_bundeswahl_reads_a_population_table(shared_data: Path, tmp_path
     with pytest.raises(FileFormatError, match="nz-official reads no population table"):
         import_files(engine, "nz-official", [shared_data / "nz" / "official" / "2020"],
                      population=people)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "election", "house"),
+    [("2013-kerg.csv", "de-2013", 631), ("2021-gesamtergebnis.xml", "de-2021", 735)],
+)
+def test_every_law_from_the_store(
+    shared_data: Path, tmp_path: Path, name: str, election: str, house: int
+) -> None:
+    files = folder(shared_data)
+    people = files / f"{name[:4]}-strukturdaten.csv"
+    engine = open_store(f"sqlite:///{tmp_path / 'de.db'}")
+    import_files(engine, "de-bundeswahl", [files / name], election=election, population=people)
+    counted = tally(engine, election, Stage.OFFICIAL)
+    stored = counted.regional_seats()
+    read = de_bundeswahl.read(files / name)
+    population = de_bundeswahl.read_population(people)
+    direct = run_pipeline(pipeline_named(counted.rules), read.regions(population), read.districts())
+    assert stored.to_dict() == direct.to_dict()
+    assert stored.house_size == house
+    assert counted.rules == {"de-2013": "de-2013", "de-2021": "de-2020"}[election]
