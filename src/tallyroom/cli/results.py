@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
+from tallyroom import results as counts
 from tallyroom.cli.app import (
     RESULTS,
     DataTable,
@@ -111,7 +112,7 @@ def load(
 @app.command(rich_help_panel=RESULTS)
 def elections(db: DbOption = None, as_json: JsonOption = False) -> None:
     """List the elections in the store and the stages counted."""
-    found = guarded(lambda: views.election_list(open_store(db)))
+    found = guarded(lambda: views.election_list(counts.elections(open_store(db))))
     if as_json:
         typer.echo(json.dumps(found, ensure_ascii=False, indent=2))
         return
@@ -131,7 +132,7 @@ def seats(
     as_json: JsonOption = False,
 ) -> None:
     """The seat allocation from the stored party votes and electorate winners."""
-    counted = guarded(lambda: views.latest_tally(open_store(db), election, stage))
+    counted = guarded(lambda: counts.latest_tally(open_store(db), election, stage))
     result = guarded(counted.seats)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
@@ -164,8 +165,7 @@ def results(
     """Party votes and shares, electorate winners and majorities, and the seats."""
 
     def run() -> dict[str, Any]:
-        engine = open_store(db)
-        return views.summary(engine, views.latest_tally(engine, election, stage))
+        return views.summary(counts.latest_tally(open_store(db), election, stage))
 
     data = guarded(run)
     if as_json:
@@ -225,8 +225,7 @@ def electorate(
     """One electorate: candidates, votes, winner and majority, and its voting places."""
 
     def run() -> dict[str, Any]:
-        engine = open_store(db)
-        return views.electorate(engine, views.latest_tally(engine, election, stage), which)
+        return views.electorate(counts.latest_tally(open_store(db), election, stage), which)
 
     data = guarded(run)
     if as_json:

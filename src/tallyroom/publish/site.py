@@ -16,14 +16,15 @@ from typing import Any, TypeVar
 import polars as pl
 from sqlalchemy import Engine, func, select
 
-from tallyroom.analysis.between import compare_elections
+from tallyroom import results
+from tallyroom.analysis.between import compare_elections, final_stage
 from tallyroom.analysis.ordinary import comparison_basis
-from tallyroom.model import Stage
+from tallyroom.model import Party, Stage
 from tallyroom.publish import tables, views
+from tallyroom.results import ElectionTally, NoReturnsError
 from tallyroom.store import audit
 from tallyroom.store import schema as t
 from tallyroom.store.review import HeldCorrection, held
-from tallyroom.tally import ElectionTally, NoReturnsError, tally
 
 T = TypeVar("T")
 
@@ -94,17 +95,36 @@ class Site:
 
     # -- views -----------------------------------------------------------------------
 
+    def records(self) -> list[results.ElectionRecord]:
+        """Every election in the store, with the stages counted."""
+        return self.memo("records", lambda: results.elections(self.engine))
+
     def elections(self) -> list[dict[str, Any]]:
         """Every election in the store."""
-        return self.memo("elections", lambda: views.election_list(self.engine))
+        return self.memo("elections", lambda: views.election_list(self.records()))
 
     def election(self, election: str) -> dict[str, Any]:
         """One election's stages, electorates and referendums."""
-        return self.memo(("election", election), lambda: views.election_info(self.engine, election))
+        return self.memo(
+            ("election", election),
+            lambda: views.election_info(
+                views.find_election(self.records(), election),
+                results.queries.electorate_count(self.engine, election),
+                results.queries.referendum_names(self.engine, election),
+            ),
+        )
 
     def tally(self, election: str, stage: Stage) -> ElectionTally:
         """The count of ``election`` at ``stage``."""
-        return self.memo(("tally", election, stage), lambda: tally(self.engine, election, stage))
+        return self.memo(
+            ("tally", election, stage), lambda: results.tally(self.engine, election, stage)
+        )
+
+    def party_records(self, election: str) -> list[Party]:
+        """The parties of ``election`` as stored."""
+        return self.memo(
+            ("party-records", election), lambda: results.queries.parties(self.engine, election)
+        )
 
     def latest_stage(self, election: str) -> Stage:
         """The furthest stage of the count with returns."""
@@ -128,16 +148,22 @@ class Site:
     def progress(self, election: str, stage: Stage) -> dict[str, Any]:
         """How many reporting places are in at ``stage``."""
         return self.memo(
-            ("progress", election, stage), lambda: views.progress(self.engine, election, stage)
+            ("progress", election, stage),
+            lambda: views.progress(self.tally(election, stage).progress(), stage),
         )
 
     def summary(self, election: str, stage: Stage) -> dict[str, Any]:
         """The national summary at ``stage``."""
-        return self._view("summary", election, stage, views.summary)
+        return self.memo(
+            ("summary", election, stage), lambda: views.summary(self.tally(election, stage))
+        )
 
     def parties(self, election: str, stage: Stage) -> dict[str, Any]:
         """Parties' votes, seats and members."""
-        return self._view("parties", election, stage, views.parties)
+        return self.memo(
+            ("parties", election, stage),
+            lambda: views.parties(self.tally(election, stage), self.colours(election)),
+        )
 
     def electorates(self, election: str, stage: Stage) -> dict[str, Any]:
         """Every electorate's winner."""
@@ -150,7 +176,7 @@ class Site:
         """One electorate in detail."""
         return self.memo(
             ("electorate", election, stage, number),
-            lambda: views.electorate(self.engine, self.tally(election, stage), number),
+            lambda: views.electorate(self.tally(election, stage), number),
         )
 
     def seats(self, election: str, stage: Stage) -> dict[str, Any]:
@@ -170,17 +196,28 @@ class Site:
         """One referendum nationally and by general electorate."""
         return self.memo(
             ("referendum", election, stage, slug),
-            lambda: views.referendum(self.engine, self.tally(election, stage), slug),
+            lambda: views.referendum(self.tally(election, stage), slug),
         )
 
     def comparison(self, election: str) -> dict[str, Any]:
         """Election night (or the ordinary votes alone) against the official count."""
-        return self.memo(("comparison", election), lambda: views.comparison(self.engine, election))
+        return self.memo(
+            ("comparison", election),
+            lambda: views.comparison(
+                election,
+                self.comparison_basis(election),
+                self.stages(election),
+                lambda stage: self.tally(election, stage),
+            ),
+        )
 
     def comparison_basis(self, election: str) -> str | None:
         """What the official count is compared with (see :func:`comparison_basis`)."""
         return self.memo(
-            ("comparison-basis", election), lambda: comparison_basis(self.engine, election)
+            ("comparison-basis", election),
+            lambda: comparison_basis(
+                self.stages(election), lambda: self.tally(election, Stage.OFFICIAL)
+            ),
         )
 
     def since(self, election: str, earlier: str) -> dict[str, Any]:
@@ -188,46 +225,37 @@ class Site:
         (``tallyroom compare EARLIER ELECTION --json``)."""
         return self.memo(
             ("since", election, earlier),
-            lambda: compare_elections(self.engine, earlier, election).to_dict(),
+            lambda: compare_elections(
+                self.tally(earlier, final_stage(self.stages(earlier))),
+                self.tally(election, final_stage(self.stages(election))),
+            ).to_dict(),
         )
 
     def colours(self, election: str) -> dict[str, str]:
         """Party colours."""
-        return self.memo(("colours", election), lambda: views.colours(self.engine, election))
+        return self.memo(("colours", election), lambda: views.colours(self.party_records(election)))
 
     def projection(self, election: str) -> dict[str, Any]:
         """The projected final count from election night (:data:`SITE_DRAWS` draws)."""
         return self.memo(
             ("projection", election),
-            lambda: views.projection(
-                self.engine,
-                election,
-                draws=SITE_DRAWS,
-                counted=self.tally(election, Stage.PRELIMINARY),
-            ),
+            lambda: views.projection(self.tally(election, Stage.PRELIMINARY), draws=SITE_DRAWS),
         )
 
     def short_names(self, election: str) -> dict[str, str]:
         """Party names as people say them."""
-        return self.memo(("short", election), lambda: views.short_names(self.engine, election))
+        return self.memo(
+            ("short", election), lambda: views.short_names(self.party_records(election))
+        )
 
     def positions(self, election: str) -> dict[str, float | None]:
         """Party positions, left to right in the House."""
-        return self.memo(("positions", election), lambda: views.positions(self.engine, election))
+        return self.memo(
+            ("positions", election), lambda: views.positions(self.party_records(election))
+        )
 
     def table(self, election: str, stage: Stage, name: str) -> pl.DataFrame:
         """One downloadable table (see :mod:`tallyroom.publish.tables`)."""
         return self.memo(
             ("table", election, stage, name), lambda: tables.table(self, election, stage, name)
-        )
-
-    def _view(
-        self,
-        name: str,
-        election: str,
-        stage: Stage,
-        view: Callable[[Engine, ElectionTally], dict[str, Any]],
-    ) -> dict[str, Any]:
-        return self.memo(
-            (name, election, stage), lambda: view(self.engine, self.tally(election, stage))
         )

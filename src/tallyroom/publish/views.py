@@ -7,40 +7,29 @@ are, and the CLI prints them with ``--json``, so the three can never disagree.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
-
-from sqlalchemy import Engine, distinct, func, select
 
 from tallyroom import placenames
 from tallyroom.analysis.by_electorate import VoteBasis, by_electorate
 from tallyroom.analysis.compare import compare
-from tallyroom.analysis.ordinary import comparison_basis
 from tallyroom.errors import NotFoundError
 from tallyroom.forecast.fitted import METHOD, election_year, model_for
 from tallyroom.forecast.night import from_tally
 from tallyroom.forecast.simulate import project
-from tallyroom.model import (
-    CANCELLED_POLL_SUFFIX,
-    ContestKind,
-    Stage,
-    UnitKind,
-    referendum_slug,
+from tallyroom.model import Party, Stage, UnitKind, referendum_slug
+from tallyroom.results import (
+    ContestTally,
+    ElectionRecord,
+    ElectionTally,
+    NoReturnsError,
+    Progress,
+    UnknownElectionError,
 )
 from tallyroom.rules.fpp import decide_electorate
 from tallyroom.rules.referendum import Base, decide_referendum
 from tallyroom.rules.systems import named
-from tallyroom.store import schema as t
-from tallyroom.tally import (
-    ContestTally,
-    ElectionTally,
-    NoReturnsError,
-    UnknownElectionError,
-    counted_shares,
-    stages,
-    tally,
-    voting_places,
-)
 
 _COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}")
 
@@ -49,52 +38,35 @@ class UnknownElectorateError(NotFoundError):
     """The election has no electorate by that name or number."""
 
 
-def latest_tally(engine: Engine, election: str, stage: Stage | None = None) -> ElectionTally:
-    """Tally ``election`` at ``stage``, or at the latest stage with returns."""
-    if stage is None:
-        found = stages(engine, election)
-        if not found:
-            tally(engine, election, Stage.OFFICIAL)  # raises the right error
-        stage = found[-1]
-    return tally(engine, election, stage)
-
-
-def election_list(engine: Engine) -> list[dict[str, Any]]:
+def election_list(records: list[ElectionRecord]) -> list[dict[str, Any]]:
     """Every election in the store with the stages counted, by date."""
-    with engine.connect() as conn:
-        rows = conn.execute(select(t.election).order_by(t.election.c.date, t.election.c.id)).all()
     return [
         {
             "id": r.id,
             "name": r.name,
             "date": r.date,
             "rules": r.rules,
-            "stages": [s.value for s in stages(engine, r.id)],
+            "stages": [s.value for s in r.stages],
         }
-        for r in rows
+        for r in records
     ]
 
 
-def election_info(engine: Engine, election: str) -> dict[str, Any]:
-    """One election: its stages, electorates and referendums."""
-    found = [e for e in election_list(engine) if e["id"] == election]
-    if not found:
-        known = ", ".join(e["id"] for e in election_list(engine)) or "none"
-        raise UnknownElectionError(f"no election {election!r} in the store (have: {known})")
-    with engine.connect() as conn:
-        referendums = conn.execute(
-            select(t.contest.c.code, t.contest.c.name)
-            .where(
-                t.contest.c.election_id == election,
-                t.contest.c.kind == ContestKind.REFERENDUM.value,
-            )
-            .order_by(t.contest.c.id)
-        ).all()
-        electorates = conn.execute(
-            select(func.count()).where(t.electorate.c.election_id == election)
-        ).scalar_one()
+def find_election(records: list[ElectionRecord], election: str) -> ElectionRecord:
+    """The record of ``election``; an unknown one raises an error naming those stored."""
+    for record in records:
+        if record.id == election:
+            return record
+    known = ", ".join(r.id for r in records) or "none"
+    raise UnknownElectionError(f"no election {election!r} in the store (have: {known})")
+
+
+def election_info(
+    record: ElectionRecord, electorates: int, referendums: list[tuple[str, str]]
+) -> dict[str, Any]:
+    """One election: its stages, how many electorates, and its referendums (code, name)."""
     return {
-        **found[0],
+        **election_list([record])[0],
         "electorates": electorates,
         "referendums": [
             {"slug": referendum_slug(code), "name": name} for code, name in referendums
@@ -102,101 +74,36 @@ def election_info(engine: Engine, election: str) -> dict[str, Any]:
     }
 
 
-def colours(engine: Engine, election: str) -> dict[str, str]:
+def colours(parties: list[Party]) -> dict[str, str]:
     """Each party's colour as ``#rgb`` or ``#rrggbb``; empty where the source gives none
     or gives something else (so a colour can never carry markup or CSS into a page)."""
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(t.party.c.name, t.party.c.colour).where(t.party.c.election_id == election)
-        ).all()
-    return {name: colour if _COLOUR.fullmatch(colour) else "" for name, colour in rows}
+    return {p.name: p.colour if _COLOUR.fullmatch(p.colour) else "" for p in parties}
 
 
-def short_names(engine: Engine, election: str) -> dict[str, str]:
+def short_names(parties: list[Party]) -> dict[str, str]:
     """Each party's name as people say it ("Labour" for "Labour Party"), where the data
     gives one; else its name."""
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(t.party.c.name, t.party.c.short_name).where(t.party.c.election_id == election)
-        ).all()
-    return {name: short or name for name, short in rows}
+    return {p.name: p.short_name or p.name for p in parties}
 
 
-def positions(engine: Engine, election: str) -> dict[str, float | None]:
+def positions(parties: list[Party]) -> dict[str, float | None]:
     """Each party's place left to right in the House (``None`` where the data gives none)."""
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(t.party.c.name, t.party.c.position).where(t.party.c.election_id == election)
-        ).all()
-    return dict(rows)
+    return {p.name: p.position for p in parties}
 
 
-def electorate_rows(engine: Engine, election: str) -> dict[int, Any]:
-    """Each electorate's stored row (code, roll, map position, enrolment) by number."""
-    with engine.connect() as conn:
-        return {
-            row.number: row
-            for row in conn.execute(
-                select(t.electorate).where(t.electorate.c.election_id == election)
-            )
-        }
-
-
-def progress(engine: Engine, election: str, stage: Stage) -> dict[str, Any]:
-    """How many reporting places have returns at ``stage``: voting places where the store
-    knows them, electorates otherwise."""
-    with engine.connect() as conn:
-        places = conn.execute(
-            select(func.count()).where(
-                t.unit.c.election_id == election, t.unit.c.kind == UnitKind.VOTING_PLACE.value
-            )
-        ).scalar_one()
-        kind = UnitKind.VOTING_PLACE if places else UnitKind.ELECTORATE
-        expected = (
-            places
-            or conn.execute(
-                select(func.count()).where(t.electorate.c.election_id == election)
-            ).scalar_one()
-        )
-        reported = conn.execute(
-            select(func.count(distinct(t.vote_return.c.unit_id)))
-            .join(t.unit, t.vote_return.c.unit_id == t.unit.c.id)
-            .where(
-                t.unit.c.election_id == election,
-                t.unit.c.kind == kind.value,
-                t.vote_return.c.stage == stage.value,
-            )
-        ).scalar_one()
-    noun = "voting places" if kind is UnitKind.VOTING_PLACE else "electorates"
+def progress(found: Progress, stage: Stage) -> dict[str, Any]:
+    """How many reporting places have returns at ``stage``, in figures and words."""
+    noun = "voting places" if found.kind is UnitKind.VOTING_PLACE else "electorates"
     return {
-        "reported": reported,
-        "expected": expected,
+        "reported": found.reported,
+        "expected": found.expected,
         "unit": noun,
-        "text": f"{reported:,} of {expected:,} {noun} "
+        "text": f"{found.reported:,} of {found.expected:,} {noun} "
         + ("recounted" if stage is Stage.RECOUNT else "counted"),
     }
 
 
-def has_place_returns(engine: Engine, election: str, stage: Stage) -> bool:
-    """Whether any candidate votes at ``stage`` are stored by voting place or special-vote
-    batch (the bundled 2020 election has them by electorate only)."""
-    with engine.connect() as conn:
-        found = conn.execute(
-            select(t.vote_return.c.id)
-            .join(t.unit, t.vote_return.c.unit_id == t.unit.c.id)
-            .join(t.contest, t.vote_return.c.contest_id == t.contest.c.id)
-            .where(
-                t.contest.c.election_id == election,
-                t.contest.c.kind == ContestKind.CANDIDATE.value,
-                t.unit.c.kind.in_([UnitKind.VOTING_PLACE.value, UnitKind.SPECIAL_BATCH.value]),
-                t.vote_return.c.stage == stage.value,
-            )
-            .limit(1)
-        ).first()
-    return found is not None
-
-
-def summary(engine: Engine, counted: ElectionTally) -> dict[str, Any]:
+def summary(counted: ElectionTally) -> dict[str, Any]:
     """Party votes and shares, electorate winners, seats, referendums and count progress.
     ``seats`` is ``None`` until some party votes are counted.
 
@@ -208,7 +115,7 @@ def summary(engine: Engine, counted: ElectionTally) -> dict[str, Any]:
         "election": counted.election,
         "name": counted.name,
         "stage": counted.stage.value,
-        "progress": progress(engine, counted.election, counted.stage),
+        "progress": progress(counted.progress(), counted.stage),
         "party_votes": [
             {"party": p, "votes": v, "percent": round(100 * v / valid, 2) if valid else 0.0}
             for p, v in votes.items()
@@ -257,9 +164,9 @@ def referendum_data(contest: ContestTally) -> dict[str, Any]:
     }
 
 
-def parties(engine: Engine, counted: ElectionTally) -> dict[str, Any]:
-    """Each party's votes and seats, with its electorate MPs and list MPs where known."""
-    palette = colours(engine, counted.election)
+def parties(counted: ElectionTally, palette: dict[str, str]) -> dict[str, Any]:
+    """Each party's votes and seats (coloured from ``palette``), with its electorate MPs
+    and list MPs where known."""
     if not sum(counted.party_votes().values()):
         return {
             "election": counted.election,
@@ -336,21 +243,9 @@ def electorate_number(counted: ElectionTally, which: str | int) -> int:
     )
 
 
-def cancelled_polls(engine: Engine, election: str) -> set[int]:
-    """The electorates of ``election`` whose candidate poll was cancelled (Port Waikato
-    2023): they have party votes and no candidate result."""
-    with engine.connect() as conn:
-        names = conn.execute(
-            select(t.contest.c.electorate, t.contest.c.name).where(
-                t.contest.c.election_id == election, t.contest.c.kind == ContestKind.CANDIDATE.value
-            )
-        ).all()
-    return {number for number, name in names if name.endswith(CANCELLED_POLL_SUFFIX)}
-
-
-def _no_result(engine: Engine, counted: ElectionTally, number: int) -> str:
+def _no_result(counted: ElectionTally, number: int) -> str:
     """Why electorate ``number`` has no candidate result at ``counted``'s stage, in words."""
-    if number in cancelled_polls(engine, counted.election):
+    if number in counted.cancelled_polls:
         return (
             "The candidate poll was cancelled, so no candidate votes were counted: the "
             "electorate has no result and its seat is vacant until a by-election fills it. "
@@ -359,7 +254,7 @@ def _no_result(engine: Engine, counted: ElectionTally, number: int) -> str:
     return "No candidate votes counted at this stage yet."
 
 
-def electorate(engine: Engine, counted: ElectionTally, which: str | int) -> dict[str, Any]:
+def electorate(counted: ElectionTally, which: str | int) -> dict[str, Any]:
     """One electorate: candidates, votes, winner, majority, party votes and voting places.
 
     This is also what ``tallyroom electorate --json`` prints.
@@ -374,7 +269,7 @@ def electorate(engine: Engine, counted: ElectionTally, which: str | int) -> dict
             "valid": p.valid,
             "informal": p.informal,
         }
-        for p in voting_places(engine, counted.election, counted.stage, number)
+        for p in counted.voting_places(number)
     ]
     party = counted.party_by_electorate.get(number)
     party_votes = []
@@ -400,7 +295,7 @@ def electorate(engine: Engine, counted: ElectionTally, which: str | int) -> dict
     }
     contest = counted.candidates.get(number)
     if contest is None or not contest.counts:
-        return {**data, "no_result": _no_result(engine, counted, number)}
+        return {**data, "no_result": _no_result(counted, number)}
     outcome = decide_electorate(contest.counts, contest.informal)  # this one, not all 72
     data.update(
         candidates=[
@@ -436,7 +331,6 @@ def referendums(counted: ElectionTally) -> list[dict[str, Any]]:
 
 
 def referendum(
-    engine: Engine,
     counted: ElectionTally,
     slug: str,
     basis: VoteBasis = VoteBasis.ORDINARY,
@@ -445,7 +339,7 @@ def referendum(
 
     The by-electorate part is what ``tallyroom referendum --json`` prints.
     """
-    table = by_electorate(engine, counted.election, slug, basis, Base.TOTAL, counted.stage)
+    table = by_electorate(counted, slug, basis, Base.TOTAL)
     return {
         "election": counted.election,
         "stage": counted.stage.value,
@@ -454,38 +348,38 @@ def referendum(
     }
 
 
-def comparison(engine: Engine, election: str) -> dict[str, Any]:
+def comparison(
+    election: str,
+    basis: str | None,
+    stages: list[Stage],
+    tally_at: Callable[[Stage], ElectionTally],
+) -> dict[str, Any]:
     """Election night (or, without one, the official count's ordinary votes alone) against
-    the official count: what ``tallyroom compare --json`` prints."""
-    basis = comparison_basis(engine, election)
+    the official count: what ``tallyroom compare --json`` prints. ``basis`` is what
+    :func:`~tallyroom.analysis.ordinary.comparison_basis` says of the election's
+    ``stages``; ``tally_at`` gives its tallies."""
     if basis is None:
-        counted = stages(engine, election)
         raise NoReturnsError(
             f"{election} needs preliminary and official returns, or official returns that "
-            f"separate special votes, to compare (has: {', '.join(counted) or 'none'})"
+            f"separate special votes, to compare (has: {', '.join(stages) or 'none'})"
         )
-    return asdict(compare(engine, election, ordinary_only=basis == "ordinary"))
+    night = None if basis == "ordinary" else tally_at(Stage.PRELIMINARY)
+    return asdict(compare(night, tally_at(Stage.OFFICIAL)))
 
 
 def projection(
-    engine: Engine,
-    election: str,
+    counted: ElectionTally,
     *,
     specials: float | None = None,
     draws: int = 100_000,
     seed: int = 0,
-    counted: ElectionTally | None = None,
 ) -> dict[str, Any]:
-    """The projected final count from election night's ordinary votes counted so far:
-    what ``tallyroom project --json`` prints and ``…/preliminary/projection.json`` serves.
-    ``counted`` is election night's tally when the caller has it already."""
-    counted = counted or tally(engine, election, Stage.PRELIMINARY)
-    model = model_for(election)
+    """The projected final count from election night's ordinary votes counted so far
+    (``counted``, the preliminary tally): what ``tallyroom project --json`` prints and
+    ``…/preliminary/projection.json`` serves."""
+    model = model_for(counted.election)
     count = from_tally(
-        counted,
-        election_year(election),
-        named(counted.rules),
-        counted_shares(engine, election, Stage.PRELIMINARY),
+        counted, election_year(counted.election), named(counted.rules), counted.counted_shares()
     )
     result = project(count, model, specials=specials, draws=draws, seed=seed).to_dict()
-    return {**result, "method": METHOD, "progress": progress(engine, election, Stage.PRELIMINARY)}
+    return {**result, "method": METHOD, "progress": progress(counted.progress(), counted.stage)}
