@@ -12,6 +12,7 @@ from tallyroom.cli.app import ANALYSIS, DataTable, DbOption, JsonOption, app, co
 from tallyroom.forecast.backtest import METHODS, Score, backtest, document, pooled
 from tallyroom.forecast.simulate import DEFAULT_DRAWS
 from tallyroom.model import Stage
+from tallyroom.publish.site import dumped
 from tallyroom.publish.views import projection
 from tallyroom.results import tally
 from tallyroom.store.database import open_store
@@ -57,11 +58,13 @@ def project(
         )
         raise typer.Exit(2)
     result = guarded(
-        lambda: projection(
-            tally(open_store(db), election, Stage.PRELIMINARY),
-            specials=specials,
-            draws=draws,
-            seed=seed,
+        lambda: dumped(
+            projection(
+                tally(open_store(db), election, Stage.PRELIMINARY),
+                specials=specials,
+                draws=draws,
+                seed=seed,
+            )
         )
     )
     if as_json:

@@ -26,6 +26,7 @@ from tallyroom.importers.formats import FORMATS, format_named
 from tallyroom.importers.options import ReadOptions
 from tallyroom.model import Stage
 from tallyroom.publish import views
+from tallyroom.publish.site import dumped
 from tallyroom.store.database import open_store
 from tallyroom.store.imports import ImportReport, SourceFile, import_datasets
 
@@ -112,7 +113,7 @@ def load(
 @app.command(rich_help_panel=RESULTS)
 def elections(db: DbOption = None, as_json: JsonOption = False) -> None:
     """List the elections in the store and the stages counted."""
-    found = guarded(lambda: views.election_list(counts.elections(open_store(db))))
+    found = guarded(lambda: dumped(views.election_list(counts.elections(open_store(db)))))
     if as_json:
         typer.echo(json.dumps(found, ensure_ascii=False, indent=2))
         return
@@ -135,7 +136,7 @@ def seats(
     counted = guarded(lambda: counts.latest_tally(open_store(db), election, stage))
     result = guarded(counted.seats)
     if as_json:
-        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(dumped(views.seats_document(result)), ensure_ascii=False, indent=2))
         return
     console.print(seat_table(result))
     for note in seat_notes(result):
@@ -165,7 +166,7 @@ def results(
     """Party votes and shares, electorate winners and majorities, and the seats."""
 
     def run() -> dict[str, Any]:
-        return views.summary(counts.latest_tally(open_store(db), election, stage))
+        return dumped(views.summary(counts.latest_tally(open_store(db), election, stage)))
 
     data = guarded(run)
     if as_json:
@@ -225,7 +226,8 @@ def electorate(
     """One electorate: candidates, votes, winner and majority, and its voting places."""
 
     def run() -> dict[str, Any]:
-        return views.electorate(counts.latest_tally(open_store(db), election, stage), which)
+        counted = counts.latest_tally(open_store(db), election, stage)
+        return dumped(views.electorate(counted, which))
 
     data = guarded(run)
     if as_json:

@@ -14,10 +14,11 @@ from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 import polars as pl
+from pydantic import BaseModel
 from sqlalchemy import Engine, func, select
 
 from tallyroom import results
-from tallyroom.analysis.between import compare_elections, final_stage
+from tallyroom.analysis.between import final_stage
 from tallyroom.analysis.ordinary import comparison_basis
 from tallyroom.model import Party, Stage
 from tallyroom.publish import tables, views
@@ -48,6 +49,15 @@ def store_generation(engine: Engine) -> int:
 def to_json(data: Any) -> bytes:
     """Compact UTF-8 JSON, as the API serves it."""
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+
+
+def dumped(document: BaseModel | list[BaseModel]) -> Any:
+    """A view's document (or list of documents) as JSON-ready values: what the API
+    serves, pages render and ``--json`` prints. Fields a view leaves unset (an
+    electorate's ``no_result`` where it has a result) are left out."""
+    if isinstance(document, list):
+        return [dumped(d) for d in document]
+    return document.model_dump(mode="json", exclude_unset=True)
 
 
 class Site:
@@ -89,6 +99,10 @@ class Site:
                 if self._locks.get(key) is lock:
                     del self._locks[key]
 
+    def document(self, key: Hashable, view: Callable[[], BaseModel | list[BaseModel]]) -> Any:
+        """``view()``'s document, :func:`dumped` once per generation for each ``key``."""
+        return self.memo(key, lambda: dumped(view()))
+
     def cached(self, key: Hashable) -> Any | None:
         """What was computed for ``key`` in this generation, if anything."""
         return self._memo.get(key)
@@ -101,11 +115,11 @@ class Site:
 
     def elections(self) -> list[dict[str, Any]]:
         """Every election in the store."""
-        return self.memo("elections", lambda: views.election_list(self.records()))
+        return self.document("elections", lambda: views.election_list(self.records()))
 
     def election(self, election: str) -> dict[str, Any]:
         """One election's stages, electorates and referendums."""
-        return self.memo(
+        return self.document(
             ("election", election),
             lambda: views.election_info(
                 views.find_election(self.records(), election),
@@ -147,61 +161,61 @@ class Site:
 
     def progress(self, election: str, stage: Stage) -> dict[str, Any]:
         """How many reporting places are in at ``stage``."""
-        return self.memo(
+        return self.document(
             ("progress", election, stage),
             lambda: views.progress(self.tally(election, stage).progress(), stage),
         )
 
     def summary(self, election: str, stage: Stage) -> dict[str, Any]:
         """The national summary at ``stage``."""
-        return self.memo(
+        return self.document(
             ("summary", election, stage), lambda: views.summary(self.tally(election, stage))
         )
 
     def parties(self, election: str, stage: Stage) -> dict[str, Any]:
         """Parties' votes, seats and members."""
-        return self.memo(
+        return self.document(
             ("parties", election, stage),
             lambda: views.parties(self.tally(election, stage), self.colours(election)),
         )
 
     def electorates(self, election: str, stage: Stage) -> dict[str, Any]:
         """Every electorate's winner."""
-        return self.memo(
+        return self.document(
             ("electorates", election, stage),
             lambda: views.electorate_list(self.tally(election, stage)),
         )
 
     def electorate(self, election: str, stage: Stage, number: int) -> dict[str, Any]:
         """One electorate in detail."""
-        return self.memo(
+        return self.document(
             ("electorate", election, stage, number),
             lambda: views.electorate(self.tally(election, stage), number),
         )
 
     def seats(self, election: str, stage: Stage) -> dict[str, Any]:
         """The seat allocation."""
-        return self.memo(
+        return self.document(
             ("seats", election, stage), lambda: views.seats(self.tally(election, stage))
         )
 
     def referendums(self, election: str, stage: Stage) -> list[dict[str, Any]]:
         """Every referendum's national result."""
-        return self.memo(
+        return self.document(
             ("referendums", election, stage),
             lambda: views.referendums(self.tally(election, stage)),
         )
 
     def referendum(self, election: str, stage: Stage, slug: str) -> dict[str, Any]:
         """One referendum nationally and by general electorate."""
-        return self.memo(
+        return self.document(
             ("referendum", election, stage, slug),
             lambda: views.referendum(self.tally(election, stage), slug),
         )
 
     def comparison(self, election: str) -> dict[str, Any]:
         """Election night (or the ordinary votes alone) against the official count."""
-        return self.memo(
+        return self.document(
             ("comparison", election),
             lambda: views.comparison(
                 election,
@@ -223,12 +237,12 @@ class Site:
     def since(self, election: str, earlier: str) -> dict[str, Any]:
         """``election`` against the earlier election ``earlier`` at their official counts
         (``tallyroom compare EARLIER ELECTION --json``)."""
-        return self.memo(
+        return self.document(
             ("since", election, earlier),
-            lambda: compare_elections(
+            lambda: views.since(
                 self.tally(earlier, final_stage(self.stages(earlier))),
                 self.tally(election, final_stage(self.stages(election))),
-            ).to_dict(),
+            ),
         )
 
     def colours(self, election: str) -> dict[str, str]:
@@ -237,7 +251,7 @@ class Site:
 
     def projection(self, election: str) -> dict[str, Any]:
         """The projected final count from election night (:data:`SITE_DRAWS` draws)."""
-        return self.memo(
+        return self.document(
             ("projection", election),
             lambda: views.projection(self.tally(election, Stage.PRELIMINARY), draws=SITE_DRAWS),
         )

@@ -23,7 +23,6 @@ from __future__ import annotations
 import random
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from tallyroom.rules.apportion import Allocation, allocate
 from tallyroom.rules.errors import (
@@ -119,41 +118,6 @@ class MMPResult:
     def seats(self) -> dict[str, int]:
         """Total seats per party that holds any, largest first."""
         return {p.party: p.total for p in self.parties if p.total}
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON shape of ``tallyroom allocate --json`` and ``tallyroom seats --json``."""
-        holders = [p for p in self.parties if p.total]
-        return {
-            "seats": {p.party: p.total for p in holders},
-            "electorate": {p.party: p.electorate for p in holders},
-            "list": {p.party: p.list_seats for p in holders},
-            "house_size": self.house_size,
-            "overhang": self.overhang,
-            "ties": [
-                {"parties": list(t.parties), "seats": t.seats, "lot_winners": list(t.lot_winners)}
-                for t in self.ties
-            ],
-            "vacant": self.vacant,
-            "other_electorates": self.other_electorates,
-            "rules": self.rules.to_dict(),
-            "parties": [
-                {
-                    "party": p.party,
-                    "votes": p.votes,
-                    "share": p.share,
-                    "qualified": p.qualified,
-                    "entitlement": p.entitlement,
-                    "electorate": p.electorate,
-                    "list": p.list_seats,
-                    "total": p.total,
-                    "overhang": p.overhang,
-                    "list_members": list(p.list_members) if p.list_members is not None else None,
-                    "list_vacancies": p.list_vacancies,
-                    "list_short": p.list_short,
-                }
-                for p in self.parties
-            ],
-        }
 
 
 def allocate_mmp(
