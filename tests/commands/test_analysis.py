@@ -14,9 +14,9 @@ from tallyroom.analysis.by_electorate import VoteBasis, by_electorate
 from tallyroom.analysis.compare import compare
 from tallyroom.analysis.indices import indices
 from tallyroom.model import Stage
+from tallyroom.results import tally
 from tallyroom.rules.referendum import Base
 from tallyroom.store.database import open_store
-from tallyroom.tally import tally
 from tests.support.official2020 import party_vote_totals
 
 TALLYROOM = str(Path(sys.executable).with_name("tallyroom"))
@@ -32,7 +32,10 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def test_preliminary_to_official(store: str) -> None:
-    result = compare(open_store(store), "nz-2020")
+    engine = open_store(store)
+    result = compare(
+        tally(engine, "nz-2020", Stage.PRELIMINARY), tally(engine, "nz-2020", Stage.OFFICIAL)
+    )
     seats = {p.party: p.seats[1] - p.seats[0] for p in result.parties}
     assert (seats["National Party"], seats["Labour Party"], seats["Māori Party"]) == (-2, 1, 1)
     shares = {p.party: p.percent for p in result.parties}
@@ -61,20 +64,21 @@ def test_preliminary_to_official(store: str) -> None:
      ("Mt Albert", 61), ("Epsom", 45), ("Papakura", 40), ("Botany", 31)],
 )  # fmt: skip
 def test_cannabis_by_electorate_ordinary_votes(store: str, electorate: str, percent: int) -> None:
-    result = by_electorate(open_store(store), "nz-2020", "cannabis")
+    result = by_electorate(tally(open_store(store), "nz-2020", Stage.OFFICIAL), "cannabis")
     row = next(r for r in result.rows if r.name == electorate)
     assert round(row.percent["Yes"]) == percent
 
 
 def test_cannabis_counts_of_electorates_in_favour(store: str) -> None:
     engine = open_store(store)
-    ordinary = by_electorate(engine, "nz-2020", "cannabis")
+    official = tally(engine, "nz-2020", Stage.OFFICIAL)
+    ordinary = by_electorate(official, "cannabis")
     assert (ordinary.in_favour, len(ordinary.rows)) == (14, 65)
     assert "Special votes are not included" in ordinary.statement
     assert ordinary.rows[0].name == "Wellington Central" and ordinary.rows[0].rank == 1
-    everything = by_electorate(engine, "nz-2020", "cannabis", VoteBasis.ALL)
+    everything = by_electorate(official, "cannabis", VoteBasis.ALL)
     assert (everything.in_favour, len(everything.rows)) == (19, 65)
-    valid = by_electorate(engine, "nz-2020", "cannabis", base=Base.VALID)
+    valid = by_electorate(official, "cannabis", base=Base.VALID)
     assert "informal" not in valid.rows[0].percent
 
 
@@ -114,9 +118,10 @@ def test_yes_electorates_by_winning_party_depend_on_stage_and_votes(store: str) 
     from tallyroom.analysis.crosstab import crosstab
 
     engine = open_store(store)
+    official = tally(engine, "nz-2020", Stage.OFFICIAL)
 
     def national_yes(votes: VoteBasis, stage: Stage) -> list[str]:
-        table = crosstab(engine, "nz-2020", "cannabis", votes, winner_stage=stage)
+        table = crosstab(official, tally(engine, "nz-2020", stage), "cannabis", votes)
         return [
             r.name for r in table.rows if r.result == "Yes" and r.winner_party == "National Party"
         ]
@@ -124,7 +129,7 @@ def test_yes_electorates_by_winning_party_depend_on_stage_and_votes(store: str) 
     assert national_yes(VoteBasis.ORDINARY, Stage.PRELIMINARY) == ["Northland"]
     assert sorted(national_yes(VoteBasis.ALL, Stage.PRELIMINARY)) == ["Northland", "Whangārei"]
     assert national_yes(VoteBasis.ORDINARY, Stage.OFFICIAL) == []
-    table = crosstab(engine, "nz-2020", "cannabis")
+    table = crosstab(official, official, "cannabis")
     assert sum(c.get("in favour", 0) for c in table.by_winner_party().values()) == 14
 
 
@@ -134,8 +139,9 @@ def test_correlations_equal_numpy(store: str) -> None:
     from tallyroom.analysis.crosstab import correlations, crosstab
 
     engine = open_store(store)
-    table = crosstab(engine, "nz-2020", "cannabis")
-    found = {c.party: c for c in correlations(engine, "nz-2020", table)}
+    official = tally(engine, "nz-2020", Stage.OFFICIAL)
+    table = crosstab(official, official, "cannabis")
+    found = {c.party: c for c in correlations(official, table)}
     counts = tally(engine, "nz-2020", Stage.OFFICIAL).party_by_electorate
     yes = np.array([r.percent for r in table.rows])
     green = np.array(
@@ -178,15 +184,16 @@ def test_special_votes_2020_candidate_and_referendum(store: str, shared_data: Pa
     from tallyroom.analysis.specials import NoSpecialSplitError, special_split
 
     engine = open_store(store)
-    candidates = special_split(engine, "nz-2020", "candidate")
+    official = tally(engine, "nz-2020", Stage.OFFICIAL)
+    candidates = special_split(official, "candidate")
     # the turnout table's Combined Totals: ordinary (a) and special (b) valid candidate votes
     assert (candidates.ordinary_valid, candidates.special_valid) == (2_370_483, 453_715)
-    cannabis = special_split(engine, "nz-2020", "referendum:cannabis")
+    cannabis = special_split(official, "referendum:cannabis")
     yes = next(r for r in cannabis.rows if r.choice == "Yes")
     assert (yes.ordinary, yes.special) == (1_114_579, 292_394)  # the workbook's total rows
     assert yes.special_percent == 60.35 and yes.difference == 13.85
     with pytest.raises(NoSpecialSplitError, match="do not separate special votes"):
-        special_split(engine, "nz-2020", "party")  # official party votes are electorate totals
+        special_split(official, "party")  # official party votes are electorate totals
 
 
 def test_special_votes_2017_party_vote_from_history(shared_data: Path, tmp_path: Path) -> None:
@@ -211,7 +218,7 @@ def test_special_votes_2017_party_vote_from_history(shared_data: Path, tmp_path:
                 and (place.startswith("special votes") or place.startswith("overseas special"))
             ):
                 expected[row["party"]] += int(row["votes"])  # fmt: skip
-    result = special_split(engine, "nz-2017", "party")
+    result = special_split(tally(engine, "nz-2017", Stage.OFFICIAL), "party")
     assert {r.choice: r.special for r in result.rows if r.special} == dict(+expected)
     assert result.special_valid == sum(expected.values())
 
@@ -221,7 +228,8 @@ def test_example_claims_file(store: str) -> None:
     from tests.support.data import REPO
 
     election, claims = load_claims(REPO / "examples" / "claims-nz2020.yaml")
-    verdicts = {v.text: v for v in check(open_store(store), election, claims)}
+    engine = open_store(store)
+    verdicts = {v.text: v for v in check(lambda stage: tally(engine, election, stage), claims)}
     confirmed = [t for t, v in verdicts.items() if v.verdict == "confirmed"]
     assert len(confirmed) == 9  # the eight published electorate figures and "14 of 65"
     only = verdicts[
@@ -258,7 +266,10 @@ def test_claims_file_errors(store: str, tmp_path: Path) -> None:
 def test_turnout_change(store: str, shared_data: Path) -> None:
     import csv
 
-    result = compare(open_store(store), "nz-2020")
+    engine = open_store(store)
+    result = compare(
+        tally(engine, "nz-2020", Stage.PRELIMINARY), tally(engine, "nz-2020", Stage.OFFICIAL)
+    )
     assert result.electors == 3_549_580  # 'Electors on Master Roll', Combined Totals
     night, final = result.turnout
     assert final == 82.24  # published 'Votes Cast to Electors on Master Roll'

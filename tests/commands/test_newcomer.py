@@ -25,8 +25,9 @@ from tallyroom.publish import views
 from tallyroom.publish.charts import Bar, bars_svg, diverging_colour
 from tallyroom.publish.colours import delta_e, difference
 from tallyroom.publish.web import create_app
+from tallyroom.results import tally
+from tallyroom.results.queries import parties
 from tallyroom.store.database import open_store
-from tallyroom.tally import tally
 from tests.support.servers import nz2020_store
 
 runner = CliRunner()
@@ -419,7 +420,7 @@ def test_ciede2000_matches_the_published_test_data(
 
 def test_parties_with_seats_have_distinct_colours(demo: str) -> None:
     engine = open_store(demo)
-    palette = views.colours(engine, "nz-2020")
+    palette = views.colours(parties(engine, "nz-2020"))
     for stage in (Stage.PRELIMINARY, Stage.OFFICIAL):
         won = [p for p, n in tally(engine, "nz-2020", stage).seats().seats().items() if n]
         pairs = [(a, b, difference(palette[a], palette[b])) for a, b in combinations(won, 2)]
@@ -502,7 +503,7 @@ def geographic_neighbours(shared_data: Path) -> set[tuple[int, int]]:
 
 
 def test_every_hexagon_sits_beside_geographic_neighbours(demo: str, shared_data: Path) -> None:
-    rows = views.electorate_rows(open_store(demo), "nz-2020")
+    rows = tally(open_store(demo), "nz-2020", Stage.OFFICIAL).electorates
     cell = {
         n: ((r.hex_u - 1000417) // 34000, round((r.hex_v - 5023005.9) / (34000 * 3**0.5)))
         for n, r in rows.items()

@@ -11,9 +11,9 @@ from tallyroom.datasets import bundled_path
 from tallyroom.datasets.build_nz2020 import build
 from tallyroom.importers import tidy
 from tallyroom.model import Stage
+from tallyroom.results import tally
 from tallyroom.rules.referendum import decide_referendum
 from tallyroom.store.database import open_store
-from tallyroom.tally import tally
 
 TALLYROOM = str(Path(sys.executable).with_name("tallyroom"))
 

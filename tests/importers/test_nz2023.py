@@ -25,9 +25,9 @@ from sqlalchemy import select
 from tallyroom.importers.errors import ImporterError
 from tallyroom.model import ListCandidate, Stage
 from tallyroom.names import display_name, same_person, same_surname
+from tallyroom.results import tally
 from tallyroom.store import schema as t
 from tallyroom.store.database import open_store
-from tallyroom.tally import tally
 from tests.support.stores import fingerprint, import_files
 
 TALLYROOM = str(Path(sys.executable).with_name("tallyroom"))
@@ -663,7 +663,7 @@ def test_a_place_in_one_file_only_is_kept_as_published(
 ) -> None:
     """As published, a few places are in an electorate's candidate file but not its party
     file or the reverse; the totals reconcile all the same (see the electorate tests)."""
-    from tallyroom.tally import contest_parts
+    from tallyroom.results import contest_parts
 
     engine = open_store(store)
     found = {}

@@ -25,8 +25,9 @@ from tallyroom.publish import views
 from tallyroom.publish.colours import difference
 from tallyroom.publish.schemas import BetweenElections, Comparison
 from tallyroom.publish.web import create_app
+from tallyroom.results import contest_parts, tally
+from tallyroom.results.queries import parties
 from tallyroom.store.database import open_store
-from tallyroom.tally import contest_parts, tally
 from tests.commands.test_newcomer import MIN_PARTY_DIFFERENCE
 from tests.importers.test_nz2023 import (
     PORT_WAIKATO,
@@ -160,7 +161,7 @@ def test_every_electorate_equals_its_files(store: str, shared_data: Path) -> Non
 
 def test_parties_with_seats_have_distinct_colours(store: str) -> None:
     engine = open_store(store)
-    palette = views.colours(engine, "nz-2023")
+    palette = views.colours(parties(engine, "nz-2023"))
     won = [p for p, n in tally(engine, "nz-2023", Stage.OFFICIAL).seats().seats().items() if n]
     assert len(won) == 6
     for a, b in combinations(won, 2):

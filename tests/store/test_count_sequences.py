@@ -45,6 +45,7 @@ from tallyroom.model import (
 )
 from tallyroom.publish.site import store_generation
 from tallyroom.publish.web import create_app
+from tallyroom.results import NoReturnsError, tally
 from tallyroom.rules.fpp import decide_electorate
 from tallyroom.rules.mmp import allocate_mmp
 from tallyroom.rules.systems import named
@@ -53,7 +54,6 @@ from tallyroom.store import schema as t
 from tallyroom.store.database import open_store, writing
 from tallyroom.store.imports import define
 from tallyroom.store.users import Role, add_user
-from tallyroom.tally import NoReturnsError, tally
 from tests.support.sizes import size
 
 SEQUENCES = int(os.environ.get("TALLYROOM_SEQUENCES", size(100, 10_000)))

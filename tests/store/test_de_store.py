@@ -14,11 +14,11 @@ from tallyroom.cli import app
 from tallyroom.importers import de_bundeswahl
 from tallyroom.importers.errors import FileFormatError, ReconciliationError
 from tallyroom.model import Stage
+from tallyroom.results import tally
 from tallyroom.rules.regional import run_pipeline
 from tallyroom.rules.steps import pipeline_named
 from tallyroom.store.database import open_store
 from tallyroom.store.imports import StoreError
-from tallyroom.tally import tally
 from tests.support.stores import fingerprint, import_files
 
 

@@ -15,8 +15,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from tallyroom.model import Stage
+from tallyroom.results import tally
 from tallyroom.store.database import open_store
-from tallyroom.tally import tally
 from tests.support.stores import fingerprint, import_files
 
 TALLYROOM = str(Path(sys.executable).with_name("tallyroom"))

@@ -16,10 +16,10 @@ from sqlalchemy import func, select
 from tallyroom.importers.formats import format_named
 from tallyroom.importers.options import ReadOptions
 from tallyroom.model import Stage
+from tallyroom.results import tally
 from tallyroom.store import schema as t
 from tallyroom.store.database import open_store
 from tallyroom.store.imports import ReplaceRequiredError, SourceFile, StoreError, import_datasets
-from tallyroom.tally import tally
 from tests.support.stores import fingerprint, import_files
 
 TALLYROOM = str(Path(sys.executable).with_name("tallyroom"))
@@ -177,13 +177,11 @@ def test_store_location_defaults(tmp_path: Path) -> None:
 
 
 def test_voting_places_add_up_to_the_electorate(shared_data: Path, tmp_path: Path) -> None:
-    from tallyroom.tally import voting_places
-
     engine = open_store(f"sqlite:///{tmp_path / 'vp.db'}")
     import_files(engine, "nz-official", [shared_data / "nz" / "official" / "2020"])
     counted = tally(engine, "nz-2020", Stage.OFFICIAL)
     for number in (1, 66, 72):
-        places = voting_places(engine, "nz-2020", Stage.OFFICIAL, number)
+        places = counted.voting_places(number)
         assert sum(p.valid for p in places) == counted.candidates[number].valid
         assert sum(p.informal for p in places) == counted.candidates[number].informal
         assert {p.count_type for p in places} >= {"advance", "election-day", "special-before"}

@@ -16,11 +16,11 @@ from typer.testing import CliRunner
 from tallyroom.cli import app as cli
 from tallyroom.model import Stage
 from tallyroom.publish.web import create_app
+from tallyroom.results import tally
 from tallyroom.store import audit
 from tallyroom.store import schema as t
 from tallyroom.store.database import open_store
 from tallyroom.store.users import Role, add_user
-from tallyroom.tally import tally
 from tests.support.servers import nz2020_store
 from tests.support.sizes import size
 

@@ -10,14 +10,12 @@ party renamed between the two is matched by :data:`RENAMED`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import Engine
-
 from tallyroom.model import Stage
-from tallyroom.tally import ContestTally, ElectionTally, stages, tally
+from tallyroom.results import ContestTally, ElectionTally
 
 RENAMED = {"Māori Party": "Te Pāti Māori"}
 """a party's earlier name → its later one: the party shown as the Māori Party in the
@@ -107,10 +105,10 @@ class BetweenElections:
 
 
 def compare_elections(
-    engine: Engine, earlier: str, later: str, renamed: Mapping[str, str] = RENAMED
+    first: ElectionTally, second: ElectionTally, renamed: Mapping[str, str] = RENAMED
 ) -> BetweenElections:
-    """Compare election ``earlier`` with election ``later``, each at its official count."""
-    first, second = (tally(engine, e, _final_stage(engine, e)) for e in (earlier, later))
+    """Compare an earlier election's count ``first`` with a later one's, ``second`` (each
+    at its :func:`final_stage`)."""
     before = _renamed(first.party_votes(), renamed)
     after = second.party_votes()
     totals = (sum(before.values()), sum(after.values()))
@@ -160,7 +158,7 @@ def compare_elections(
         if n not in won
     )
     return BetweenElections(
-        elections=(earlier, later),
+        elections=(first.election, second.election),
         names=(first.name, second.name),
         stages=(first.stage, second.stage),
         valid_party_votes=totals,
@@ -173,10 +171,10 @@ def compare_elections(
     )
 
 
-def _final_stage(engine: Engine, election: str) -> Stage:
-    """The official count, or the furthest stage counted where there is none yet (with
-    nothing counted, the official stage: its tally says what is missing)."""
-    counted = stages(engine, election)
+def final_stage(counted: Sequence[Stage]) -> Stage:
+    """Of an election's ``counted`` stages, the one to compare: the official count, or the
+    furthest stage counted where there is none yet (with nothing counted, the official
+    stage: its tally says what is missing)."""
     return Stage.OFFICIAL if Stage.OFFICIAL in counted or not counted else counted[-1]
 
 

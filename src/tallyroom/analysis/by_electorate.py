@@ -12,12 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import Engine
-
-from tallyroom.model import Roll, Stage, UnitKind, referendum_contest, referendum_slug
+from tallyroom.model import Roll, UnitKind, referendum_contest, referendum_slug
+from tallyroom.results import ElectionTally
 from tallyroom.rules.errors import UnknownChoiceError
 from tallyroom.rules.referendum import Base, decide_referendum
-from tallyroom.tally import contest_parts, tally
 
 
 class VoteBasis(StrEnum):
@@ -77,15 +75,14 @@ class ReferendumByElectorate:
 
 
 def by_electorate(
-    engine: Engine,
-    election: str,
+    counted: ElectionTally,
     slug: str,
     votes: VoteBasis = VoteBasis.ORDINARY,
     base: Base = Base.TOTAL,
-    stage: Stage = Stage.OFFICIAL,
 ) -> ReferendumByElectorate:
-    """The referendum ``slug`` by general electorate, on the chosen votes and base."""
-    counted = tally(engine, election, stage)
+    """The referendum ``slug`` of ``counted`` by general electorate, on the chosen votes
+    and base."""
+    election = counted.election
     code = referendum_contest(slug)
     if code not in counted.referendums:
         known = ", ".join(referendum_slug(c) for c in counted.referendums) or "none"
@@ -93,7 +90,7 @@ def by_electorate(
     options = tuple(counted.referendums[code].counts)
     general = {n: e.name for n, e in counted.electorates.items() if e.roll is Roll.GENERAL}
     sums = {n: ({o: 0 for o in options}, [0]) for n in general}
-    for part in contest_parts(engine, election, stage, code):
+    for part in counted.parts(code):
         special = part.count_type.is_special
         wanted = votes is VoteBasis.ALL or (votes is VoteBasis.SPECIAL) == special
         if not wanted or part.electorate not in sums or part.kind is UnitKind.NATION:

@@ -22,20 +22,23 @@ vote basis under which it would hold.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import Engine
 
 from tallyroom.analysis.by_electorate import VoteBasis, by_electorate
 from tallyroom.analysis.crosstab import crosstab
 from tallyroom.errors import InvalidError
 from tallyroom.figures import points
 from tallyroom.model import Stage
+from tallyroom.results import ElectionTally
 from tallyroom.rules.referendum import Base
-from tallyroom.tally import tally
+
+TallyAt = Callable[[Stage], ElectionTally]
+"""an election's tally at a stage (raising a ``LookupError`` where it has no returns)"""
 
 
 class ClaimsFileError(InvalidError):
@@ -92,12 +95,12 @@ def load_claims(path: Path) -> tuple[str, list[dict[str, Any]]]:
     return str(data["election"]), data["claims"]
 
 
-def check(engine: Engine, election: str, claims: list[dict[str, Any]]) -> list[Verdict]:
-    """A verdict for each claim."""
-    return [_check_one(engine, election, claim, number) for number, claim in enumerate(claims, 1)]
+def check(tally_at: TallyAt, claims: list[dict[str, Any]]) -> list[Verdict]:
+    """A verdict for each claim, from the election's tallies as ``tally_at`` gives them."""
+    return [_check_one(tally_at, claim, number) for number, claim in enumerate(claims, 1)]
 
 
-def _check_one(engine: Engine, election: str, claim: dict[str, Any], number: int) -> Verdict:
+def _check_one(tally_at: TallyAt, claim: dict[str, Any], number: int) -> Verdict:
     try:
         stated = Context(
             Stage(claim.get("stage", "official")),
@@ -106,7 +109,7 @@ def _check_one(engine: Engine, election: str, claim: dict[str, Any], number: int
         )
     except ValueError as error:
         raise ClaimsFileError(f"claim {number} ({claim['text']!r}): {error}") from None
-    evaluate, dimensions = _evaluator(engine, election, claim, number)
+    evaluate, dimensions = _evaluator(tally_at, claim, number)
     holds, found = evaluate(stated)
     choices = {"stage": list(Stage), "votes": list(VoteBasis), "base": list(Base)}
     options = [choices[d] if d in dimensions else [getattr(stated, d)] for d in choices]
@@ -131,14 +134,16 @@ def _holds(evaluate, context: Context) -> bool:
         return False
 
 
-def _evaluator(engine: Engine, election: str, claim: dict[str, Any], number: int):
+def _evaluator(tally_at: TallyAt, claim: dict[str, Any], number: int):
     referendum = claim.get("referendum")
     if referendum and "percent" in claim and "electorate" in claim:
         wanted = float(claim["percent"])
         digits = len(str(claim["percent"]).partition(".")[2])
 
         def percent(context: Context) -> tuple[bool, str]:
-            result = by_electorate(engine, election, referendum, context.votes, context.base)
+            result = by_electorate(
+                tally_at(Stage.OFFICIAL), referendum, context.votes, context.base
+            )
             option = claim.get("option", result.options[0])
             row = _row(result.rows, claim["electorate"], number)
             total = sum(row.counts.values()) + (row.informal if context.base is Base.TOTAL else 0)
@@ -153,7 +158,9 @@ def _evaluator(engine: Engine, election: str, claim: dict[str, Any], number: int
     if referendum and "in_favour" in claim:
 
         def in_favour(context: Context) -> tuple[bool, str]:
-            result = by_electorate(engine, election, referendum, context.votes, context.base)
+            result = by_electorate(
+                tally_at(Stage.OFFICIAL), referendum, context.votes, context.base
+            )
             return result.in_favour == int(
                 claim["in_favour"]
             ), f"{result.in_favour} of {len(result.rows)}"
@@ -164,7 +171,11 @@ def _evaluator(engine: Engine, election: str, claim: dict[str, Any], number: int
 
         def won_by(context: Context) -> tuple[bool, str]:
             table = crosstab(
-                engine, election, referendum, context.votes, context.base, context.stage
+                tally_at(Stage.OFFICIAL),
+                tally_at(context.stage),
+                referendum,
+                context.votes,
+                context.base,
             )
             found = sorted(
                 r.name for r in table.rows if r.result == table.option and r.winner_party == party
@@ -175,7 +186,7 @@ def _evaluator(engine: Engine, election: str, claim: dict[str, Any], number: int
     if "electorate" in claim and "winner_party" in claim:
 
         def winner(context: Context) -> tuple[bool, str]:
-            counted = tally(engine, election, context.stage)
+            counted = tally_at(context.stage)
             number_ = next(
                 (n for n, e in counted.electorates.items() if e.name == claim["electorate"]),
                 None,

@@ -11,13 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select
-
 from tallyroom.analysis.ordinary import ordinary_votes
-from tallyroom.model import ContestKind, Stage
+from tallyroom.model import ContestKind, Stage, candidate_contest
+from tallyroom.results import ElectionTally
 from tallyroom.rules.referendum import Base, decide_referendum
-from tallyroom.store import schema as t
-from tallyroom.tally import ElectionTally, contest_parts, tally
 
 
 @dataclass(frozen=True)
@@ -85,19 +82,15 @@ class Comparison:
         return None if before is None or after is None else round(after - before, 2)
 
 
-def compare(
-    engine: Engine,
-    election: str,
-    before: Stage = Stage.PRELIMINARY,
-    after: Stage = Stage.OFFICIAL,
-    *,
-    ordinary_only: bool = False,
-) -> Comparison:
-    """Compare ``election`` at two stages; with ``ordinary_only``, the ``after`` stage's
-    ordinary votes alone against all its votes (``before`` is then not read)."""
-    second = tally(engine, election, after)
-    first = ordinary_votes(engine, second) if ordinary_only else tally(engine, election, before)
-    electors, cast = _enrolment(engine, election)
+def compare(first: ElectionTally | None, second: ElectionTally) -> Comparison:
+    """Compare one election's count at two stages, ``first`` (election night) and
+    ``second`` (the official count); with no ``first``, ``second``'s ordinary votes alone
+    against all its votes."""
+    ordinary_only = first is None
+    if first is None:
+        first = ordinary_votes(second)
+    election, after = second.election, second.stage
+    electors, cast = _enrolment(second)
     counted = [sum(t.party_votes().values()) + t.informal_party_votes() for t in (first, second)]
     turnout: tuple[float | None, float | None] = (None, None)
     if electors:
@@ -105,26 +98,22 @@ def compare(
         turnout = (round(100 * counted[0] / electors, 2), round(100 * final / electors, 2))
     return Comparison(
         election=election,
-        stages=(after if ordinary_only else before, after),
+        stages=(after if ordinary_only else first.stage, after),
         valid_party_votes=(sum(first.party_votes().values()), sum(second.party_votes().values())),
         parties=_parties(first, second),
         flips=_flips(first, second),
-        special_votes=(special := _special_votes(engine, election, after, second))[0],
+        special_votes=(special := _special_votes(second))[0],
         special_share=special[1],
-        referendums=_referendums(engine, election, after, second),
+        referendums=_referendums(second),
         electors=electors,
         turnout=turnout,
         ordinary_only=ordinary_only,
     )
 
 
-def _enrolment(engine: Engine, election: str) -> tuple[int | None, int | None]:
+def _enrolment(counted: ElectionTally) -> tuple[int | None, int | None]:
     """Electors and official votes cast, summed, if every electorate has them."""
-    e = t.electorate
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(e.c.electors, e.c.votes_cast).where(e.c.election_id == election)
-        ).all()
+    rows = list(counted.electorates.values())
     electors = [r.electors for r in rows]
     cast = [r.votes_cast for r in rows]
     return (
@@ -172,21 +161,17 @@ def _flips(first: ElectionTally, second: ElectionTally) -> tuple[Flip, ...]:
     return tuple(flips)
 
 
-def _special_votes(
-    engine: Engine, election: str, stage: Stage, counted: ElectionTally
-) -> tuple[int, float]:
+def _special_votes(counted: ElectionTally) -> tuple[int, float]:
     special = total = 0
     for number in counted.candidates:
-        for part in contest_parts(engine, election, stage, f"candidate:{number}"):
+        for part in counted.parts(candidate_contest(number)):
             total += part.total
             if part.count_type.is_special:
                 special += part.total
     return special, round(100 * special / total, 2) if total else 0.0
 
 
-def _referendums(
-    engine: Engine, election: str, stage: Stage, counted: ElectionTally
-) -> tuple[ReferendumChange, ...]:
+def _referendums(counted: ElectionTally) -> tuple[ReferendumChange, ...]:
     changes = []
     for code, contest in counted.referendums.items():
         if contest.kind is not ContestKind.REFERENDUM or not contest.counts:
@@ -194,7 +179,7 @@ def _referendums(
         option = next(iter(contest.counts))
         ordinary = {o: 0 for o in contest.counts}
         informal = 0
-        for part in contest_parts(engine, election, stage, code):
+        for part in counted.parts(code):
             if not part.count_type.is_special:
                 for o, v in part.counts.items():
                     ordinary[o] += v

@@ -12,12 +12,11 @@ from collections import Counter
 from dataclasses import dataclass
 
 import polars as pl
-from sqlalchemy import Engine
 
 from tallyroom.analysis.by_electorate import VoteBasis, by_electorate
 from tallyroom.model import Stage
+from tallyroom.results import ElectionTally
 from tallyroom.rules.referendum import Base
-from tallyroom.tally import tally
 
 
 @dataclass(frozen=True)
@@ -65,19 +64,19 @@ class CrossTab:
 
 
 def crosstab(
-    engine: Engine,
-    election: str,
+    official: ElectionTally,
+    winners: ElectionTally,
     slug: str,
     votes: VoteBasis = VoteBasis.ORDINARY,
     base: Base = Base.TOTAL,
-    winner_stage: Stage = Stage.OFFICIAL,
 ) -> CrossTab:
-    """Referendum ``slug`` by general electorate with each electorate's winner and leader."""
-    referendum = by_electorate(engine, election, slug, votes, base)
+    """Referendum ``slug`` by general electorate (from the ``official`` count) with each
+    electorate's winner in ``winners`` (the official count, or election night's) and its
+    party-vote leader in the official count."""
+    referendum = by_electorate(official, slug, votes, base)
     option = referendum.options[0]
-    winners = tally(engine, election, winner_stage)
     outcomes = winners.outcomes()
-    party_votes = tally(engine, election, Stage.OFFICIAL).party_by_electorate
+    party_votes = official.party_by_electorate
     rows = []
     for r in referendum.rows:
         winner = outcomes[r.number].winner or "" if r.number in outcomes else ""
@@ -94,13 +93,14 @@ def crosstab(
                 max(leader, key=leader.get) if leader else "",
             )
         )
-    return CrossTab(referendum.contest, option, votes, base, winner_stage, tuple(rows))
+    return CrossTab(referendum.contest, option, votes, base, winners.stage, tuple(rows))
 
 
-def correlations(engine: Engine, election: str, table: CrossTab) -> list[Correlation]:
+def correlations(official: ElectionTally, table: CrossTab) -> list[Correlation]:
     """Pearson and Spearman correlations of the first option's share with each party's
-    party-vote share, across the electorates of ``table``; strongest first."""
-    party_votes = tally(engine, election, Stage.OFFICIAL).party_by_electorate
+    party-vote share in the ``official`` count, across the electorates of ``table``;
+    strongest first."""
+    party_votes = official.party_by_electorate
     records = []
     for row in table.rows:
         counts = party_votes[row.number].counts

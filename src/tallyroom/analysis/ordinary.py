@@ -11,37 +11,37 @@ count)", never "election night": the figures are the official count's.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import replace
-
-from sqlalchemy import Engine
 
 from tallyroom.analysis.specials import NoSpecialSplitError
 from tallyroom.model import CountType, Stage
-from tallyroom.tally import ContestTally, ElectionTally, contest_parts, stages
+from tallyroom.results import ContestTally, ElectionTally
 
 ORDINARY_LABEL = "ordinary votes only (official count)"
 """what the ordinary-votes view is called wherever it is shown"""
 
 
-def has_special_split(engine: Engine, election: str, stage: Stage = Stage.OFFICIAL) -> bool:
-    """Whether ``election``'s party votes at ``stage`` are stored as ordinary and special
-    returns, so that its ordinary votes can be told apart."""
-    return any(p.count_type.is_special for p in contest_parts(engine, election, stage, "party"))
+def has_special_split(counted: ElectionTally) -> bool:
+    """Whether ``counted``'s party votes are stored as ordinary and special returns, so
+    that its ordinary votes can be told apart."""
+    return any(p.count_type.is_special for p in counted.parts("party"))
 
 
-def comparison_basis(engine: Engine, election: str) -> str | None:
-    """What ``election``'s official count is compared with: ``preliminary`` (election
-    night) where that is stored, else ``ordinary`` where the official returns separate
-    special votes; ``None`` if neither."""
-    counted = set(stages(engine, election))
+def comparison_basis(stages: Iterable[Stage], official: Callable[[], ElectionTally]) -> str | None:
+    """What an election's official count is compared with, given the ``stages`` it has
+    returns for and its ``official`` tally (asked for only if needed): ``preliminary``
+    (election night) where that is stored, else ``ordinary`` where the official returns
+    separate special votes; ``None`` if neither."""
+    counted = set(stages)
     if Stage.OFFICIAL not in counted:
         return None
     if Stage.PRELIMINARY in counted:
         return Stage.PRELIMINARY.value
-    return "ordinary" if has_special_split(engine, election) else None
+    return "ordinary" if has_special_split(official()) else None
 
 
-def ordinary_votes(engine: Engine, counted: ElectionTally) -> ElectionTally:
+def ordinary_votes(counted: ElectionTally) -> ElectionTally:
     """``counted`` with its special votes left out: every party-vote and candidate-vote
     contest summed over its ordinary returns (ordinary, advance and election-day votes).
 
@@ -49,21 +49,21 @@ def ordinary_votes(engine: Engine, counted: ElectionTally) -> ElectionTally:
     :class:`NoSpecialSplitError` if an electorate's returns do not separate special votes
     (a return of ``all`` votes), since its ordinary votes are then unknown.
     """
-    party = _ordinary(engine, counted, "party", counted.party_by_electorate)
+    party = _ordinary(counted, "party", counted.party_by_electorate)
     candidates = {
-        number: _ordinary(engine, counted, contest.code, {number: contest})[number]
+        number: _ordinary(counted, contest.code, {number: contest})[number]
         for number, contest in counted.candidates.items()
     }
     return replace(counted, party_by_electorate=party, candidates=candidates, referendums={})
 
 
 def _ordinary(
-    engine: Engine, counted: ElectionTally, code: str, contests: dict[int, ContestTally]
+    counted: ElectionTally, code: str, contests: dict[int, ContestTally]
 ) -> dict[int, ContestTally]:
     """The ordinary votes of contest ``code`` in each electorate of ``contests``."""
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     informal: dict[int, int] = defaultdict(int)
-    for part in contest_parts(engine, counted.election, counted.stage, code):
+    for part in counted.parts(code):
         if part.electorate not in contests or part.count_type.is_special:
             continue
         if part.count_type is CountType.ALL:

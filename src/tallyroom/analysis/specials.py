@@ -12,11 +12,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import Engine
-
 from tallyroom.errors import NotFoundError
-from tallyroom.model import Stage
-from tallyroom.tally import ElectionTally, contest_parts, tally
+from tallyroom.results import ElectionTally
 
 
 class NoSpecialSplitError(NotFoundError):
@@ -58,21 +55,17 @@ class SpecialSplit:
 
 
 def special_split(
-    engine: Engine,
-    election: str,
-    contest: str = "party",
-    electorate: int | None = None,
-    stage: Stage = Stage.OFFICIAL,
+    counted: ElectionTally, contest: str = "party", electorate: int | None = None
 ) -> SpecialSplit:
-    """Shares of ordinary and special votes for ``contest``: ``party``, ``candidate`` (all
-    electorates' candidate votes by party) or ``referendum:SLUG``."""
-    counted = tally(engine, election, stage)
-    ordinary, special = _sums(engine, counted, contest, electorate)
+    """Shares of ordinary and special votes in ``counted`` for ``contest``: ``party``,
+    ``candidate`` (all electorates' candidate votes by party) or ``referendum:SLUG``."""
+    election = counted.election
+    ordinary, special = _sums(counted, contest, electorate)
     if not special:
         others = [
             other
             for other in ["party", "candidate", *counted.referendums]
-            if other != contest and _sums(engine, counted, other, electorate)[1]
+            if other != contest and _sums(counted, other, electorate)[1]
         ]
         instead = (
             "these do: " + ", ".join(f"--contest {c}" for c in others)
@@ -98,7 +91,7 @@ def special_split(
 
 
 def _sums(
-    engine: Engine, counted: ElectionTally, contest: str, electorate: int | None
+    counted: ElectionTally, contest: str, electorate: int | None
 ) -> tuple[dict[str, int], dict[str, int]]:
     """Votes per choice among ordinary and among special votes (candidate votes by party)."""
     if contest == "candidate":
@@ -111,7 +104,7 @@ def _sums(
         codes = [contest]
     sums: dict[bool, dict[str, int]] = {False: defaultdict(int), True: defaultdict(int)}
     for code in codes:
-        for part in contest_parts(engine, counted.election, counted.stage, code):
+        for part in counted.parts(code):
             if electorate is not None and part.electorate != electorate:
                 continue
             for choice, votes in part.counts.items():

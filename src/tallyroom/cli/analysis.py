@@ -18,7 +18,7 @@ from tallyroom.analysis.compare import compare as compare_stages
 from tallyroom.analysis.crosstab import Correlation, CrossTab, correlations
 from tallyroom.analysis.crosstab import crosstab as cross
 from tallyroom.analysis.indices import indices as measures
-from tallyroom.analysis.ordinary import ORDINARY_LABEL, comparison_basis
+from tallyroom.analysis.ordinary import ORDINARY_LABEL
 from tallyroom.analysis.specials import special_split
 from tallyroom.cli.app import ANALYSIS, DataTable, DbOption, JsonOption, app, console, guarded
 from tallyroom.cli.between import show_between
@@ -26,10 +26,11 @@ from tallyroom.figures import signed
 from tallyroom.model import Stage
 from tallyroom.publish.charts import Point, scatter_svg
 from tallyroom.publish.report import write_report
+from tallyroom.publish.site import Site
+from tallyroom.results import stages, tally
 from tallyroom.rules.referendum import Base
 from tallyroom.store import schema as t
 from tallyroom.store.database import open_store
-from tallyroom.tally import stages, tally
 
 ElectionArgument = Annotated[str, typer.Argument(help="Election id, e.g. nz-2020.")]
 VotesOption = Annotated[VoteBasis, typer.Option(help="ordinary, special or all votes.")]
@@ -56,11 +57,14 @@ def compare(
     if later is not None:
         show_between(election, later, db, as_json)
         return
+    site = guarded(lambda: Site(open_store(db)))
     ordinary = before is Stage.PRELIMINARY and guarded(
-        lambda: comparison_basis(open_store(db), election) == "ordinary"
+        lambda: site.comparison_basis(election) == "ordinary"
     )
     result = guarded(
-        lambda: compare_stages(open_store(db), election, before, after, ordinary_only=ordinary)
+        lambda: compare_stages(
+            None if ordinary else site.tally(election, before), site.tally(election, after)
+        )
     )
     if as_json:
         typer.echo(json.dumps(asdict(result), ensure_ascii=False, indent=2, default=str))
@@ -129,7 +133,9 @@ def referendum(
     The ordinary-vote figures are by referendum area: a general electorate's voting places,
     where Māori-roll voters also voted. The output says which votes are in each figure.
     """
-    result = guarded(lambda: by_electorate(open_store(db), election, slug, votes, base))
+    result = guarded(
+        lambda: by_electorate(tally(open_store(db), election, Stage.OFFICIAL), slug, votes, base)
+    )
     if as_json:
         typer.echo(json.dumps(asdict(result), ensure_ascii=False, indent=2, default=str))
         return
@@ -240,8 +246,10 @@ def crosstab(
 
     def run() -> tuple[CrossTab, list[Correlation]]:
         engine = open_store(db)
-        table = cross(engine, election, slug, votes, base, winners_at)
-        return table, correlations(engine, election, table)
+        official = tally(engine, election, Stage.OFFICIAL)
+        winners = official if winners_at is Stage.OFFICIAL else tally(engine, election, winners_at)
+        table = cross(official, winners, slug, votes, base)
+        return table, correlations(official, table)
 
     table, found = guarded(run)
     if plot is not None:
@@ -311,7 +319,9 @@ def specials(
     as_json: JsonOption = False,
 ) -> None:
     """How special votes split compared with ordinary votes, choice by choice."""
-    result = guarded(lambda: special_split(open_store(db), election, contest, electorate))
+    result = guarded(
+        lambda: special_split(tally(open_store(db), election, Stage.OFFICIAL), contest, electorate)
+    )
     if as_json:
         typer.echo(json.dumps(asdict(result), ensure_ascii=False, indent=2))
         return
@@ -354,7 +364,8 @@ def check_claims(
         named, listed = load_claims(claims)
         if named != election:
             raise ClaimsFileError(f"{claims} is about {named}, not {election}")
-        return check(open_store(db), election, listed)
+        site = Site(open_store(db))
+        return check(lambda stage: site.tally(election, stage), listed)
 
     verdicts = guarded(run)
     if as_json:

@@ -6,9 +6,10 @@ import json
 
 import typer
 
-from tallyroom.analysis.between import BetweenElections, compare_elections
+from tallyroom.analysis.between import BetweenElections, compare_elections, final_stage
 from tallyroom.cli.app import DataTable, console, guarded
 from tallyroom.figures import signed
+from tallyroom.results import stages, tally
 from tallyroom.store.database import open_store
 
 SHOWN_PERCENT = 1.0
@@ -19,7 +20,13 @@ printed table (the JSON has them all)"""
 def show_between(earlier: str, later: str, db: str | None, as_json: bool) -> None:
     """Print the national swing, seats gained and lost, the electorates that changed
     party and each electorate's swing (or all of it as JSON)."""
-    result = guarded(lambda: compare_elections(open_store(db), earlier, later))
+
+    def run() -> BetweenElections:
+        engine = open_store(db)
+        first, second = (tally(engine, e, final_stage(stages(engine, e))) for e in (earlier, later))
+        return compare_elections(first, second)
+
+    result = guarded(run)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2, default=str))
         return

@@ -10,6 +10,8 @@ import typer
 
 from tallyroom.cli.app import ANALYSIS, DataTable, JsonOption, app, console, guarded
 from tallyroom.countlist import parse_counts
+from tallyroom.publish.site import dumped
+from tallyroom.publish.views import seats_document
 from tallyroom.rules.mmp import MMPResult, allocate_mmp
 from tallyroom.rules.steps import PIPELINES, pipeline_named
 from tallyroom.rules.systems import SYSTEMS, named
@@ -88,7 +90,8 @@ def allocate(
 
     result = guarded(run)
     if as_json:
-        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        document = dumped(seats_document(result))
+        typer.echo(json.dumps(document, ensure_ascii=False, indent=2))
     else:
         console.print(seat_table(result))
         for note in seat_notes(result):

@@ -11,7 +11,10 @@ import typer
 from tallyroom.cli.app import ANALYSIS, DataTable, DbOption, JsonOption, app, console, guarded
 from tallyroom.forecast.backtest import METHODS, Score, backtest, document, pooled
 from tallyroom.forecast.simulate import DEFAULT_DRAWS
+from tallyroom.model import Stage
+from tallyroom.publish.site import dumped
 from tallyroom.publish.views import projection
+from tallyroom.results import tally
 from tallyroom.store.database import open_store
 
 BACKTEST_DRAWS = 10_000
@@ -55,7 +58,14 @@ def project(
         )
         raise typer.Exit(2)
     result = guarded(
-        lambda: projection(open_store(db), election, specials=specials, draws=draws, seed=seed)
+        lambda: dumped(
+            projection(
+                tally(open_store(db), election, Stage.PRELIMINARY),
+                specials=specials,
+                draws=draws,
+                seed=seed,
+            )
+        )
     )
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2))

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
+from tallyroom import results as counts
 from tallyroom.cli.app import (
     RESULTS,
     DataTable,
@@ -26,6 +27,7 @@ from tallyroom.importers.formats import FORMATS, format_named
 from tallyroom.importers.options import ReadOptions
 from tallyroom.model import Stage
 from tallyroom.publish import views
+from tallyroom.publish.site import dumped
 from tallyroom.store.database import open_store
 from tallyroom.store.imports import ImportReport, SourceFile, import_datasets
 
@@ -117,7 +119,7 @@ def load(
 @app.command(rich_help_panel=RESULTS)
 def elections(db: DbOption = None, as_json: JsonOption = False) -> None:
     """List the elections in the store and the stages counted."""
-    found = guarded(lambda: views.election_list(open_store(db)))
+    found = guarded(lambda: dumped(views.election_list(counts.elections(open_store(db)))))
     if as_json:
         typer.echo(json.dumps(found, ensure_ascii=False, indent=2))
         return
@@ -141,7 +143,7 @@ def seats(
     For an election whose law apportions by region (the Bundestag): every party's seats
     per region, district and list seats, and the district winners not seated.
     """
-    counted = guarded(lambda: views.latest_tally(open_store(db), election, stage))
+    counted = guarded(lambda: counts.latest_tally(open_store(db), election, stage))
     if counted.regional:
         regional = guarded(counted.regional_seats)
         if as_json:
@@ -151,7 +153,7 @@ def seats(
         return
     result = guarded(counted.seats)
     if as_json:
-        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(dumped(views.seats_document(result)), ensure_ascii=False, indent=2))
         return
     console.print(seat_table(result))
     for note in seat_notes(result):
@@ -181,8 +183,7 @@ def results(
     """Party votes and shares, electorate winners and majorities, and the seats."""
 
     def run() -> dict[str, Any]:
-        engine = open_store(db)
-        return views.summary(engine, views.latest_tally(engine, election, stage))
+        return dumped(views.summary(counts.latest_tally(open_store(db), election, stage)))
 
     data = guarded(run)
     if as_json:
@@ -242,8 +243,8 @@ def electorate(
     """One electorate: candidates, votes, winner and majority, and its voting places."""
 
     def run() -> dict[str, Any]:
-        engine = open_store(db)
-        return views.electorate(engine, views.latest_tally(engine, election, stage), which)
+        counted = counts.latest_tally(open_store(db), election, stage)
+        return dumped(views.electorate(counted, which))
 
     data = guarded(run)
     if as_json:

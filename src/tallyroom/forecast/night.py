@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import polars as pl
 
 from tallyroom.forecast.history import SCHEMA, choice_key
+from tallyroom.results import ElectionTally
 from tallyroom.rules.systems import NZ, RuleSet
-from tallyroom.tally import ElectionTally
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def from_tally(
     counted: ElectionTally, year: int, rules: RuleSet, shares: Mapping[int, float]
 ) -> NightCount:
     """The night count of a tally; ``shares`` is each electorate's share of voting places
-    counted (:func:`tallyroom.tally.counted_shares`)."""
+    counted (:func:`tallyroom.results.counted_shares`)."""
     electorates = []
     for number, electorate in sorted(counted.electorates.items()):
         party = counted.party_by_electorate.get(number)

@@ -22,7 +22,7 @@ from tallyroom.forecast.simulate import ProjectionError
 from tallyroom.forecast.specials import NoHistoryError
 from tallyroom.model import Roll, Stage
 from tallyroom.names import display_name
-from tallyroom.publish import tables, views
+from tallyroom.publish import tables
 from tallyroom.publish.charts import (
     Bar,
     Hex,
@@ -304,7 +304,7 @@ def electorates(site: Site, election: str, stage: Stage) -> Page:
             "data": site.electorates(election, stage),
             "palette": site.colours(election),
             "rolls": {Roll.GENERAL.value: "General", Roll.MAORI.value: "Māori"},
-            "cancelled": views.cancelled_polls(site.engine, election),
+            "cancelled": site.tally(election, stage).cancelled_polls,
         },
         election,
         stage,
@@ -357,7 +357,7 @@ def referendum(site: Site, election: str, stage: Stage, slug: str) -> Page:
         data = site.referendum(election, stage, slug)
         table = data["by_electorate"]
         option = table["options"][0]
-        places = views.electorate_rows(site.engine, election)
+        places = site.tally(election, stage).electorates
         cells = [
             Hex(
                 places[r["number"]].hex_u,

@@ -1,8 +1,6 @@
-"""The API's documents as Pydantic models: they describe the JSON in the OpenAPI schema.
-
-The API serves the views of :mod:`tallyroom.publish.views` as they are; these models are
-the contract the API tests check every response against. No extra fields are allowed,
-so a view that grows a field must grow its model too.
+"""Every document the site, the API and ``--json`` give, as Pydantic models: the views
+of :mod:`tallyroom.publish.views` build them, and they describe the JSON in the OpenAPI
+schema. No extra fields are allowed, so a view that grows a field grows its model.
 """
 
 from __future__ import annotations
@@ -342,12 +340,20 @@ class Interval(_Doc):
     p95: tuple[float, float]
 
 
+class SeatInterval(_Doc):
+    """A projected number of seats: the most likely and its 80 % and 95 % intervals."""
+
+    most_likely: int
+    p80: tuple[int, int]
+    p95: tuple[int, int]
+
+
 class PartyProjection(_Doc):
     """A party's projected share of the party vote (percent) and seats."""
 
     party: str
     share: Interval
-    seats: Interval
+    seats: SeatInterval
 
 
 class ElectorateProjection(_Doc):
@@ -368,7 +374,7 @@ class BlocProjection(_Doc):
     majority_probability: float
 
 
-class HouseProjection(Interval):
+class HouseProjection(SeatInterval):
     """The projected House size, and the allocation drawn most often."""
 
     likely_seats: dict[str, int]

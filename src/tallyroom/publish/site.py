@@ -14,16 +14,18 @@ from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 import polars as pl
+from pydantic import BaseModel
 from sqlalchemy import Engine, func, select
 
-from tallyroom.analysis.between import compare_elections
+from tallyroom import results
+from tallyroom.analysis.between import final_stage
 from tallyroom.analysis.ordinary import comparison_basis
-from tallyroom.model import Stage
+from tallyroom.model import Party, Stage
 from tallyroom.publish import tables, views
+from tallyroom.results import ElectionTally, NoReturnsError
 from tallyroom.store import audit
 from tallyroom.store import schema as t
 from tallyroom.store.review import HeldCorrection, held
-from tallyroom.tally import ElectionTally, NoReturnsError, tally
 
 T = TypeVar("T")
 
@@ -47,6 +49,15 @@ def store_generation(engine: Engine) -> int:
 def to_json(data: Any) -> bytes:
     """Compact UTF-8 JSON, as the API serves it."""
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+
+
+def dumped(document: BaseModel | list[BaseModel]) -> Any:
+    """A view's document (or list of documents) as JSON-ready values: what the API
+    serves, pages render and ``--json`` prints. Fields a view leaves unset (an
+    electorate's ``no_result`` where it has a result) are left out."""
+    if isinstance(document, list):
+        return [dumped(d) for d in document]
+    return document.model_dump(mode="json", exclude_unset=True)
 
 
 class Site:
@@ -88,23 +99,46 @@ class Site:
                 if self._locks.get(key) is lock:
                     del self._locks[key]
 
+    def document(self, key: Hashable, view: Callable[[], BaseModel | list[BaseModel]]) -> Any:
+        """``view()``'s document, :func:`dumped` once per generation for each ``key``."""
+        return self.memo(key, lambda: dumped(view()))
+
     def cached(self, key: Hashable) -> Any | None:
         """What was computed for ``key`` in this generation, if anything."""
         return self._memo.get(key)
 
     # -- views -----------------------------------------------------------------------
 
+    def records(self) -> list[results.ElectionRecord]:
+        """Every election in the store, with the stages counted."""
+        return self.memo("records", lambda: results.elections(self.engine))
+
     def elections(self) -> list[dict[str, Any]]:
         """Every election in the store."""
-        return self.memo("elections", lambda: views.election_list(self.engine))
+        return self.document("elections", lambda: views.election_list(self.records()))
 
     def election(self, election: str) -> dict[str, Any]:
         """One election's stages, electorates and referendums."""
-        return self.memo(("election", election), lambda: views.election_info(self.engine, election))
+        return self.document(
+            ("election", election),
+            lambda: views.election_info(
+                views.find_election(self.records(), election),
+                results.queries.electorate_count(self.engine, election),
+                results.queries.referendum_names(self.engine, election),
+            ),
+        )
 
     def tally(self, election: str, stage: Stage) -> ElectionTally:
         """The count of ``election`` at ``stage``."""
-        return self.memo(("tally", election, stage), lambda: tally(self.engine, election, stage))
+        return self.memo(
+            ("tally", election, stage), lambda: results.tally(self.engine, election, stage)
+        )
+
+    def party_records(self, election: str) -> list[Party]:
+        """The parties of ``election`` as stored."""
+        return self.memo(
+            ("party-records", election), lambda: results.queries.parties(self.engine, election)
+        )
 
     def latest_stage(self, election: str) -> Stage:
         """The furthest stage of the count with returns."""
@@ -127,107 +161,115 @@ class Site:
 
     def progress(self, election: str, stage: Stage) -> dict[str, Any]:
         """How many reporting places are in at ``stage``."""
-        return self.memo(
-            ("progress", election, stage), lambda: views.progress(self.engine, election, stage)
+        return self.document(
+            ("progress", election, stage),
+            lambda: views.progress(self.tally(election, stage).progress(), stage),
         )
 
     def summary(self, election: str, stage: Stage) -> dict[str, Any]:
         """The national summary at ``stage``."""
-        return self._view("summary", election, stage, views.summary)
+        return self.document(
+            ("summary", election, stage), lambda: views.summary(self.tally(election, stage))
+        )
 
     def parties(self, election: str, stage: Stage) -> dict[str, Any]:
         """Parties' votes, seats and members."""
-        return self._view("parties", election, stage, views.parties)
+        return self.document(
+            ("parties", election, stage),
+            lambda: views.parties(self.tally(election, stage), self.colours(election)),
+        )
 
     def electorates(self, election: str, stage: Stage) -> dict[str, Any]:
         """Every electorate's winner."""
-        return self.memo(
+        return self.document(
             ("electorates", election, stage),
             lambda: views.electorate_list(self.tally(election, stage)),
         )
 
     def electorate(self, election: str, stage: Stage, number: int) -> dict[str, Any]:
         """One electorate in detail."""
-        return self.memo(
+        return self.document(
             ("electorate", election, stage, number),
-            lambda: views.electorate(self.engine, self.tally(election, stage), number),
+            lambda: views.electorate(self.tally(election, stage), number),
         )
 
     def seats(self, election: str, stage: Stage) -> dict[str, Any]:
         """The seat allocation."""
-        return self.memo(
+        return self.document(
             ("seats", election, stage), lambda: views.seats(self.tally(election, stage))
         )
 
     def referendums(self, election: str, stage: Stage) -> list[dict[str, Any]]:
         """Every referendum's national result."""
-        return self.memo(
+        return self.document(
             ("referendums", election, stage),
             lambda: views.referendums(self.tally(election, stage)),
         )
 
     def referendum(self, election: str, stage: Stage, slug: str) -> dict[str, Any]:
         """One referendum nationally and by general electorate."""
-        return self.memo(
+        return self.document(
             ("referendum", election, stage, slug),
-            lambda: views.referendum(self.engine, self.tally(election, stage), slug),
+            lambda: views.referendum(self.tally(election, stage), slug),
         )
 
     def comparison(self, election: str) -> dict[str, Any]:
         """Election night (or the ordinary votes alone) against the official count."""
-        return self.memo(("comparison", election), lambda: views.comparison(self.engine, election))
+        return self.document(
+            ("comparison", election),
+            lambda: views.comparison(
+                election,
+                self.comparison_basis(election),
+                self.stages(election),
+                lambda stage: self.tally(election, stage),
+            ),
+        )
 
     def comparison_basis(self, election: str) -> str | None:
         """What the official count is compared with (see :func:`comparison_basis`)."""
         return self.memo(
-            ("comparison-basis", election), lambda: comparison_basis(self.engine, election)
+            ("comparison-basis", election),
+            lambda: comparison_basis(
+                self.stages(election), lambda: self.tally(election, Stage.OFFICIAL)
+            ),
         )
 
     def since(self, election: str, earlier: str) -> dict[str, Any]:
         """``election`` against the earlier election ``earlier`` at their official counts
         (``tallyroom compare EARLIER ELECTION --json``)."""
-        return self.memo(
+        return self.document(
             ("since", election, earlier),
-            lambda: compare_elections(self.engine, earlier, election).to_dict(),
+            lambda: views.since(
+                self.tally(earlier, final_stage(self.stages(earlier))),
+                self.tally(election, final_stage(self.stages(election))),
+            ),
         )
 
     def colours(self, election: str) -> dict[str, str]:
         """Party colours."""
-        return self.memo(("colours", election), lambda: views.colours(self.engine, election))
+        return self.memo(("colours", election), lambda: views.colours(self.party_records(election)))
 
     def projection(self, election: str) -> dict[str, Any]:
         """The projected final count from election night (:data:`SITE_DRAWS` draws)."""
-        return self.memo(
+        return self.document(
             ("projection", election),
-            lambda: views.projection(
-                self.engine,
-                election,
-                draws=SITE_DRAWS,
-                counted=self.tally(election, Stage.PRELIMINARY),
-            ),
+            lambda: views.projection(self.tally(election, Stage.PRELIMINARY), draws=SITE_DRAWS),
         )
 
     def short_names(self, election: str) -> dict[str, str]:
         """Party names as people say them."""
-        return self.memo(("short", election), lambda: views.short_names(self.engine, election))
+        return self.memo(
+            ("short", election), lambda: views.short_names(self.party_records(election))
+        )
 
     def positions(self, election: str) -> dict[str, float | None]:
         """Party positions, left to right in the House."""
-        return self.memo(("positions", election), lambda: views.positions(self.engine, election))
+        return self.memo(
+            ("positions", election), lambda: views.positions(self.party_records(election))
+        )
 
     def table(self, election: str, stage: Stage, name: str) -> pl.DataFrame:
         """One downloadable table (see :mod:`tallyroom.publish.tables`)."""
         return self.memo(
             ("table", election, stage, name), lambda: tables.table(self, election, stage, name)
-        )
-
-    def _view(
-        self,
-        name: str,
-        election: str,
-        stage: Stage,
-        view: Callable[[Engine, ElectionTally], dict[str, Any]],
-    ) -> dict[str, Any]:
-        return self.memo(
-            (name, election, stage), lambda: view(self.engine, self.tally(election, stage))
         )

@@ -14,7 +14,6 @@ import polars as pl
 
 from tallyroom.errors import NotFoundError
 from tallyroom.model import Stage
-from tallyroom.publish import views
 
 if TYPE_CHECKING:
     from tallyroom.publish.site import Site
@@ -41,10 +40,7 @@ def table_names(site: Site, election: str, stage: Stage) -> dict[str, str]:
     """Every table of ``election`` at ``stage`` with its description; ``voting-places``
     only where votes are stored by voting place (it would be empty)."""
     names = dict(DESCRIPTIONS)
-    if not site.memo(
-        ("place returns", election, stage),
-        lambda: views.has_place_returns(site.engine, election, stage),
-    ):
+    if not site.tally(election, stage).has_place_returns():
         del names["voting-places"]
     for ref in site.referendums(election, stage):
         names[f"referendum-{ref['slug']}"] = (

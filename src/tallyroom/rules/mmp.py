@@ -23,9 +23,8 @@ from __future__ import annotations
 import random
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from tallyroom.rules.apportion import allocate
+from tallyroom.rules.apportion import Allocation, allocate
 from tallyroom.rules.errors import (
     InvalidSeatsError,
     InvalidVotesError,
@@ -120,41 +119,6 @@ class MMPResult:
         """Total seats per party that holds any, largest first."""
         return {p.party: p.total for p in self.parties if p.total}
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON shape of ``tallyroom allocate --json`` and ``tallyroom seats --json``."""
-        holders = [p for p in self.parties if p.total]
-        return {
-            "seats": {p.party: p.total for p in holders},
-            "electorate": {p.party: p.electorate for p in holders},
-            "list": {p.party: p.list_seats for p in holders},
-            "house_size": self.house_size,
-            "overhang": self.overhang,
-            "ties": [
-                {"parties": list(t.parties), "seats": t.seats, "lot_winners": list(t.lot_winners)}
-                for t in self.ties
-            ],
-            "vacant": self.vacant,
-            "other_electorates": self.other_electorates,
-            "rules": self.rules.to_dict(),
-            "parties": [
-                {
-                    "party": p.party,
-                    "votes": p.votes,
-                    "share": p.share,
-                    "qualified": p.qualified,
-                    "entitlement": p.entitlement,
-                    "electorate": p.electorate,
-                    "list": p.list_seats,
-                    "total": p.total,
-                    "overhang": p.overhang,
-                    "list_members": list(p.list_members) if p.list_members is not None else None,
-                    "list_vacancies": p.list_vacancies,
-                    "list_short": p.list_short,
-                }
-                for p in self.parties
-            ],
-        }
-
 
 def allocate_mmp(
     party_votes: Mapping[str, int],
@@ -182,7 +146,6 @@ def allocate_mmp(
     total = sum(party_votes.values())
     if total == 0:
         raise InvalidVotesError("no party has any party votes")
-
     qualified = [p for p in party_votes if _qualifies(party_votes[p], won.get(p, 0), total, rules)]
     unqualified_wins = sum(n for p, n in won.items() if p not in qualified)
     shared = rules.seats - other_electorates - unqualified_wins
@@ -192,49 +155,13 @@ def allocate_mmp(
             f"allocation exceed the House of {rules.seats}"
         )
     draw = lot if rules.ties is TiePolicy.LOT else None
-    while True:
-        allocation = allocate([party_votes[p] for p in qualified], shared, rules.method, lot=draw)
-        entitlement = dict(zip(qualified, allocation.seats, strict=True))
-        short = any(won.get(p, 0) > entitlement[p] for p in qualified)
-        if rules.overhang is OverhangPolicy.KEEP or not short:
-            break
-        shared += 1
-        if shared > _LEVELLING_LIMIT * rules.seats:
-            raise InvalidSeatsError("levelling would enlarge the House beyond ten times its size")
-
-    ties: tuple[SeatTie, ...] = ()
-    if allocation.tie:
-        ties = (
-            SeatTie(
-                tuple(qualified[i] for i in allocation.tie.parties),
-                allocation.tie.seats,
-                tuple(qualified[i] for i in allocation.lot_winners),
-            ),
-        )
+    shared, allocation = _entitlements(party_votes, won, qualified, shared, rules, draw)
+    entitlement = dict(zip(qualified, allocation.seats, strict=True))
     members = set(electorate_members)
-    parties = []
-    for party, votes in party_votes.items():
-        electorate = won.get(party, 0)
-        entitled = entitlement.get(party, 0)
-        list_seats = max(entitled - electorate, 0)
-        names, vacancies = None, 0
-        if lists is not None and party in lists:
-            names = tuple(c for c in lists[party] if c not in members)[:list_seats]
-            vacancies = list_seats - len(names)
-        parties.append(
-            PartySeats(
-                party=party,
-                votes=votes,
-                share=votes / total,
-                qualified=party in entitlement,
-                entitlement=entitled,
-                electorate=electorate,
-                list_seats=list_seats - vacancies,
-                overhang=max(electorate - entitled, 0) if party in entitlement else 0,
-                list_members=names,
-                list_vacancies=vacancies,
-            )
-        )
+    parties = [
+        _party_seats(party, votes, total, won.get(party, 0), entitlement, lists, members)
+        for party, votes in party_votes.items()
+    ]
     parties.sort(key=lambda p: (-p.total, -p.votes, p.party))
     return MMPResult(
         rules=rules,
@@ -243,7 +170,72 @@ def allocate_mmp(
         shared_seats=shared,
         other_electorates=other_electorates,
         vacant_electorates=vacant_electorates,
-        ties=ties,
+        ties=_tie(allocation, qualified),
+    )
+
+
+def _entitlements(
+    party_votes: Mapping[str, int],
+    won: Mapping[str, int],
+    qualified: list[str],
+    shared: int,
+    rules: RuleSet,
+    lot: random.Random | None,
+) -> tuple[int, Allocation]:
+    """The qualified parties' shares of ``shared`` seats; under levelling the shared seats
+    grow until no party has won more electorates than it is entitled to. Returns the
+    seats shared and their allocation."""
+    while True:
+        allocation = allocate([party_votes[p] for p in qualified], shared, rules.method, lot=lot)
+        short = any(won.get(p, 0) > n for p, n in zip(qualified, allocation.seats, strict=True))
+        if rules.overhang is OverhangPolicy.KEEP or not short:
+            return shared, allocation
+        shared += 1
+        if shared > _LEVELLING_LIMIT * rules.seats:
+            raise InvalidSeatsError("levelling would enlarge the House beyond ten times its size")
+
+
+def _tie(allocation: Allocation, qualified: list[str]) -> tuple[SeatTie, ...]:
+    """The tie for the last shared seat, by party name, if there was one."""
+    if not allocation.tie:
+        return ()
+    return (
+        SeatTie(
+            tuple(qualified[i] for i in allocation.tie.parties),
+            allocation.tie.seats,
+            tuple(qualified[i] for i in allocation.lot_winners),
+        ),
+    )
+
+
+def _party_seats(
+    party: str,
+    votes: int,
+    total: int,
+    electorate: int,
+    entitlement: Mapping[str, int],
+    lists: Mapping[str, Sequence[str]] | None,
+    electorate_members: Collection[str],
+) -> PartySeats:
+    """One party's row: entitlement, electorate and list seats, overhang, and its list
+    MPs named where ``lists`` gives its list (skipping ``electorate_members``)."""
+    entitled = entitlement.get(party, 0)
+    list_seats = max(entitled - electorate, 0)
+    names, vacancies = None, 0
+    if lists is not None and party in lists:
+        names = tuple(c for c in lists[party] if c not in electorate_members)[:list_seats]
+        vacancies = list_seats - len(names)
+    return PartySeats(
+        party=party,
+        votes=votes,
+        share=votes / total,
+        qualified=party in entitlement,
+        entitlement=entitled,
+        electorate=electorate,
+        list_seats=list_seats - vacancies,
+        overhang=max(electorate - entitled, 0) if party in entitlement else 0,
+        list_members=names,
+        list_vacancies=vacancies,
     )
 
 

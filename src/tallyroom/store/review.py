@@ -24,13 +24,13 @@ from tallyroom.errors import (
     http_status,
 )
 from tallyroom.model import Stage
+from tallyroom.results import NoReturnsError, tally
 from tallyroom.rules.errors import RulesError
 from tallyroom.store import audit, notify
 from tallyroom.store import schema as t
 from tallyroom.store.database import reading, writing
 from tallyroom.store.users import Role, User
 from tallyroom.store.versions import UNIT_CEILING, current_problems, pending
-from tallyroom.tally import NoReturnsError, tally
 
 APPROVED, REJECTED = "approved", "rejected"
 

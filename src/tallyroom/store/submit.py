@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, Row, func, insert, select, update
 
 from tallyroom.errors import (
     ConflictError,
@@ -189,6 +189,47 @@ def refuse(
 
 def _store(conn: Connection, user: User, s: Submission, ceiling: int) -> tuple[int | None, Stored]:
     """Validate and write; returns the unit's electorate and what was stored."""
+    contest, unit, choices = _target(conn, user, s)
+    key_hash = _key_hash(user, s)
+    key = (contest.id, unit.id, s.stage.value, s.count_type.value)
+    wanted = _wanted(s, choices)
+    repeat = _repeat(conn, s, key, key_hash, wanted)
+    if repeat is not None:  # answered even after its stage has closed
+        return unit.electorate, repeat
+    _check_open(conn, s)
+    latest = _latest(conn, key)
+    decision = decide(
+        latest,
+        wanted,
+        supersedes=s.supersedes,
+        reason=s.reason,
+        how_to_correct=f"to correct it, send supersedes: {latest.id if latest else 0} and a reason",
+    )
+    if decision.verdict is Verdict.DUPLICATE:
+        assert latest is not None
+        return unit.electorate, Stored(latest.id, latest.version, False, latest.supersedes)
+    correcting = decision.verdict is Verdict.CORRECTION
+    before = review.outcome(conn, s.election, s.stage) if correcting else None
+    source_id, return_id = _insert(conn, user, s, key, key_hash, decision, choices)
+    place = contest.electorate if contest.electorate is not None else unit.electorate
+    for problem in current_problems(conn, [contest.id], [s.stage.value], ceiling, place):
+        if problem.return_id == return_id:
+            raise ConflictError(problem.message)
+    changed = _hold_if_outcome_changes(conn, s, return_id, before)
+    return unit.electorate, Stored(
+        return_id,
+        decision.version,
+        True,
+        decision.supersedes,
+        bool(changed),
+        tuple(changed),
+        source_id,
+    )
+
+
+def _target(conn: Connection, user: User, s: Submission) -> tuple[Row, Row, dict[str, int]]:
+    """The contest and unit the submission names, and the contest's choices (name → id),
+    once the user may write there and the figures add up."""
     if conn.execute(select(t.election.c.id).where(t.election.c.id == s.election)).first() is None:
         raise NotFoundError(f"no election {s.election!r}")
     contest = conn.execute(
@@ -223,21 +264,29 @@ def _store(conn: Connection, user: User, s: Submission, ceiling: int) -> tuple[i
             f"total: {s.total:,} is not the counts plus informal "
             f"({sum(s.counts.values()) + s.informal:,})",
         )
-    key_hash = _key_hash(user, s)
+    return contest, unit, choices
+
+
+def _repeat(
+    conn: Connection, s: Submission, key: tuple, key_hash: str, wanted: tuple[dict[int, int], int]
+) -> Stored | None:
+    """What was stored for this idempotency key before, if it was used; a key used for a
+    different return is refused."""
     r = t.vote_return
-    key = (contest.id, unit.id, s.stage.value, s.count_type.value)
-    wanted = _wanted(s, choices)
     seen = conn.execute(
         select(r.c.id, r.c.version, r.c.supersedes, *_KEY)
         .join(t.source, r.c.source_id == t.source.c.id)
         .where(t.source.c.election_id == s.election, t.source.c.content_hash == key_hash)
     ).first()
-    if seen is not None:  # a repeat: answered even after its stage has closed
-        if tuple(seen[3:]) != key or _figures(conn, seen.id) != wanted:
-            raise InvalidError("Idempotency-Key: already used for a different return")
-        return unit.electorate, Stored(
-            seen.id, seen.version, False, seen.supersedes, held=_still_held(conn, seen.id)
-        )
+    if seen is None:
+        return None
+    if tuple(seen[3:]) != key or _figures(conn, seen.id) != wanted:
+        raise InvalidError("Idempotency-Key: already used for a different return")
+    return Stored(seen.id, seen.version, False, seen.supersedes, held=_still_held(conn, seen.id))
+
+
+def _check_open(conn: Connection, s: Submission) -> None:
+    """Refuse a return for a stage the election's operator has closed."""
     status = conn.execute(
         select(t.stage_status.c.status).where(
             t.stage_status.c.election_id == s.election, t.stage_status.c.stage == s.stage.value
@@ -245,39 +294,21 @@ def _store(conn: Connection, user: User, s: Submission, ceiling: int) -> tuple[i
     ).scalar()
     if status == "closed":
         raise ConflictError(f"stage: the {s.stage} stage of {s.election} is closed")
-    latest = _latest(conn, key)
-    decision = decide(
-        latest,
-        wanted,
-        supersedes=s.supersedes,
-        reason=s.reason,
-        how_to_correct=f"to correct it, send supersedes: {latest.id if latest else 0} and a reason",
-    )
-    if decision.verdict is Verdict.DUPLICATE:
-        assert latest is not None
-        return unit.electorate, Stored(latest.id, latest.version, False, latest.supersedes)
-    correcting = decision.verdict is Verdict.CORRECTION
-    before = review.outcome(conn, s.election, s.stage) if correcting else None
-    source_id, return_id = _insert(conn, user, s, key, key_hash, decision, choices)
-    place = contest.electorate if contest.electorate is not None else unit.electorate
-    for problem in current_problems(conn, [contest.id], [s.stage.value], ceiling, place):
-        if problem.return_id == return_id:
-            raise ConflictError(problem.message)
-    changed: list[str] = []
-    if before is not None:
-        after = review.outcome(conn, s.election, s.stage)
-        changed = review.changes(before, after, review.electorate_names(conn, s.election))
-        if changed:
-            conn.execute(update(r).where(r.c.id == return_id).values(held=1))
-    return unit.electorate, Stored(
-        return_id,
-        decision.version,
-        True,
-        decision.supersedes,
-        bool(changed),
-        tuple(changed),
-        source_id,
-    )
+
+
+def _hold_if_outcome_changes(
+    conn: Connection, s: Submission, return_id: int, before: review.Outcome | None
+) -> list[str]:
+    """For a correction (``before`` is the outcome without it): what it would change, in
+    words; if anything, the return is held for a second admin."""
+    if before is None:
+        return []
+    after = review.outcome(conn, s.election, s.stage)
+    changed = review.changes(before, after, review.electorate_names(conn, s.election))
+    if changed:
+        r = t.vote_return
+        conn.execute(update(r).where(r.c.id == return_id).values(held=1))
+    return changed
 
 
 def _latest(conn: Connection, key: tuple) -> Latest | None:

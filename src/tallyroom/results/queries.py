@@ -1,0 +1,407 @@
+"""The read side of the store: the SQL that hands :mod:`tallyroom.results.counting` its
+rows, and the election's records (elections, parties, referendums) that pages show.
+
+Every function takes an :class:`~sqlalchemy.Engine` or, to see what a write in progress
+would leave, a :class:`~sqlalchemy.Connection` within its transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Connection, Engine, and_, distinct, func, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from tallyroom.model import (
+    CANCELLED_POLL_SUFFIX,
+    ContestKind,
+    Electorate,
+    ListCandidate,
+    Party,
+    Region,
+    Roll,
+    Stage,
+    UnitKind,
+)
+from tallyroom.results.counting import (
+    ContestPart,
+    ElectionTally,
+    PartRow,
+    Progress,
+    SummedRow,
+    UnknownElectionError,
+    assemble,
+    counted_stages,
+    parts_from,
+)
+from tallyroom.store import schema as t
+from tallyroom.store.database import reading
+from tallyroom.store.versions import is_latest
+
+Store = Engine | Connection
+
+
+def tally(store: Store, election_id: str, stage: Stage) -> ElectionTally:
+    """Tally ``election_id`` at ``stage`` from the latest version of every return (on a
+    connection, within its transaction: what a write would leave). Its finer figures
+    (:meth:`ElectionTally.parts` and the like) are read from ``store`` when first asked
+    for, so a tally on a connection must be asked while the connection is open."""
+    with reading(store) as conn:
+        heading = _heading(conn, store, election_id, stage)
+        latest = and_(t.contest.c.election_id == election_id, _latest(stage))
+        informal = _informal_rows(conn, latest)
+        votes = _vote_rows(conn, latest)
+    return assemble(heading, informal, votes)
+
+
+def _heading(conn: Connection, store: Store, election_id: str, stage: Stage) -> ElectionTally:
+    """The election's records at ``stage``, with no votes yet (its finer figures to be
+    read from ``store``)."""
+    election = conn.execute(select(t.election).where(t.election.c.id == election_id)).first()
+    if election is None:
+        known = ", ".join(conn.execute(select(t.election.c.id)).scalars()) or "none"
+        raise UnknownElectionError(f"no election {election_id!r} in the store (have: {known})")
+    electorates = {
+        row.number: Electorate(**{**row._asdict(), "roll": Roll(row.roll)})
+        for row in conn.execute(
+            select(*(c for c in t.electorate.c if c.name != "election_id")).where(
+                t.electorate.c.election_id == election_id
+            )
+        )
+    }
+    party_lists: dict[str, list[ListCandidate]] = {}
+    for row in conn.execute(
+        select(t.list_candidate)
+        .where(t.list_candidate.c.election_id == election_id)
+        .order_by(t.list_candidate.c.party, t.list_candidate.c.rank)
+    ):
+        party_lists.setdefault(row.party, []).append(
+            ListCandidate(row.party, row.rank, row.name, row.electorate)
+        )
+    regions = {
+        row.name: Region(row.name, row.number, row.population)
+        for row in conn.execute(select(t.region).where(t.region.c.election_id == election_id))
+    }
+    return ElectionTally(
+        election=election_id,
+        name=election.name,
+        stage=stage,
+        rules=election.rules,
+        electorates=electorates,
+        party_by_electorate={},
+        candidates={},
+        referendums={},
+        party_lists=party_lists,
+        regions=regions,
+        cancelled_polls=frozenset(cancelled_polls(conn, election_id)),
+        details=StoreDetails(store, election_id, stage),
+    )
+
+
+_KEYS = (
+    t.contest.c.code,
+    t.contest.c.kind,
+    t.contest.c.name,
+    t.contest.c.electorate,
+)
+
+
+def _vote_rows(conn: Connection, latest: ColumnElement[bool]) -> list[SummedRow]:
+    """Votes per choice, summed by contest, unit electorate, unit kind and stage."""
+    r, u, v = t.vote_return, t.unit, t.vote_count
+    # sum by ids first (narrow keys), then name them: grouping by names is slower
+    summed = (
+        select(
+            r.c.contest_id,
+            u.c.electorate.label("unit_electorate"),
+            u.c.kind.label("unit_kind"),
+            r.c.stage,
+            v.c.choice_id,
+            func.sum(v.c.votes).label("votes"),
+        )
+        .select_from(r)
+        .join(t.contest, r.c.contest_id == t.contest.c.id)
+        .join(u, r.c.unit_id == u.c.id)
+        .join(v, v.c.return_id == r.c.id)
+        .where(latest)
+        .group_by(r.c.contest_id, u.c.electorate, u.c.kind, r.c.stage, v.c.choice_id)
+        .subquery()
+    )
+    rows = conn.execute(
+        select(
+            *_KEYS,
+            summed.c.unit_electorate,
+            summed.c.unit_kind,
+            summed.c.stage,
+            summed.c.votes,
+            t.choice.c.name.label("choice"),
+            t.choice.c.party,
+        )
+        .select_from(summed)
+        .join(t.contest, t.contest.c.id == summed.c.contest_id)
+        .join(t.choice, t.choice.c.id == summed.c.choice_id)
+        .order_by(t.choice.c.id)  # choices in the order they were defined
+    )
+    return [SummedRow(**row._asdict()) for row in rows]
+
+
+def _informal_rows(conn: Connection, latest: ColumnElement[bool]) -> list[SummedRow]:
+    """Informal votes summed by contest, unit electorate, unit kind and stage."""
+    r = t.vote_return
+    keys = (
+        *_KEYS,
+        t.unit.c.electorate.label("unit_electorate"),
+        t.unit.c.kind.label("unit_kind"),
+        r.c.stage,
+    )
+    rows = conn.execute(
+        select(*keys, func.sum(r.c.informal).label("votes"))
+        .select_from(r)
+        .join(t.contest, r.c.contest_id == t.contest.c.id)
+        .join(t.unit, r.c.unit_id == t.unit.c.id)
+        .where(latest)
+        .group_by(*keys)
+    )
+    return [SummedRow(**row._asdict()) for row in rows]
+
+
+def _latest(stage: Stage) -> ColumnElement[bool]:
+    """Returns at ``stage`` (for a recount, also official ones) that no later version of
+    the same return supersedes."""
+    return and_(t.vote_return.c.stage.in_(counted_stages(stage)), is_latest())
+
+
+class StoreDetails:
+    """A tally's finer figures, read from the store on demand (see
+    :class:`~tallyroom.results.counting.Details`)."""
+
+    def __init__(self, store: Store, election_id: str, stage: Stage) -> None:
+        self._store, self._election, self._stage = store, election_id, stage
+
+    def parts(self, code: str) -> list[ContestPart]:
+        """Every unit's latest return for contest ``code``."""
+        return contest_parts(self._store, self._election, self._stage, code)
+
+    def progress(self) -> Progress:
+        """Reporting places with returns at the stage."""
+        return progress(self._store, self._election, self._stage)
+
+    def counted_shares(self) -> dict[int, float]:
+        """Each electorate's share of its voting places with a return."""
+        return counted_shares(self._store, self._election, self._stage)
+
+    def has_place_returns(self) -> bool:
+        """Whether candidate votes are stored below the electorate."""
+        return has_place_returns(self._store, self._election, self._stage)
+
+
+def contest_parts(
+    store: Store, election_id: str, stage: Stage, contest_code: str
+) -> list[ContestPart]:
+    """Every unit's latest return for one contest at ``stage``, choices in defined order
+    (for a recount: the official returns of the electorates not recounted, and the
+    recount's)."""
+    r = t.vote_return
+    query = (
+        select(
+            r.c.id,
+            t.unit.c.code,
+            t.unit.c.kind,
+            t.unit.c.name,
+            t.unit.c.electorate,
+            r.c.count_type,
+            r.c.informal,
+            r.c.stage,
+            t.choice.c.name.label("choice"),
+            t.choice.c.party,
+            t.vote_count.c.votes,
+        )
+        .join(t.contest, r.c.contest_id == t.contest.c.id)
+        .join(t.unit, r.c.unit_id == t.unit.c.id)
+        .join(t.vote_count, t.vote_count.c.return_id == r.c.id)
+        .join(t.choice, t.vote_count.c.choice_id == t.choice.c.id)
+        .where(
+            t.contest.c.election_id == election_id, t.contest.c.code == contest_code, _latest(stage)
+        )
+        .order_by(r.c.id, t.choice.c.id)
+    )
+    with reading(store) as conn:
+        return parts_from((PartRow(*row) for row in conn.execute(query)), stage)
+
+
+def stages(store: Store, election_id: str) -> list[Stage]:
+    """The stages with returns for an election, in count order."""
+    with reading(store) as conn:
+        found = set(
+            conn.execute(
+                select(t.vote_return.c.stage)
+                .join(t.contest, t.vote_return.c.contest_id == t.contest.c.id)
+                .where(t.contest.c.election_id == election_id)
+                .distinct()
+            ).scalars()
+        )
+    return [s for s in Stage if s.value in found]
+
+
+def counted_shares(store: Store, election_id: str, stage: Stage) -> dict[int, float]:
+    """Each electorate's share of its voting places with a return at ``stage``. An
+    electorate whose voting places the store does not know is 1 once it has any return
+    at ``stage``, else 0."""
+    with reading(store) as conn:
+        units = conn.execute(
+            select(t.unit.c.id, t.unit.c.electorate, t.unit.c.kind).where(
+                t.unit.c.election_id == election_id,
+                t.unit.c.kind.in_([UnitKind.VOTING_PLACE.value, UnitKind.ELECTORATE.value]),
+            )
+        ).all()
+        reported = set(
+            conn.execute(
+                select(t.vote_return.c.unit_id)
+                .join(t.contest, t.vote_return.c.contest_id == t.contest.c.id)
+                .where(t.contest.c.election_id == election_id, t.vote_return.c.stage == stage.value)
+                .distinct()
+            ).scalars()
+        )
+        numbers = conn.execute(
+            select(t.electorate.c.number).where(t.electorate.c.election_id == election_id)
+        ).scalars()
+        places: dict[int, list[bool]] = {n: [] for n in numbers}
+    whole: dict[int, bool] = {}
+    for unit in units:
+        if unit.electorate is None:
+            continue
+        if unit.kind == UnitKind.VOTING_PLACE.value:
+            places.setdefault(unit.electorate, []).append(unit.id in reported)
+        else:
+            whole[unit.electorate] = unit.id in reported
+    return {
+        n: sum(found) / len(found) if found else float(whole.get(n, False))
+        for n, found in places.items()
+    }
+
+
+def progress(store: Store, election: str, stage: Stage) -> Progress:
+    """How many reporting places have returns at ``stage``: voting places where the store
+    knows them, electorates otherwise."""
+    with reading(store) as conn:
+        places = conn.execute(
+            select(func.count()).where(
+                t.unit.c.election_id == election, t.unit.c.kind == UnitKind.VOTING_PLACE.value
+            )
+        ).scalar_one()
+        kind = UnitKind.VOTING_PLACE if places else UnitKind.ELECTORATE
+        expected = (
+            places
+            or conn.execute(
+                select(func.count()).where(t.electorate.c.election_id == election)
+            ).scalar_one()
+        )
+        reported = conn.execute(
+            select(func.count(distinct(t.vote_return.c.unit_id)))
+            .join(t.unit, t.vote_return.c.unit_id == t.unit.c.id)
+            .where(
+                t.unit.c.election_id == election,
+                t.unit.c.kind == kind.value,
+                t.vote_return.c.stage == stage.value,
+            )
+        ).scalar_one()
+    return Progress(reported, expected, kind)
+
+
+def has_place_returns(store: Store, election: str, stage: Stage) -> bool:
+    """Whether any candidate votes at ``stage`` are stored by voting place or special-vote
+    batch."""
+    with reading(store) as conn:
+        found = conn.execute(
+            select(t.vote_return.c.id)
+            .join(t.unit, t.vote_return.c.unit_id == t.unit.c.id)
+            .join(t.contest, t.vote_return.c.contest_id == t.contest.c.id)
+            .where(
+                t.contest.c.election_id == election,
+                t.contest.c.kind == ContestKind.CANDIDATE.value,
+                t.unit.c.kind.in_([UnitKind.VOTING_PLACE.value, UnitKind.SPECIAL_BATCH.value]),
+                t.vote_return.c.stage == stage.value,
+            )
+            .limit(1)
+        ).first()
+    return found is not None
+
+
+def cancelled_polls(store: Store, election: str) -> set[int]:
+    """The electorates of ``election`` whose candidate poll was cancelled (Port Waikato
+    2023): they have party votes and no candidate result."""
+    with reading(store) as conn:
+        names = conn.execute(
+            select(t.contest.c.electorate, t.contest.c.name).where(
+                t.contest.c.election_id == election, t.contest.c.kind == ContestKind.CANDIDATE.value
+            )
+        ).all()
+    return {number for number, name in names if name.endswith(CANCELLED_POLL_SUFFIX)}
+
+
+# -- the election's records -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ElectionRecord:
+    """One stored election and the stages it has returns for."""
+
+    id: str
+    name: str
+    date: date | str
+    rules: str
+    stages: tuple[Stage, ...]
+
+
+def elections(store: Store) -> list[ElectionRecord]:
+    """Every election in the store with the stages counted, by date."""
+    with reading(store) as conn:
+        rows = conn.execute(select(t.election).order_by(t.election.c.date, t.election.c.id)).all()
+    return [ElectionRecord(r.id, r.name, r.date, r.rules, tuple(stages(store, r.id))) for r in rows]
+
+
+def referendum_names(store: Store, election: str) -> list[tuple[str, str]]:
+    """Each referendum contest's code and name, in the order defined."""
+    with reading(store) as conn:
+        return [
+            (code, name)
+            for code, name in conn.execute(
+                select(t.contest.c.code, t.contest.c.name)
+                .where(
+                    t.contest.c.election_id == election,
+                    t.contest.c.kind == ContestKind.REFERENDUM.value,
+                )
+                .order_by(t.contest.c.id)
+            )
+        ]
+
+
+def electorate_count(store: Store, election: str) -> int:
+    """How many electorates ``election`` has."""
+    with reading(store) as conn:
+        return conn.execute(
+            select(func.count()).where(t.electorate.c.election_id == election)
+        ).scalar_one()
+
+
+def parties(store: Store, election: str) -> list[Party]:
+    """The parties of ``election`` as stored (name, short name, colour, position)."""
+    p = t.party
+    with reading(store) as conn:
+        rows = conn.execute(
+            select(p.c.name, p.c.short_name, p.c.colour, p.c.position).where(
+                p.c.election_id == election
+            )
+        ).all()
+    return [Party(*row) for row in rows]
+
+
+def latest_tally(store: Store, election: str, stage: Stage | None = None) -> ElectionTally:
+    """Tally ``election`` at ``stage``, or at the latest stage with returns."""
+    if stage is None:
+        found = stages(store, election)
+        if not found:
+            tally(store, election, Stage.OFFICIAL)  # raises the right error
+        stage = found[-1]
+    return tally(store, election, stage)
