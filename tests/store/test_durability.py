@@ -73,3 +73,20 @@ def test_sigkill_halfway_changes_nothing_and_rerun_completes(
     counted = tally(engine, "nz-2020", Stage.OFFICIAL)
     assert sum(c.valid for c in counted.candidates.values()) == 2_824_198
     assert counted.seats().seats()["Labour Party"] == 65
+
+
+def test_a_store_from_another_version_is_refused_unchanged(tmp_path) -> None:
+    """A store migrated by a tallyroom with migrations this one lacks (an upgrade rolled
+    back) gets one clear error naming the store, and is left as it was."""
+    import sqlite3
+
+    from tallyroom.store.database import StoreVersionError
+
+    path = tmp_path / "newer.db"
+    open_store(f"sqlite:///{path}").dispose()
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    before = path.read_bytes()
+    with pytest.raises(StoreVersionError, match=r"newer\.db: the store was written by another"):
+        open_store(f"sqlite:///{path}")
+    assert path.read_bytes() == before

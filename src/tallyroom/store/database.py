@@ -23,12 +23,13 @@ from weakref import WeakKeyDictionary
 
 from alembic import command
 from alembic.config import Config
+from alembic.util import CommandError
 from platformdirs import user_data_dir
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
-from tallyroom.errors import UnavailableError
+from tallyroom.errors import ConflictError, UnavailableError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 SQLITE_BUSY_TIMEOUT = 30.0
@@ -45,6 +46,10 @@ def database_url(explicit: str | None = None) -> str:
     if os.environ.get("TALLYROOM_DB"):
         return os.environ["TALLYROOM_DB"]
     return f"sqlite:///{Path(user_data_dir('tallyroom')) / 'tallyroom.db'}"
+
+
+class StoreVersionError(ConflictError):
+    """The store's schema is at a migration this version of tallyroom does not have."""
 
 
 class StoreUnavailableError(UnavailableError):
@@ -128,9 +133,16 @@ def _sqlite_pragmas(connection, _record) -> None:
 
 
 def migrate(engine: Engine) -> None:
-    """Apply every migration not yet applied, in one transaction."""
+    """Apply every migration not yet applied, in one transaction. A store migrated by a
+    version of tallyroom this one does not know is refused, unchanged."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with writing(engine) as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        try:
+            command.upgrade(config, "head")
+        except CommandError as error:
+            raise StoreVersionError(
+                f"{engine.url.render_as_string(hide_password=True)}: the store was written by "
+                f"another version of tallyroom ({error}); use that version, or another --db"
+            ) from None
