@@ -288,8 +288,49 @@ def _read_party_places(
 
 
 def _read_places(path: Path, number: int, kind: _Kind, stage: Stage, data: Dataset) -> _Electorate:
-    """One electorate's candidate (or party) votes by voting place, reconciled."""
+    """One electorate's candidate (or party) votes by voting place, reconciled.
+
+    Reads in three steps: the heading (electorate, choices), the rows (each classified
+    by :class:`_PlaceRows` as a block or group heading, a place, a special-vote batch,
+    the total row or the closing block), then the places as units and returns.
+    """
     lines = list(rows(path))
+    found = _read_heading(path, lines, number, kind)
+    scan = _PlaceRows(path, found)
+    for position, (line, cells) in enumerate(lines[3:], start=3):
+        if scan.take(line, cells):
+            _check_closing_block(path, lines[position:], found, scan.total_row)
+            break
+    total_row = scan.total_row
+    if total_row is None:
+        raise FileFormatError(f"{path}: no '{found.name} Total' row; is the file truncated?")
+    if not found.party_of:
+        raise FileFormatError(f"{path}: no '{kind.closing}' block; is the file truncated?")
+    contest = candidate_contest(number) if kind is CANDIDATE_VOTES else PARTY_CONTEST
+    units, returns = _place_returns(path, found, scan.places, contest, stage)
+    found.total_valid, found.total_informal = total_row[-2], total_row[-1]
+    found.special_valid, found.special_informal = scan.special
+    found.totals = dict(zip(found.candidates, total_row[:-2], strict=True))
+    data.units.extend(units)
+    if found.cancelled:
+        if any(total_row):
+            raise ReconciliationError(
+                f"{path}: the poll is marked cancelled, yet the total row counts "
+                f"{total_row[-2]:,} valid and {total_row[-1]:,} informal votes"
+            )
+    else:  # a cancelled poll has no candidate result: the electorate's seat is vacant
+        data.returns.extend(returns)
+    if kind is CANDIDATE_VOTES:
+        title = f"{found.name} electorate vote" + (CANCELLED_POLL_SUFFIX if found.cancelled else "")
+        data.contests.append(Contest(contest, ContestKind.CANDIDATE, title, number))
+        data.choices.extend(Choice(contest, c, found.party_of[c]) for c in found.candidates)
+    return found
+
+
+def _read_heading(
+    path: Path, lines: list[tuple[int, list[str]]], number: int, kind: _Kind
+) -> _Electorate:
+    """The file's second line (electorate, number, a cancelled poll) and header (choices)."""
     if len(lines) < 4:
         raise FileFormatError(
             f"{path}: too short for a {kind.word.lower()}-votes-by-voting-place file"
@@ -330,126 +371,154 @@ def _read_places(path: Path, number: int, kind: _Kind, stage: Stage, data: Datas
         raise FileFormatError(
             f"{path}, line 2: the poll is marked cancelled, yet voting places are listed"
         )
-    contest = candidate_contest(number) if kind is CANDIDATE_VOTES else PARTY_CONTEST
-    width = len(found.candidates) + 4
-    block: CountType | None = None
-    area = suburb = ""
-    sums = [0] * (width - 2)
-    special = [0, 0]
-    places: list[_Place] = []
-    listed: dict[tuple[CountType, str, tuple[str, str]], int] = {}
-    total_row: list[int] | None = None
-    returns: list[Return] = []
-    position = 3
-    while position < len(lines):
-        line, cells = lines[position]
-        position += 1
+    return found
+
+
+class _PlaceRows:
+    """The rows of a by-voting-place file, taken one at a time and classified.
+
+    Keeps the block (advance or election day) and group (suburb, area) each place is
+    listed under, the running sums the total row must equal, the special votes, and
+    where each place was first listed (a row repeated in one group is refused).
+    """
+
+    def __init__(self, path: Path, found: _Electorate) -> None:
+        self.path = path
+        self.found = found
+        self.width = len(found.candidates) + 4
+        self.block: CountType | None = None
+        self.area = self.suburb = ""
+        self.sums = [0] * (self.width - 2)
+        self.special = (0, 0)
+        self.places: list[_Place] = []
+        self.listed: dict[tuple[CountType, str, tuple[str, str]], int] = {}
+        self.total_row: list[int] | None = None
+
+    def take(self, line: int, cells: list[str]) -> bool:
+        """Take one row; True when it opens the closing block (the rows end there)."""
         first = cells[0].strip() if cells else ""
         label = cells[1].strip() if len(cells) > 1 else ""
         if not any(c.strip() for c in cells):
-            continue
+            return False
         if first in BLOCKS and not label:
-            block, area, suburb = BLOCKS[first], "", ""
-            continue
-        if first and len([c for c in cells if c.strip()]) == 1:
+            self.block, self.area, self.suburb = BLOCKS[first], "", ""
+        elif first and len([c for c in cells if c.strip()]) == 1:
             # Māori electorates group their voting places by the general electorate
             # they lie in, under a one-cell heading such as "Botany".
-            area, suburb = first, ""
-            continue
-        if first == kind.closing:
-            _check_closing_block(path, lines[position - 1 :], found, total_row)
-            break
-        if label == kind.plus_row:
-            stated = _int(path, line, cells, 3, "valid plus informal votes")
-            if total_row is None or stated != total_row[-2] + total_row[-1]:
-                raise ReconciliationError(
-                    f"{path}, line {line}: valid plus informal votes stated as {stated:,}; "
-                    f"the total row gives {(total_row or [0, 0])[-2] + (total_row or [0, 0])[-1]:,}"
-                )
-            continue
-        if len(cells) != width:
+            self.area, self.suburb = first, ""
+        elif first == self.found.kind.closing:
+            return True
+        elif label == self.found.kind.plus_row:
+            self._plus_row(line, cells)
+        else:
+            self._count_row(line, cells, first, label)
+        return False
+
+    def _plus_row(self, line: int, cells: list[str]) -> None:
+        stated = _int(self.path, line, cells, 3, "valid plus informal votes")
+        total = self.total_row or [0, 0]
+        if self.total_row is None or stated != total[-2] + total[-1]:
+            raise ReconciliationError(
+                f"{self.path}, line {line}: valid plus informal votes stated as {stated:,}; "
+                f"the total row gives {total[-2] + total[-1]:,}"
+            )
+
+    def _count_row(self, line: int, cells: list[str], first: str, label: str) -> None:
+        found, path, kind = self.found, self.path, self.found.kind
+        if len(cells) != self.width:
             raise FileFormatError(
-                f"{path}, line {line}: expected {width} fields ({len(found.candidates)} "
+                f"{path}, line {line}: expected {self.width} fields ({len(found.candidates)} "
                 f"{kind.choices}, total, informal), found {len(cells)}"
             )
-        figures = [_int(path, line, cells, i, _column(found, i)) for i in range(2, width)]
+        figures = [_int(path, line, cells, i, _column(found, i)) for i in range(2, self.width)]
         if sum(figures[:-2]) != figures[-2]:
             raise ReconciliationError(
                 f"{path}, line {line}: {kind.word.lower()} votes add up to "
                 f"{sum(figures[:-2]):,} but the row's '{kind.tail[0]}' is {figures[-2]:,}"
             )
         if label == f"{found.name} Total":
-            total_row = figures
-            for i, (stated, summed) in enumerate(zip(figures, sums, strict=True)):
-                if stated != summed:
-                    raise ReconciliationError(
-                        f"{path}, line {line}, column {_column(found, i + 2)!r}: the total row "
-                        f"says {stated:,}; the rows above add up to {summed:,}"
-                    )
-            continue
-        if total_row is not None:
+            self._total_row(line, figures)
+            return
+        if self.total_row is not None:
             raise FileFormatError(f"{path}, line {line}: a count row after the total row")
-        sums = [a + b for a, b in zip(sums, figures, strict=True)]
-        if not first and any(label.startswith(s) for s in SPECIAL_ROWS):
-            count_type, suffix, name = next(
-                v for s, v in SPECIAL_ROWS.items() if label.startswith(s)
-            )
-            special = [special[0] + figures[-2], special[1] + figures[-1]]
-            fixed = Unit(electorate_unit(number, suffix), UnitKind.SPECIAL_BATCH, name, number)
-            places.append(_Place(line, label, ("", ""), count_type, figures, fixed))
-        elif not first and label == SMALL_PLACES:
-            code = electorate_unit(number, "small-places")
-            fixed = Unit(code, UnitKind.VOTING_PLACE, SMALL_PLACES, number)
-            places.append(_Place(line, label, ("", ""), CountType.ORDINARY, figures, fixed))
-        elif block is None:
-            raise FileFormatError(
-                f"{path}, line {line}: a voting place before the 'Advance Voting Places' or "
-                "'Voting Places' heading"
-            )
-        else:
-            suburb = first or suburb
-            places.append(_Place(line, label, (suburb, area), block, figures))
-        place = places[-1]
+        self.sums = [a + b for a, b in zip(self.sums, figures, strict=True)]
+        place = self._place(line, first, label, figures)
         key = (place.count_type, place.label, place.group)
-        if key in listed:  # a row repeated: refused here, before the total row disagrees
+        if key in self.listed:  # a row repeated: refused here, before the total row disagrees
             raise FileFormatError(
                 f"{path}, line {line}: {label!r} is listed twice in the same block "
-                f"(first on line {listed[key]})"
+                f"(first on line {self.listed[key]})"
             )
-        listed[key] = line
-    if total_row is None:
-        raise FileFormatError(f"{path}: no '{found.name} Total' row; is the file truncated?")
-    if not found.party_of:
-        raise FileFormatError(f"{path}: no '{kind.closing}' block; is the file truncated?")
-    # The same place name can be listed under two suburbs of one block (care-home teams
-    # "Taken in …"): those are different places, told apart by the suburb in their code.
+        self.listed[key] = line
+        self.places.append(place)
+
+    def _total_row(self, line: int, figures: list[int]) -> None:
+        for i, (stated, summed) in enumerate(zip(figures, self.sums, strict=True)):
+            if stated != summed:
+                raise ReconciliationError(
+                    f"{self.path}, line {line}, column {_column(self.found, i + 2)!r}: the "
+                    f"total row says {stated:,}; the rows above add up to {summed:,}"
+                )
+        self.total_row = figures
+
+    def _place(self, line: int, first: str, label: str, figures: list[int]) -> _Place:
+        """A count row as a place: a special-vote batch, the small places, or a voting place."""
+        number = self.found.number
+        special = next((s for s in SPECIAL_ROWS if label.startswith(s)), None)
+        if not first and special is not None:
+            count_type, suffix, name = SPECIAL_ROWS[special]
+            self.special = (self.special[0] + figures[-2], self.special[1] + figures[-1])
+            fixed = Unit(electorate_unit(number, suffix), UnitKind.SPECIAL_BATCH, name, number)
+            return _Place(line, label, ("", ""), count_type, figures, fixed)
+        if not first and label == SMALL_PLACES:
+            code = electorate_unit(number, "small-places")
+            fixed = Unit(code, UnitKind.VOTING_PLACE, SMALL_PLACES, number)
+            return _Place(line, label, ("", ""), CountType.ORDINARY, figures, fixed)
+        if self.block is None:
+            raise FileFormatError(
+                f"{self.path}, line {line}: a voting place before the 'Advance Voting Places' "
+                "or 'Voting Places' heading"
+            )
+        self.suburb = first or self.suburb
+        return _Place(line, label, (self.suburb, self.area), self.block, figures)
+
+
+def _place_returns(
+    path: Path, found: _Electorate, places: list[_Place], contest: str, stage: Stage
+) -> tuple[list[Unit], list[Return]]:
+    """Each place's unit and return.
+
+    The same place name can be listed under two suburbs of one block (care-home teams
+    "Taken in …"): those are different places, told apart by the suburb in their code.
+    """
     groups: dict[tuple[CountType, str], set[tuple[str, str]]] = {}
     for place in places:
         if place.fixed is None:
             groups.setdefault((place.count_type, place.label), set()).add(place.group)
     shared = {label for (_, label), found_in in groups.items() if len(found_in) > 1}
     seen: dict[tuple[str, CountType], int] = {}
+    units: list[Unit] = []
+    returns: list[Return] = []
     for place in places:
         unit = place.fixed
         if unit is None:
-            code = electorate_unit(number, f"place:{place.label}")
+            code = electorate_unit(found.number, f"place:{place.label}")
             if place.label in shared:
                 code += f" ({', '.join(part for part in place.group if part)})"
             name = ", ".join(part for part in (place.label, *place.group) if part)
-            unit = Unit(code, UnitKind.VOTING_PLACE, name, number)
-        code = unit.code
-        if (code, place.count_type) in seen:
+            unit = Unit(code, UnitKind.VOTING_PLACE, name, found.number)
+        if (unit.code, place.count_type) in seen:
             raise FileFormatError(
                 f"{path}, line {place.line}: {place.label!r} is listed twice in the same block "
-                f"(first on line {seen[code, place.count_type]})"
+                f"(first on line {seen[unit.code, place.count_type]})"
             )
-        seen[code, place.count_type] = place.line
-        data.units.append(unit)
+        seen[unit.code, place.count_type] = place.line
+        units.append(unit)
         counts = dict(zip(found.candidates, place.figures[:-2], strict=True))
         returns.append(
             Return(
                 contest,
-                code,
+                unit.code,
                 stage,
                 place.count_type,
                 counts,
@@ -457,22 +526,7 @@ def _read_places(path: Path, number: int, kind: _Kind, stage: Stage, data: Datas
                 f"{path}, line {place.line}",
             )
         )
-    found.total_valid, found.total_informal = total_row[-2], total_row[-1]
-    found.special_valid, found.special_informal = special
-    found.totals = dict(zip(found.candidates, total_row[:-2], strict=True))
-    if found.cancelled:
-        if any(total_row):
-            raise ReconciliationError(
-                f"{path}: the poll is marked cancelled, yet the total row counts "
-                f"{total_row[-2]:,} valid and {total_row[-1]:,} informal votes"
-            )
-        returns = []  # no candidate result: the electorate's seat is vacant
-    data.returns.extend(returns)
-    if kind is CANDIDATE_VOTES:
-        title = f"{found.name} electorate vote" + (CANCELLED_POLL_SUFFIX if found.cancelled else "")
-        data.contests.append(Contest(contest, ContestKind.CANDIDATE, title, number))
-        data.choices.extend(Choice(contest, c, found.party_of[c]) for c in found.candidates)
-    return found
+    return units, returns
 
 
 def _check_closing_block(
