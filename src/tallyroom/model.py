@@ -170,6 +170,39 @@ class ListCandidate:
 
 
 @dataclass(frozen=True)
+class SplitVote:
+    """One cell of the Electoral Commission's split-vote tables: of the voters who gave
+    their party vote to ``party`` (``party_votes`` of them, in ``scope``), the share
+    (``hundredths`` of a per cent, as published to two decimals) whose electorate vote
+    went to ``choice``.
+
+    ``scope`` is ``nation`` (the summary: ``choice`` is :data:`SPLIT_SAME` or
+    :data:`SPLIT_OTHER`, with the ``votes`` as counted), ``all``, ``general`` or
+    ``maori`` (the national matrices: ``choice`` is the candidate's party), or an
+    electorate unit code (``choice`` is a candidate's name). ``party`` may also be
+    :data:`SPLIT_INFORMAL` (informal party votes) or :data:`SPLIT_TOTAL` (every party
+    vote); ``choice`` also :data:`SPLIT_INFORMAL` (an informal electorate vote) or
+    :data:`SPLIT_PARTY_ONLY` (no electorate vote).
+    """
+
+    scope: str
+    party: str
+    party_votes: int
+    choice: str
+    hundredths: int
+    votes: int | None = None
+
+
+SPLIT_SAME = "Same party"
+SPLIT_OTHER = "Split"
+SPLIT_INFORMAL = "Informal"
+SPLIT_PARTY_ONLY = "Party vote only"
+SPLIT_TOTAL = "All party votes"
+SPLIT_NATIONAL_SCOPES = {"all": "All electorates", "general": "General electorates",
+                         "maori": "Māori electorates"}  # fmt: skip
+
+
+@dataclass(frozen=True)
 class Return:
     """Counts for one contest at one reporting unit, stage and count type.
 
@@ -252,6 +285,7 @@ class Dataset:
     table: ReturnTable | None = None
     list_candidates: list[ListCandidate] = field(default_factory=list)
     regions: list[Region] = field(default_factory=list)
+    split_votes: list[SplitVote] = field(default_factory=list)
 
     def return_table(self) -> ReturnTable:
         """All of this dataset's returns as one computed table."""

@@ -49,6 +49,7 @@ PAGE_TYPES = {
     "referendum": f"{BASE}/official/referendums/cannabis/",
     "comparison": f"{BASE}/compare/",
     "downloads": f"{BASE}/downloads/",
+    "split-votes": f"{BASE}/split-votes/",
     "elections": "/",
     "api": "/api/v1/",
 }
@@ -313,6 +314,34 @@ def test_2023_overview_party_page_and_port_waikato(browser: Browser, nz2023_site
     expect(page.locator("#since-changed caption")).to_have_text(
         "30 electorates won by another party in 2023"
     )
+    page.close()
+    assert errors == []
+
+
+def test_2023_split_votes_nationally_and_in_an_electorate(
+    browser: Browser, nz2023_site: str
+) -> None:
+    """The split-vote page: the straight-ticket chart and table, a heat map per national
+    table; an electorate page's table candidate by candidate; Port Waikato's says why it
+    is empty."""
+    page, errors = watched(browser)
+    page.goto(nz2023_site + "/elections/nz-2023/official/")
+    page.get_by_role("link", name="Split votes", exact=True).click()
+    expect(page.locator("h1")).to_have_text("Split votes")
+    national = page.locator("#split-summary tbody tr", has_text="National Party")
+    expect(national.locator("td").nth(2)).to_have_text("914,690")
+    expect(page.locator("figure.wide svg")).to_have_count(3)
+    cell = page.locator("figure.wide svg").first.locator("title", has_text="National → National")
+    expect(cell).to_have_text("National → National: 84.24 %")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "site-2023-split-votes.png"), full_page=True)
+    page.get_by_role("link", name="Auckland Central", exact=True).click()
+    expect(page.locator("#split-h")).to_have_text("Split votes in Auckland Central")
+    green = page.locator("#split-electorate-1 tbody tr", has_text="Green Party").first
+    expect(green).to_contain_text("95.2")
+    expect(page.locator("#split-electorate-1 thead")).to_contain_text("Chlöe Charlotte Swarbrick")
+    page.goto(nz2023_site + "/elections/nz-2023/official/electorates/39/")
+    expect(page.locator("#split-h ~ p").first).to_contain_text("candidate poll was cancelled")
     page.close()
     assert errors == []
 

@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import csv
 import gzip
+import subprocess
+import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
 
+from tallyroom.model import Stage
+from tallyroom.results import tally
+from tallyroom.results.queries import split_votes
 from tallyroom.rules.fpp import decide_electorate
 from tallyroom.rules.mmp import allocate_mmp
 from tallyroom.rules.referendum import Base, decide_referendum
+from tallyroom.store.database import open_store
 from tests.support.official2020 import referendum_totals
 from tests.support.tidy2020 import read_stage
 
@@ -131,3 +137,26 @@ def test_published_houses_2002_to_2017(history, year: str) -> None:
     assert result.seats() == PUBLISHED_HOUSES[year]
     assert result.house_size == HOUSE_SIZE[year]
     assert result.overhang == HOUSE_SIZE[year] - 120
+
+
+def test_2017_official_files_import_and_seat_the_published_house(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    """The 2017 statistics files (some with an empty "fewer than 6 votes" row, names with
+    brackets in the split-vote tables) import through nz-official, and the store seats the
+    published House; the split-vote summary's party votes are the party votes counted."""
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    folder = shared_data / "nz" / "official" / "2017"
+    tallyroom = str(Path(sys.executable).with_name("tallyroom"))
+    subprocess.run([tallyroom, "import", "nz-official", str(folder), "--db", url], check=True,
+                   capture_output=True)  # fmt: skip
+    counted = tally(open_store(url), "nz-2017", Stage.OFFICIAL)
+    result = counted.seats()
+    assert result.seats() == PUBLISHED_HOUSES["2017"]
+    assert result.house_size == HOUSE_SIZE["2017"]
+    split = {v.party: v for v in split_votes(open_store(url), "nz-2017") if v.scope == "nation"}
+    for party, votes in counted.party_votes().items():
+        assert split[party].party_votes == votes, party
+    assert split["All party votes"].party_votes == (
+        sum(counted.party_votes().values()) + counted.informal_party_votes()
+    )

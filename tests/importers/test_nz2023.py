@@ -132,6 +132,62 @@ def test_every_electorate_equals_its_files_total_rows(store: str, shared_data: P
         assert (candidates.valid, candidates.informal) == (valid, informal), name
 
 
+def _split(store: str, *options: str) -> dict:
+    done = subprocess.run(
+        [TALLYROOM, "split", "nz-2023", "--json", "--db", store, *options],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return json.loads(done.stdout)
+
+
+def test_split_votes_are_stored_and_add_up_to_the_party_votes(
+    store: str, shared_data: Path
+) -> None:
+    """The split-vote tables as imported: the summary's party votes are the national
+    party votes, each party's straight and split voters add up to its party voters, every
+    general electorate has its table, and Port Waikato's says its poll was cancelled."""
+    found = _split(store)
+    valid, informal = (summary_totals(shared_data)[k][0] for k in ("valid", "informal"))
+    rows = {r["party"]: r for r in found["summary"]}
+    assert rows["All party votes"]["party_votes"] == valid + informal
+    assert rows["Informal"]["party_votes"] == informal
+    counted = tally(open_store(store), "nz-2023", Stage.OFFICIAL).party_votes()
+    for party, votes in counted.items():
+        if votes:
+            assert rows[party]["party_votes"] == votes, party
+            assert rows[party]["same_votes"] + rows[party]["split_votes"] == votes
+    published = table(official(shared_data) / "split-votes-summary.csv")
+    national = next(r for r in published if r[0] == "National Party")
+    assert (rows["National Party"]["same_votes"], rows["National Party"]["same_percent"]) == (
+        int(national[2]), float(national[3]),
+    )  # fmt: skip
+    electorates = [t for t in found["tables"] if t["electorate"] is not None]
+    assert [t["electorate"] for t in electorates] == list(range(1, 66))
+    assert [t["name"] for t in electorates if t["cancelled"]] == ["Port Waikato"]
+    assert [t["scope"] for t in found["tables"] if t["electorate"] is None] == [
+        "all", "general", "maori",
+    ]  # fmt: skip
+
+
+def test_split_votes_of_one_electorate_name_its_candidates(store: str, shared_data: Path) -> None:
+    found = _split(store)
+    auckland = next(t for t in found["tables"] if t["electorate"] == 1)
+    header = table(official(shared_data) / "split-votes-electorate-1.csv")[0]
+    published = {h.split(" (")[0] for h in header[2:-3]}
+    assert {c["name"] for c in auckland["columns"][:-2]} == published
+    swarbrick = next(i for i, c in enumerate(auckland["columns"]) if c["name"].startswith("SWARB"))
+    assert auckland["columns"][swarbrick]["display"] == "Chlöe Charlotte Swarbrick"
+    green = next(r for r in auckland["rows"] if r["party"] == "Green Party")
+    row = next(r for r in table(official(shared_data) / SPLIT_ELECTORATE) if r[0] == "Green Party")
+    assert green["percent"][swarbrick] == float(row[header.index(next(
+        h for h in header if h.startswith("SWARBRICK")))])  # fmt: skip
+    text = subprocess.run(
+        [TALLYROOM, "split", "nz-2023", "--electorate", "1", "--db", store],
+        capture_output=True, text=True, check=True, env={**os.environ, "COLUMNS": "200"},
+    ).stdout  # fmt: skip
+    assert "Chlöe Charlotte Swarbrick (Green Party) 95.2" in text
+
+
 def test_seats_are_the_declared_result(store: str, shared_data: Path) -> None:
     done = subprocess.run([TALLYROOM, "seats", "nz-2023", "--json", "--db", store],
                           capture_output=True, text=True, check=True)  # fmt: skip
@@ -408,6 +464,97 @@ DAMAGES.append(
 )
 
 
+# split-vote tables: each checked on its own, against the others and against the results
+
+
+def _row(start: str) -> Callable[[str], bool]:
+    return lambda line: line.startswith(start)
+
+
+def _split_summary_parts(lines: list[str]) -> int:
+    return _edit(lines, _find(lines, _row("ACT New Zealand,")), _bump(4))
+
+
+def _split_summary_percent(lines: list[str]) -> int:
+    def edit(cells: list[str]) -> None:
+        cells[3] = f"{float(cells[3]) + 1:.2f}"
+
+    return _edit(lines, _find(lines, _row("ACT New Zealand,")), edit)
+
+
+def _split_summary_total(lines: list[str]) -> int:
+    return _edit(lines, _find(lines, _row("Total Party Votes")), _bump(1, 2))
+
+
+def _split_diagonal(lines: list[str]) -> None:
+    """ACT's own-party share moved a point to National's: each row still adds up."""
+
+    def edit(cells: list[str]) -> None:
+        header = _cells(lines[0].rstrip("\r\n"))
+        act, national = header.index("ACT New Zealand"), header.index("National Party")
+        cells[act] = f"{float(cells[act]) - 1:.2f}"
+        cells[national] = f"{float(cells[national]) + 1:.2f}"
+
+    _edit(lines, _find(lines, _row("ACT New Zealand,")), edit)
+
+
+def _split_row_votes(lines: list[str]) -> int:
+    """One row's party votes nudged: the total row no longer adds up."""
+    _edit(lines, _find(lines, _row("Green Party,")), _bump(1))
+    return _find(lines, _row("Total Party Votes")) + 1
+
+
+def _split_row_and_total_votes(lines: list[str]) -> None:
+    """A row and the total row nudged together: consistent, but not the party's votes."""
+    _edit(lines, _find(lines, _row("Green Party,")), _bump(1))
+    _edit(lines, _find(lines, _row("Total Party Votes")), _bump(1))
+
+
+def _split_candidate_renamed(lines: list[str]) -> int:
+    lines[0] = lines[0].replace("POOLE, Felix Thomas", "POOLE, Felix")
+    return 1
+
+
+def _split_title_number(lines: list[str]) -> int:
+    lines[0] = lines[0].replace("01 Auckland Central", "02 Auckland Central", 1)
+    return 1
+
+
+def _split_share_over(lines: list[str]) -> int:
+    def edit(cells: list[str]) -> None:
+        cells[5] = f"{float(cells[5]) + 100:.2f}"
+
+    return _edit(lines, _find(lines, _row("Green Party,")), edit)
+
+
+def _split_share_short(lines: list[str]) -> int:
+    def edit(cells: list[str]) -> None:
+        cells[5] = f"{float(cells[5]) - 5:.2f}"
+
+    return _edit(lines, _find(lines, _row("Green Party,")), edit)
+
+
+SPLIT_ELECTORATE = "split-votes-electorate-1.csv"
+DAMAGES += [
+    Damage("split-summary-parts-disagree", "split-votes-summary.csv", _split_summary_parts),
+    Damage("split-summary-percent-wrong", "split-votes-summary.csv", _split_summary_percent),
+    Damage("split-summary-total-nudged", "split-votes-summary.csv", _split_summary_total),
+    Damage("split-all-diagonal-off-summary", "split-votes-all.csv", _split_diagonal, national=True),
+    Damage("split-all-row-votes-nudged", "split-votes-all.csv", _split_row_votes),
+    Damage(
+        "split-all-votes-not-counted",
+        "split-votes-all.csv",
+        _split_row_and_total_votes,
+        national=True,
+    ),
+    Damage("split-electorate-candidate-renamed", SPLIT_ELECTORATE, _split_candidate_renamed),
+    Damage("split-electorate-numbered-wrong", SPLIT_ELECTORATE, _split_title_number),
+    Damage("split-electorate-share-over-100", SPLIT_ELECTORATE, _split_share_over),
+    Damage("split-electorate-shares-short-of-100", SPLIT_ELECTORATE, _split_share_short),
+    Damage("split-electorate-votes-not-counted", SPLIT_ELECTORATE, _split_row_and_total_votes),
+]
+
+
 def test_there_are_at_least_ten_damages() -> None:
     assert len(DAMAGES) >= 10
 
@@ -427,7 +574,7 @@ def test_damaged_2023_file_is_refused_and_changes_nothing(
     for name in names:
         (folder / name).symlink_to(source / name)
     target = folder / damage.file
-    target.unlink()
+    target.unlink(missing_ok=True)  # a split-vote table is added to the sample damaged
     text = (source / damage.file).read_bytes().decode("utf-8-sig")
     lines = text.splitlines(keepends=True)
     line = damage.change(lines)

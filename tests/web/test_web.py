@@ -51,6 +51,7 @@ PAGES = [
     "/elections/nz-2020/official/referendums/end-of-life-choice/",
     "/elections/nz-2020/compare/",
     "/elections/nz-2020/downloads/",
+    "/elections/nz-2020/split-votes/",
     "/api/v1/",
 ]
 
@@ -156,6 +157,7 @@ def test_referendum_by_electorate_states_its_basis(client: TestClient) -> None:
          f"{API}/preliminary/electorates/32.json", None),
         (["electorate", "nz-2020", "32"], f"{API}/official/electorates/32.json", None),
         (["compare", "nz-2020"], f"{API}/comparison.json", None),
+        (["split", "nz-2020"], f"{API}/split-votes.json", None),
         (["referendum", "nz-2020", "cannabis"], f"{API}/official/referendums/cannabis.json",
          "by_electorate"),
     ],
@@ -416,7 +418,7 @@ def test_api_conforms_to_its_schema(tmp_path: Path) -> None:
             settings(hypothesis.given(hypothesis.strategies.one_of(examples))(call))()
         settings(hypothesis.given(operation.as_strategy())(call))()
         checked[operation.path] = statuses
-    assert len(checked) == 17  # every GET but the event stream and the admins' list
+    assert len(checked) == 18  # every GET but the event stream and the admins' list
     for path, statuses in checked.items():
         assert 200 in statuses, path  # the examples reach real data
         assert statuses <= {200, 404, 422}, (path, statuses)

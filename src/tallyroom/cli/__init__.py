@@ -9,6 +9,7 @@ from tallyroom.cli import (  # noqa: F401 - registers the commands
     projection,
     publishing,
     results,
+    split,
 )
 from tallyroom.cli.app import app
 

@@ -5,6 +5,7 @@
 Reads, with tallyroom's own importers (so every total row is reconciled):
 
 * preliminary (election night, ordinary votes): ``2020/electorate-results-preliminary.csv``;
+* the split-vote tables: ``official/2020/split-votes-summary.csv``;
 * official party votes per electorate: ``official/2020/votes-for-registered-parties-…``;
 * official candidate votes: ``official/2020/candidate-votes-by-voting-place-N.csv``,
   summed per electorate into ordinary (advance, election-day, small places) and special;
@@ -90,6 +91,7 @@ def build(shared: Path) -> Dataset:
     data.returns += [r for r in final.returns if r.contest == PARTY_CONTEST]
     data.returns += ordinary_and_special(r for r in final.returns if r.contest != PARTY_CONTEST)
     data.returns.extend(votes.returns)
+    data.split_votes = final.split_votes
     return data
 
 

@@ -8,6 +8,7 @@ Reads, with tallyroom's own importers (so every total row is reconciled):
   turnout and electors per electorate), each contest summed per electorate into
   ordinary votes (advance, election-day, small places) and special votes;
 * the party lists: ``2023/candidates-and-list-ranks-2023.csv``;
+* the split-vote tables (``official/2023/split-votes-*.csv``: nationwide and by electorate);
 * electorate codes, regions and hexagon positions, and party colours: ``map/`` (the 2023
   election used the 2020 boundaries), with the parties' short names, seating order and
   colours from ``nz_parties.csv``.
@@ -44,6 +45,7 @@ def build(shared: Path) -> Dataset:
     ]
     data.returns = ordinary_and_special(final.returns)
     data.list_candidates = lists.list_candidates
+    data.split_votes = final.split_votes
     return data
 
 

@@ -23,6 +23,8 @@ Reads a directory (or a list of its files):
   place) ``party-votes-and-turnout-by-electorate.csv``: checked against the files by
   voting place (valid, informal and special votes); give each electorate's enrolment and
   votes cast (for turnout).
+* ``split-votes-*.csv``: the split-vote tables (party vote × electorate vote), read and
+  checked by :mod:`tallyroom.importers.nz_split_votes`.
 * ``overall-results-summary.csv``: each party's party votes, electorate-candidate votes
   and electorate seats won, and the national totals, checked against the electorates;
   ``winning-electorate-candidates.csv``: each winner, party, votes and majority, likewise.
@@ -42,6 +44,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from tallyroom.importers import nz_split_votes
 from tallyroom.importers.csvfile import count, rows
 from tallyroom.importers.errors import FileFormatError, ReconciliationError
 from tallyroom.importers.nz import nz_election, roll_of, year_of
@@ -233,6 +236,11 @@ def read(paths: Sequence[Path], options: ReadOptions) -> list[Dataset]:
     ]
     if summary is not None:
         _check_summary(summary, electorates, data)
+    split_files = [path for path in files if nz_split_votes.is_split_file(path)]
+    national = any(path.name == PARTY_TABLE for path in files)
+    data.split_votes = nz_split_votes.reconcile(
+        nz_split_votes.read(split_files), data, national=national
+    )
     return [data]
 
 
@@ -425,6 +433,8 @@ class _PlaceRows:
 
     def _count_row(self, line: int, cells: list[str], first: str, label: str) -> None:
         found, path, kind = self.found, self.path, self.found.kind
+        if label == SMALL_PLACES and not any(c.strip() for c in cells[2:]):
+            cells = [*cells[:2], *["0"] * (self.width - 2)]  # 2017: the row left blank
         if len(cells) != self.width:
             raise FileFormatError(
                 f"{path}, line {line}: expected {self.width} fields ({len(found.candidates)} "

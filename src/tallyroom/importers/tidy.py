@@ -17,6 +17,9 @@ is written in it. ``docs/tidy-format.md`` describes it with an example.
 ``lists.csv`` (optional)
     ``party,rank,name,electorate``: each party's list, one row per place (``electorate``,
     the one the candidate stood in, may be empty); list MPs are named from it.
+``split-votes.csv`` (optional)
+    ``scope,party,party_votes,choice,hundredths,votes``: published split-vote tables, one
+    row per cell (see :class:`tallyroom.model.SplitVote`; ``votes`` may be empty).
 ``contests.csv``, ``units.csv``
     ``code,kind,name,electorate``; optional: contests and units not listed are
     derived from their codes (``party``, ``candidate:N``, ``referendum:SLUG``;
@@ -45,6 +48,7 @@ from tallyroom.model import (
     Party,
     Return,
     Roll,
+    SplitVote,
     Stage,
     Unit,
     UnitKind,
@@ -68,6 +72,7 @@ FILES = {
     "units.csv": ("code", "kind", "name", "electorate"),
     "returns.csv": ("stage", "contest", "unit", "count_type", "choice", "party", "votes"),
     "lists.csv": ("party", "rank", "name", "electorate"),
+    "split-votes.csv": ("scope", "party", "party_votes", "choice", "hundredths", "votes"),
 }
 INFORMAL = "informal"
 
@@ -107,6 +112,10 @@ def _read_directory(folder: Path, options: ReadOptions) -> Dataset:
             r["electorate"].strip(),
         )
         for n, r in _optional(folder, "lists.csv")
+    ]
+    data.split_votes = [
+        _split_vote(folder / "split-votes.csv", n, r)
+        for n, r in _optional(folder, "split-votes.csv")
     ]
     names = {e.number: e.name for e in data.electorates}
     contests = {
@@ -155,6 +164,18 @@ def _read_directory(folder: Path, options: ReadOptions) -> Dataset:
 
 OPTIONAL_COLUMNS = {"parties.csv": ("position",)}
 """columns added later, which older directories may leave out"""
+
+
+def _split_vote(path: Path, line: int, row: dict[str, str]) -> SplitVote:
+    votes = row["votes"].strip()
+    return SplitVote(
+        row["scope"].strip(),
+        row["party"].strip(),
+        count(row["party_votes"], path, line, "party_votes"),
+        row["choice"].strip(),
+        count(row["hundredths"], path, line, "hundredths"),
+        count(votes, path, line, "votes") if votes else None,
+    )
 
 
 def _optional(folder: Path, name: str):
@@ -309,6 +330,18 @@ def write(data: Dataset, folder: Path) -> None:
     if data.list_candidates:  # optional: a directory without lists has no lists.csv
         tables["lists.csv"] = [
             (c.party, c.rank, c.name, c.electorate) for c in data.list_candidates
+        ]
+    if data.split_votes:
+        tables["split-votes.csv"] = [
+            (
+                v.scope,
+                v.party,
+                v.party_votes,
+                v.choice,
+                v.hundredths,
+                "" if v.votes is None else v.votes,
+            )
+            for v in data.split_votes
         ]
     for name, rows in tables.items():
         with (folder / name).open("w", encoding="utf-8", newline="") as handle:

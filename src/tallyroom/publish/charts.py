@@ -463,3 +463,66 @@ def _titled_svg(width: int, height: int, title: str) -> list[str]:
 
 
 _HEX = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}")
+
+
+BLUES = ("#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#084594")
+"""ColorBrewer's 8-class Blues (sequential): the darker, the larger a share"""
+BLUES_EDGES = (1, 5, 10, 20, 35, 50, 70)
+"""the per cents where each class of :data:`BLUES` begins (after the first)"""
+
+
+def sequential_colour(percent: float) -> str:
+    """The :data:`BLUES` class of a share from 0 to 100 %."""
+    return BLUES[sum(percent >= edge for edge in BLUES_EDGES)]
+
+
+def sequential_key() -> list[tuple[str, str]]:
+    """The colour key of :func:`sequential_colour`: one (label, colour) per class."""
+    edges = (0, *BLUES_EDGES)
+    labels = [f"{a}–{b} %" for a, b in itertools.pairwise(edges)] + [f"≥ {edges[-1]} %"]
+    return list(zip(labels, BLUES, strict=True))
+
+
+def heatmap_svg(
+    rows: Sequence[str], columns: Sequence[str], percent: Sequence[Sequence[float]], *, title: str
+) -> str:
+    """A matrix of shares as coloured cells (rows down the left, columns slanted along
+    the top), each cell printing its per cent to the nearest whole number and carrying
+    its exact figure and both labels in its title. Drawn at its natural size; the page
+    scrolls a wide one."""
+    cell_w, cell_h, label_w, head = 34, 22, 150, 128
+    width = label_w + cell_w * len(columns) + 96  # room for the last slanted label
+    title_lines = _wrap(title, (width - 10) // 8, 2)
+    top = 20 * len(title_lines) + head
+    height = top + cell_h * len(rows) + 8
+    parts = [
+        _svg_open(width, height, title),
+        *(
+            f'<text x="0" y="{18 + 20 * i}" font-size="15" font-weight="600">{escape(line)}</text>'
+            for i, line in enumerate(title_lines)
+        ),
+    ]
+    for j, column in enumerate(columns):
+        x = label_w + cell_w * j + cell_w / 2
+        parts.append(
+            f'<text transform="translate({x:.0f},{top - 6}) rotate(-50)">'
+            f"<title>{escape(column)}</title>{escape(_clip(column, 22))}</text>"
+        )
+    for i, (row, values) in enumerate(zip(rows, percent, strict=True)):
+        y = top + cell_h * i
+        parts.append(
+            f'<text x="{label_w - 6}" y="{y + cell_h / 2 + 4:.0f}" text-anchor="end">'
+            f"<title>{escape(row)}</title>{escape(_clip(row, 20))}</text>"
+        )
+        for j, (column, value) in enumerate(zip(columns, values, strict=True)):
+            colour = sequential_colour(value)
+            x = label_w + cell_w * j
+            shown = f"{value:.0f}" if round(value) else ""
+            parts.append(
+                f"<g><title>{escape(row)} → {escape(column)}: {value:.2f} %</title>"
+                f'<rect x="{x}" y="{y}" width="{cell_w - 1}" height="{cell_h - 1}" '
+                f'fill="{colour}"/><text x="{x + cell_w / 2:.0f}" y="{y + cell_h / 2 + 4:.0f}" '
+                f'text-anchor="middle"{_ink(colour)}>{shown}</text></g>'
+            )
+    parts.append("</svg>")
+    return "\n".join(parts)

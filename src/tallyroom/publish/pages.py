@@ -14,13 +14,14 @@ from typing import Any
 
 from markupsafe import Markup
 
+from tallyroom.analysis.between import final_stage
 from tallyroom.analysis.ordinary import ORDINARY_LABEL
 from tallyroom.errors import NotFoundError
 from tallyroom.figures import signed
 from tallyroom.forecast.fitted import METHOD, model_for, track_record
 from tallyroom.forecast.simulate import ProjectionError
 from tallyroom.forecast.specials import NoHistoryError
-from tallyroom.model import Roll, Stage
+from tallyroom.model import Roll, Stage, electorate_unit
 from tallyroom.names import display_name
 from tallyroom.publish import tables
 from tallyroom.publish.charts import (
@@ -31,9 +32,12 @@ from tallyroom.publish.charts import (
     bars_svg,
     diverging_colour,
     diverging_key,
+    heatmap_svg,
     hemicycle_svg,
     hex_map_svg,
     intervals_svg,
+    sequential_colour,
+    sequential_key,
 )
 from tallyroom.publish.resources import API, URLS, previous_election
 from tallyroom.publish.site import Site
@@ -136,6 +140,8 @@ def render(site: Site, page: Page, *, live: bool = False) -> str:
         if (earlier := previous_election(site, page.election)) is not None:
             since = URLS.page("since", election=page.election, earlier=earlier)
             nav.append((since_title(site, earlier), since))
+        if site.split_cells(page.election):
+            nav.append(("Split votes", URLS.page("split_votes", election=page.election)))
         nav.append(("Downloads", URLS.page("downloads", election=page.election)))
         if page.stage is not None:
             stage_links = [
@@ -331,11 +337,20 @@ def electorate(site: Site, election: str, stage: Stage, number: int) -> Page:
             ],
             title="Candidate vote (% of valid votes)",
         )
+        split = None
+        if stage is final_stage(site.stages(election)) and site.split_cells(election):
+            scope = electorate_unit(number)
+            split = next(
+                (t for t in site.split_votes(election)["tables"] if t["scope"] == scope), None
+            )
         return {
             "data": data,
             "palette": palette,
             "short": site.short_names(election),
             "chart": Markup(chart),
+            "split": split,
+            "shade": sequential_colour,
+            "split_page": URLS.page("split_votes", election=election),
         }
 
     return Page(
@@ -522,6 +537,68 @@ def since(site: Site, election: str, earlier: str) -> Page:
         None,
         since_title(site, earlier),
     )
+
+
+def split_votes(site: Site, election: str) -> Page:
+    """Split voting: how each party's voters cast their electorate vote, nationally (a
+    bar chart of straight-ticket shares, heat maps of party vote by electorate vote)."""
+
+    def context() -> dict[str, Any]:
+        data = site.split_votes(election)
+        palette = site.colours(election)
+        short = site.short_names(election)
+        parties = [r for r in data["summary"] if r["party"] in palette]
+        chart = bars_svg(
+            [
+                Bar(
+                    short.get(r["party"]) or r["party"],
+                    r["same_percent"],
+                    palette.get(r["party"], ""),
+                    f"{r['same_percent']:.1f} %",
+                    f"{r['party']}: {r['same_votes']:,} of {r['party_votes']:,} party voters",
+                )
+                for r in parties
+                if r["party_votes"] >= _MIN_SPLIT_VOTERS
+            ],
+            title="Party voters who also voted for the party's candidate (%)",
+        )
+        national = [t for t in data["tables"] if t["electorate"] is None]
+        maps = [
+            Markup(
+                heatmap_svg(
+                    [short.get(r["party"]) or r["party"] for r in t["rows"]],
+                    [short.get(c["name"]) or c["display"] for c in t["columns"]],
+                    [r["percent"] for r in t["rows"]],
+                    title=f"{t['name']}: party vote (rows) by electorate vote (columns), %",
+                )
+            )
+            for t in national
+        ]
+        return {
+            "data": data,
+            "palette": palette,
+            "chart": Markup(chart),
+            "national": list(zip(national, maps, strict=True)),
+            "electorates": [t for t in data["tables"] if t["electorate"] is not None],
+            "key": sequential_key(),
+            "shade": sequential_colour,
+            "stage": final_stage(site.stages(election)),
+        }
+
+    return Page(
+        URLS.page("split_votes", election=election),
+        URLS.document("split_votes", election=election),
+        "split_votes.html.j2",
+        context,
+        election,
+        None,
+        "Split votes",
+    )
+
+
+_MIN_SPLIT_VOTERS = 1_000
+"""parties with fewer party voters are left out of the straight-ticket chart (the table
+lists them all)"""
 
 
 def downloads(site: Site, election: str) -> Page:

@@ -82,6 +82,11 @@ def _since(site: Site, election: str) -> Iterator[Params]:
         yield {"election": election, "earlier": earlier}
 
 
+def _split(site: Site, election: str) -> Iterator[Params]:
+    if site.stages(election) and site.split_cells(election):
+        yield {"election": election}
+
+
 def _projected(site: Site, election: str) -> Iterator[Params]:
     if Stage.PRELIMINARY in site.stages(election) and projectable(election):
         yield {"election": election}
@@ -126,6 +131,15 @@ DOCUMENTS: tuple[Document, ...] = (
         "Party-vote swing nationally and by electorate, seats gained and lost, and the\n"
         "electorates that changed party, from `earlier` to `election` at their official\n"
         "counts: the figures of `tallyroom compare EARLIER ELECTION --json`.", _since,
+    ),
+    Document(
+        "split_votes", "/elections/{election}/split-votes.json", schemas.SplitVotes,
+        "Split votes",
+        "The Electoral Commission's split-vote tables: of each party's voters, how many\n"
+        "gave their electorate vote to its own candidate and how many split, and the\n"
+        "matrices of party vote by electorate vote (nationally, general and Māori\n"
+        "electorates, each general electorate), as published: the figures of\n"
+        "`tallyroom split --json`.", _split,
     ),
     Document(
         "summary", "/elections/{election}/{stage}/summary.json", schemas.Summary, "Summary",
@@ -187,6 +201,7 @@ PAGES: tuple[PageRoute, ...] = (
     PageRoute("comparison", "/elections/{election}/compare/", _compared),
     PageRoute("since", "/elections/{election}/since/{earlier}/", _since),
     PageRoute("downloads", "/elections/{election}/downloads/", _counted),
+    PageRoute("split_votes", "/elections/{election}/split-votes/", _split),
     PageRoute("projection_method", "/elections/{election}/preliminary/projection/", _projected),
     PageRoute("overview", "/elections/{election}/{stage}/", _stages),
     PageRoute("parties", "/elections/{election}/{stage}/parties/", _stages),

@@ -476,3 +476,53 @@ class BetweenElections(BaseModel):
     changed: list[PartyChangeOfSeat]
     no_result: list[tuple[str, str]]
     unmatched: list[str]
+
+
+class SplitShare(_Doc):
+    """One party's voters who gave their electorate vote to its own candidate (``same``)
+    or to another (``split``)."""
+
+    party: str
+    party_votes: int
+    same_votes: int
+    same_percent: float
+    split_votes: int
+    split_percent: float
+
+
+class SplitColumn(_Doc):
+    """A matrix column: a party's candidates, one candidate (``name`` as published, with
+    ``display`` as people write it), or an electorate vote for no candidate."""
+
+    name: str
+    display: str
+    party: str
+
+
+class SplitRow(_Doc):
+    """A party's voters, by the per cent of them whose electorate vote went to each column."""
+
+    party: str
+    party_votes: int
+    percent: list[float]
+
+
+class SplitMatrix(_Doc):
+    """Party vote (rows) by electorate vote (columns), as the Electoral Commission publishes it."""
+
+    scope: str
+    name: str
+    electorate: int | None
+    cancelled: bool
+    columns: list[SplitColumn]
+    rows: list[SplitRow]
+
+
+class SplitVotes(_Doc):
+    """An election's split-vote tables (``tallyroom split --json``): the nationwide
+    summary and every matrix published (nationally, general and Māori electorates, each
+    general electorate)."""
+
+    election: str
+    summary: list[SplitShare]
+    tables: list[SplitMatrix]

@@ -20,7 +20,9 @@ from sqlalchemy import Engine, func, select
 from tallyroom import results
 from tallyroom.analysis.between import final_stage
 from tallyroom.analysis.ordinary import comparison_basis
-from tallyroom.model import Party, Stage
+from tallyroom.analysis.split_votes import split_tables
+from tallyroom.errors import NotFoundError
+from tallyroom.model import Party, SplitVote, Stage
 from tallyroom.publish import tables, views
 from tallyroom.results import ElectionTally, NoReturnsError
 from tallyroom.store import audit
@@ -242,6 +244,27 @@ class Site:
             lambda: views.since(
                 self.tally(earlier, final_stage(self.stages(earlier))),
                 self.tally(election, final_stage(self.stages(election))),
+            ),
+        )
+
+    def split_cells(self, election: str) -> list[SplitVote]:
+        """The split-vote tables of ``election`` as stored (none for most elections)."""
+        return self.memo(
+            ("split-cells", election), lambda: results.queries.split_votes(self.engine, election)
+        )
+
+    def split_votes(self, election: str) -> dict[str, Any]:
+        """The split-vote tables arranged for reading (``tallyroom split --json``)."""
+        if not self.split_cells(election):
+            raise NotFoundError(f"election {election!r} has no split-vote tables stored")
+        return self.document(
+            ("split-votes", election),
+            lambda: views.split_votes(
+                split_tables(
+                    self.split_cells(election),
+                    self.tally(election, final_stage(self.stages(election))),
+                ),
+                election,
             ),
         )
 

@@ -17,11 +17,13 @@ from tallyroom import placenames
 from tallyroom.analysis.between import compare_elections
 from tallyroom.analysis.by_electorate import VoteBasis, by_electorate
 from tallyroom.analysis.compare import compare
+from tallyroom.analysis.split_votes import SplitTables
 from tallyroom.errors import NotFoundError
 from tallyroom.forecast.fitted import METHOD, election_year, model_for
 from tallyroom.forecast.night import from_tally
 from tallyroom.forecast.simulate import project
 from tallyroom.model import Party, Stage, UnitKind, referendum_slug
+from tallyroom.names import display_name
 from tallyroom.publish import schemas as doc
 from tallyroom.results import (
     ContestTally,
@@ -430,3 +432,39 @@ def since(first: ElectionTally, second: ElectionTally) -> doc.BetweenElections:
     """The later election's count ``second`` against the earlier one's, ``first``: what
     ``tallyroom compare EARLIER LATER --json`` prints."""
     return doc.BetweenElections.model_validate(compare_elections(first, second).to_dict())
+
+
+def split_votes(tables: SplitTables, election: str) -> doc.SplitVotes:
+    """An election's split-vote tables: what ``tallyroom split --json`` prints and
+    ``…/split-votes.json`` serves."""
+    return doc.SplitVotes(
+        election=election,
+        summary=[
+            doc.SplitShare(
+                party=r.party,
+                party_votes=r.party_votes,
+                same_votes=r.same_votes,
+                same_percent=r.same_hundredths / 100,
+                split_votes=r.split_votes,
+                split_percent=r.split_hundredths / 100,
+            )
+            for r in tables.summary
+        ],
+        tables=[
+            doc.SplitMatrix(
+                scope=m.scope,
+                name=m.name,
+                electorate=m.electorate,
+                cancelled=m.cancelled,
+                columns=[
+                    doc.SplitColumn(name=c.name, display=display_name(c.name), party=c.party)
+                    for c in m.columns
+                ],
+                rows=[
+                    doc.SplitRow(party=party, party_votes=votes, percent=[h / 100 for h in shares])
+                    for party, votes, shares in m.rows
+                ],
+            )
+            for m in tables.matrices
+        ],
+    )

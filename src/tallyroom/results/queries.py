@@ -21,6 +21,7 @@ from tallyroom.model import (
     Party,
     Region,
     Roll,
+    SplitVote,
     Stage,
     UnitKind,
 )
@@ -383,6 +384,18 @@ def electorate_count(store: Store, election: str) -> int:
         return conn.execute(
             select(func.count()).where(t.electorate.c.election_id == election)
         ).scalar_one()
+
+
+def split_votes(store: Store, election: str) -> list[SplitVote]:
+    """The split-vote tables of ``election`` (party vote × electorate vote), as stored."""
+    v = t.split_vote
+    with reading(store) as conn:
+        rows = conn.execute(
+            select(v.c.scope, v.c.party, v.c.party_votes, v.c.choice, v.c.hundredths, v.c.votes)
+            .where(v.c.election_id == election)
+            .order_by(v.c.scope, v.c.party, v.c.choice)
+        ).all()
+    return [SplitVote(*row) for row in rows]
 
 
 def parties(store: Store, election: str) -> list[Party]:

@@ -487,7 +487,35 @@ def _define(conn: Connection, dataset: Dataset) -> int:
             ("contest_id", "name", "party"),
             [(r["contest_id"], r["name"], r["party"]) for r in new.values()],
         )
+    _define_split_votes(conn, dataset)
     return _define_lists(conn, dataset)
+
+
+def _define_split_votes(conn: Connection, dataset: Dataset) -> None:
+    """Store split-vote cells not stored yet; a cell stored with other figures is refused
+    (the published tables are final, not versioned)."""
+    if not dataset.split_votes:
+        return
+    eid = dataset.election.id
+    stored = {
+        (row.scope, row.party, row.choice): (row.party_votes, row.hundredths, row.votes)
+        for row in conn.execute(select(t.split_vote).where(t.split_vote.c.election_id == eid))
+    }
+    fresh = []
+    for v in dataset.split_votes:
+        key, figures = (v.scope, v.party, v.choice), (v.party_votes, v.hundredths, v.votes)
+        if key not in stored:
+            stored[key] = figures
+            fresh.append((eid, *key, *figures))
+        elif stored[key] != figures:
+            raise StoreError(
+                f"{eid}: the split votes of {v.party} to {v.choice} ({v.scope}) are stored as "
+                f"{stored[key][1] / 100:.2f} % of {stored[key][0]:,}, not "
+                f"{v.hundredths / 100:.2f} % of {v.party_votes:,}; a stored table is not replaced"
+            )
+    if fresh:
+        columns = ("election_id", "scope", "party", "choice", "party_votes", "hundredths", "votes")
+        insert_rows(conn, t.split_vote, columns, fresh)
 
 
 def _define_regions(conn: Connection, dataset: Dataset) -> None:

@@ -166,6 +166,20 @@ list_candidate = Table(
 """Each party's list in rank order (as published; a list may be stored incomplete).
 ``electorate`` is the electorate the candidate also stood in, if any."""
 
+split_vote = Table(
+    "split_vote",
+    metadata,
+    Column("election_id", String(64), ForeignKey("election.id"), primary_key=True),
+    Column("scope", String(64), primary_key=True),
+    Column("party", String(200), primary_key=True),
+    Column("choice", String(300), primary_key=True),
+    Column("party_votes", Integer, nullable=False),
+    Column("hundredths", Integer, nullable=False),
+    Column("votes", Integer),
+)
+"""The split-vote tables as published (see :class:`tallyroom.model.SplitVote`): not
+versioned, like the lists; a published table is final."""
+
 # --- election-night operations: who may write, which stages take returns, the audit log
 
 app_user = Table(
