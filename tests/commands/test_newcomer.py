@@ -490,13 +490,16 @@ def located_voting_places(shared_data: Path) -> tuple[np.ndarray, np.ndarray]:
 def geographic_neighbours(shared_data: Path) -> set[tuple[int, int]]:
     """Pairs of general electorates that border each other, as the voting places show it:
     two electorates are neighbours when at least two of one's voting places have one of
-    the other's among their three nearest voting places of other electorates."""
+    the other's among their three nearest voting places of other electorates. Places at
+    the same distance as the third nearest all count (buildings used by two electorates
+    share their coordinates), so the answer does not hang on how a sort breaks ties."""
     points, owners = located_voting_places(shared_data)
     apart = np.sqrt(((points[:, None, :] - points[None, :, :]) ** 2).sum(-1))
     apart[owners[:, None] == owners[None, :]] = np.inf
+    third = np.sort(apart, axis=1)[:, 2:3]
     votes: dict[tuple[int, int], int] = {}
-    for i, nearest in enumerate(np.argsort(apart, axis=1)[:, :3]):
-        for j in nearest:
+    for i, nearest in enumerate(apart <= third):
+        for j in np.flatnonzero(nearest):
             pair = tuple(sorted((int(owners[i]), int(owners[j]))))
             votes[pair] = votes.get(pair, 0) + 1
     return {pair for pair, n in votes.items() if n >= 2}
