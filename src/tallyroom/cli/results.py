@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
+from sqlalchemy import Engine
 
 from tallyroom import results as counts
 from tallyroom.cli.app import (
@@ -95,6 +96,16 @@ def import_(
             f"{report.election}: {report.new:,} new returns, {report.replaced:,} replaced, "
             f"{report.unchanged:,} unchanged{lists}."
         )
+        _report_gaps(open_store(db), report.election)
+
+
+def _report_gaps(engine: Engine, election: str) -> None:
+    """Say which stages' returns leave candidates out, now that the store holds them
+    (the official files' candidate list shows what the election-night file lacks)."""
+    for stage in counts.stages(engine, election):
+        found = views.incomplete(counts.tally(engine, election, stage))
+        if found is not None:
+            console.print(escape(f"Note ({stage} count): {found.statement}"))
 
 
 @app.command(rich_help_panel=RESULTS)
@@ -114,6 +125,7 @@ def load(
         console.print(f"{name} is already loaded.")
     else:
         console.print(f"{name}: loaded {report.new:,} returns.")
+        _report_gaps(open_store(db), report.election)
 
 
 @app.command(rich_help_panel=RESULTS)
@@ -207,10 +219,16 @@ def results(
     winners = DataTable(title=f"{election} — electorate winners ({data['stage']})")
     for header in ("No.", "Electorate", "Winner", "Party", "Majority"):
         winners.add_column(header, justify="right" if header in ("No.", "Majority") else "left")
+    missing = {e["number"]: len(e["candidates"]) for e in data.get("incomplete", {}).get(
+        "electorates", [])}  # fmt: skip
     for e in data["electorates"]:
         winner = e["winner"] or "TIE: " + " / ".join(e["tied"])
+        if e["number"] in missing:
+            winner += f" ({missing[e['number']]} candidate(s) not in the returns)"
         winners.add_row(str(e["number"]), e["name"], winner, e["party"], f"{e['majority']:,}")
     console.print(winners)
+    if "incomplete" in data:
+        console.print(escape(data["incomplete"]["statement"]))
     for ref in data["referendums"]:
         shares = ", ".join(f"{o} {p:.1f} %" for o, p in ref["percent_of_total"].items())
         result = ref["result"] or "no majority"
@@ -255,10 +273,14 @@ def electorate(
         table.add_column(header, justify="right" if header in ("Votes", "%") else "left")
     for c in data["candidates"]:
         table.add_row(c["candidate"], c["party"], f"{c['votes']:,}", f"{c['percent']:.2f}")
+    for c in data.get("missing_candidates", []):
+        table.add_row(c["name"], c["party"], "not in the returns", "")
     if data["candidates"]:
         table.add_section()
         table.add_row("Informal", "", f"{data['informal']:,}", "")
     console.print(table)
+    if data.get("shares_of"):
+        console.print(escape(f"Shares are of {data['shares_of']}."))
     if data["winner"]:
         console.print(
             f"Winner: {data['winner']}, majority {data['majority']:,} over {data['runner_up']}"

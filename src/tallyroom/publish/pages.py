@@ -115,6 +115,7 @@ def render(site: Site, page: Page, *, live: bool = False) -> str:
     stage_links: list[tuple[str, str, bool]] = []
     progress = None
     under_review: list[HeldCorrection] = []
+    incomplete = None
     if page.election is not None:
         under_review = site.under_review(page.election)
         info = site.election(page.election)
@@ -154,6 +155,7 @@ def render(site: Site, page: Page, *, live: bool = False) -> str:
                 if page.shown_at(s)
             ]
         progress = site.progress(page.election, stage)
+        incomplete = site.incomplete(page.election, page.stage) if page.stage else None
         context.setdefault("election_name", info["name"])
     return TEMPLATES.get_template(page.template).render(
         page=page,
@@ -164,6 +166,7 @@ def render(site: Site, page: Page, *, live: bool = False) -> str:
         progress=progress,
         live=live,
         under_review=under_review,
+        incomplete=context.pop("incomplete", incomplete),
         audit_head=site.audit_head(),
         generation=site.generation,
         events=URLS.events(page.election) if page.election else "",
@@ -335,7 +338,9 @@ def electorate(site: Site, election: str, stage: Stage, number: int) -> Page:
                 )
                 for c in data["candidates"]
             ],
-            title="Candidate vote (% of valid votes)",
+            title="Candidate vote (% of valid votes)"
+            if not data.get("shares_of")
+            else "Candidate vote (% of the votes counted for the candidates listed)",
         )
         split = None
         if stage is final_stage(site.stages(election)) and site.split_cells(election):
@@ -493,6 +498,7 @@ def comparison(site: Site, election: str) -> Page:
             "palette": palette,
             "compared": compared,
             "chart": Markup(bars_svg(bars, title="Change in party vote share (points)")),
+            "incomplete": data.get("incomplete"),
         }
 
     return Page(

@@ -140,6 +140,31 @@ class ReferendumResult(_Doc):
     result: str | None
 
 
+class CandidateRef(_Doc):
+    """A candidate by name and party."""
+
+    name: str
+    party: str
+
+
+class MissingCandidates(_Doc):
+    """An electorate whose returns at this stage leave some of its candidates out."""
+
+    number: int
+    name: str
+    candidates: list[CandidateRef]
+
+
+class Incomplete(_Doc):
+    """Candidates that a stage's returns leave out (their votes unknown, not zero): given
+    only where there are any (the 2020 election-night file lacks 112 of 601)."""
+
+    statement: str
+    candidates_missing: int
+    candidates_standing: int
+    electorates: list[MissingCandidates]
+
+
 class Summary(_Doc):
     """The national picture at one stage."""
 
@@ -153,6 +178,8 @@ class Summary(_Doc):
     electorates: list[ElectorateWinner]
     seats: Seats | None
     referendums: list[ReferendumResult]
+    incomplete: Incomplete | None = None
+    """candidates these returns leave out, where there are any"""
 
 
 class Member(_Doc):
@@ -200,6 +227,8 @@ class ElectorateRow(_Doc):
     majority: int | None
     valid: int
     informal: int
+    candidates_missing: int | None = None
+    """candidates the returns leave out (given only where some are)"""
 
 
 class Electorates(_Doc):
@@ -208,6 +237,8 @@ class Electorates(_Doc):
     election: str
     stage: str
     electorates: list[ElectorateRow]
+    incomplete: Incomplete | None = None
+    """candidates these returns leave out, where there are any"""
 
 
 class CandidateVote(_Doc):
@@ -248,6 +279,10 @@ class ElectorateDetail(_Doc):
     no_result: str | None = None
     """why the electorate has no candidate result (its poll cancelled, or not counted yet);
     given only for an electorate without one"""
+    missing_candidates: list[CandidateRef] | None = None
+    """candidates these returns leave out (votes unknown, not zero); given only where some
+    are, and then ``shares_of`` says what the shares are of"""
+    shares_of: str | None = None
 
 
 class ElectorateFigure(_Doc):
@@ -330,6 +365,8 @@ class Comparison(_Doc):
     electors: int | None
     turnout: tuple[float | None, float | None]
     ordinary_only: bool
+    incomplete: Incomplete | None = None
+    """candidates the election-night returns leave out, where there are any"""
 
 
 class Interval(_Doc):

@@ -247,6 +247,15 @@ class Site:
             ),
         )
 
+    def incomplete(self, election: str, stage: Stage) -> dict[str, Any] | None:
+        """The candidates ``stage``'s returns leave out (see :func:`views.incomplete`)."""
+
+        def find() -> dict[str, Any] | None:
+            found = views.incomplete(self.tally(election, stage))
+            return dumped(found) if found else None
+
+        return self.memo(("incomplete", election, stage), find)
+
     def split_cells(self, election: str) -> list[SplitVote]:
         """The split-vote tables of ``election`` as stored (none for most elections)."""
         return self.memo(

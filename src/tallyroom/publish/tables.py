@@ -22,7 +22,8 @@ DESCRIPTIONS = {
     "party-votes": "Party votes, shares and seats (electorate, list, total) per party.",
     "party-votes-by-electorate": "Party votes per electorate and party.",
     "electorates": "Each electorate's winner, party, majority, valid and informal votes.",
-    "candidates": "Candidate votes per electorate and candidate.",
+    "candidates": "Candidate votes per electorate and candidate (empty where the returns "
+    "leave a candidate out: unknown, not zero).",
     "voting-places": "Candidate votes counted at each voting place and special-vote batch.",
 }
 """table name → what it holds; each referendum adds ``referendum-SLUG``."""
@@ -71,8 +72,9 @@ def table(site: Site, election: str, stage: Stage, name: str) -> pl.DataFrame:
                 for p in site.parties(election, stage)["parties"]
             ]
         )
-    if name == "electorates":
-        return pl.DataFrame(site.electorates(election, stage)["electorates"])
+    if name == "electorates":  # candidates_missing: only where the returns leave some out
+        return pl.from_dicts(site.electorates(election, stage)["electorates"],
+                             infer_schema_length=None)  # fmt: skip
     counted = site.tally(election, stage)
     if name == "party-votes-by-electorate":
         rows = [
@@ -83,11 +85,15 @@ def table(site: Site, election: str, stage: Stage, name: str) -> pl.DataFrame:
         ]
         return _frame(rows, ["number", "electorate", "party", "votes"])
     if name == "candidates":
-        rows = [
-            (n, counted.electorates[n].name, candidate, contest.party_of.get(candidate, ""), votes)
-            for n, contest in sorted(counted.candidates.items())
-            for candidate, votes in contest.counts.items()
-        ]
+        missing = counted.missing_candidates()
+        rows: list[tuple] = []
+        for n, contest in sorted(counted.candidates.items()):
+            name = counted.electorates[n].name
+            rows += [
+                (n, name, c, contest.party_of.get(c, ""), v) for c, v in contest.counts.items()
+            ]
+            # left out of these returns: votes unknown (empty), not zero
+            rows += [(n, name, c, party, None) for c, party in missing.get(n, ())]
         return _frame(rows, ["number", "electorate", "candidate", "party", "votes"])
     return pl.DataFrame(
         [

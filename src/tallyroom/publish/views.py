@@ -11,7 +11,9 @@ never disagree.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
+from typing import TypeVar
 
 from tallyroom import placenames
 from tallyroom.analysis.between import compare_elections
@@ -118,7 +120,7 @@ def summary(counted: ElectionTally) -> doc.Summary:
     """
     votes = counted.party_votes()
     valid = sum(votes.values())
-    return doc.Summary(
+    found = doc.Summary(
         election=counted.election,
         name=counted.name,
         stage=counted.stage.value,
@@ -133,6 +135,59 @@ def summary(counted: ElectionTally) -> doc.Summary:
         seats=seats_document(counted.seats()) if valid else None,
         referendums=referendums(counted),
     )
+    return _with_gaps(found, counted)
+
+
+STAGE_WORDS = {
+    Stage.PRELIMINARY: "election-night",
+    Stage.OFFICIAL: "official count's",
+    Stage.RECOUNT: "recount's",
+}
+"""how a stage's returns are named in a sentence"""
+
+
+def incomplete(counted: ElectionTally) -> doc.Incomplete | None:
+    """The candidates ``counted``'s returns leave out, or ``None`` where none are: every
+    document built from candidate votes says so, rather than count them as zero."""
+    missing = counted.missing_candidates()
+    if not missing:
+        return None
+    left_out = [party or "no party" for found in missing.values() for _, party in found]
+    standing = sum(len(found) for found in counted.standing.values())
+    parties = Counter(left_out).most_common()
+    named = [f"{n} {party}" for party, n in parties[:2]]
+    if len(parties) > 2:
+        rest = sum(n for _, n in parties[2:])
+        named.append(f"{rest} of {len(parties) - 2} other parties")
+    statement = (
+        f"The {STAGE_WORDS[counted.stage]} returns leave out {len(left_out)} of the "
+        f"{standing} candidates, in {len(missing)} electorates ({', '.join(named)}): their "
+        "votes are unknown, not zero. In those electorates the candidates' shares are of "
+        "the votes counted for the candidates listed, and the winner and majority are "
+        "among those candidates only."
+    )
+    return doc.Incomplete(
+        statement=statement,
+        candidates_missing=len(left_out),
+        candidates_standing=standing,
+        electorates=[
+            doc.MissingCandidates(
+                number=number,
+                name=counted.electorate_name(number),
+                candidates=[doc.CandidateRef(name=n, party=p) for n, p in found],
+            )
+            for number, found in missing.items()
+        ],
+    )
+
+
+_Gapped = TypeVar("_Gapped", doc.Summary, doc.Electorates, doc.Comparison)
+
+
+def _with_gaps(document: _Gapped, counted: ElectionTally | None) -> _Gapped:
+    """``document`` with the candidates ``counted`` leaves out, where there are any."""
+    gaps = incomplete(counted) if counted is not None else None
+    return document.model_copy(update={"incomplete": gaps}) if gaps else document
 
 
 def electorate_winners(counted: ElectionTally) -> list[doc.ElectorateWinner]:
@@ -245,22 +300,25 @@ def electorate_list(counted: ElectionTally) -> doc.Electorates:
     """Every electorate with its winner and majority (none yet where uncounted)."""
     winners = {e.number: e for e in electorate_winners(counted)}
     rows = []
+    missing = counted.missing_candidates()
     for number, electorate in sorted(counted.electorates.items()):
         contest = counted.candidates.get(number)
         won = winners.get(number)
-        rows.append(
-            doc.ElectorateRow(
-                number=number,
-                name=electorate.name,
-                roll=electorate.roll,
-                winner=won.winner if won else None,
-                party=won.party if won else "",
-                majority=won.majority if won else None,
-                valid=contest.valid if contest else 0,
-                informal=contest.informal if contest else 0,
-            )
+        row = doc.ElectorateRow(
+            number=number,
+            name=electorate.name,
+            roll=electorate.roll,
+            winner=won.winner if won else None,
+            party=won.party if won else "",
+            majority=won.majority if won else None,
+            valid=contest.valid if contest else 0,
+            informal=contest.informal if contest else 0,
         )
-    return doc.Electorates(election=counted.election, stage=counted.stage.value, electorates=rows)
+        if number in missing:
+            row = row.model_copy(update={"candidates_missing": len(missing[number])})
+        rows.append(row)
+    found = doc.Electorates(election=counted.election, stage=counted.stage.value, electorates=rows)
+    return _with_gaps(found, counted)
 
 
 def electorate_number(counted: ElectionTally, which: str | int) -> int:
@@ -344,16 +402,23 @@ def electorate(counted: ElectionTally, which: str | int) -> doc.ElectorateDetail
         )
         for c, v in sorted(contest.counts.items(), key=lambda i: (-i[1], i[0]))
     ]
-    return detail.model_copy(
-        update={
-            "candidates": candidates,
-            "valid": contest.valid,
-            "informal": contest.informal,
-            "winner": outcome.winner,
-            "runner_up": outcome.runner_up,
-            "majority": outcome.majority,
-        }
-    )
+    found = {
+        "candidates": candidates,
+        "valid": contest.valid,
+        "informal": contest.informal,
+        "winner": outcome.winner,
+        "runner_up": outcome.runner_up,
+        "majority": outcome.majority,
+    }
+    missing = counted.missing_candidates().get(number)
+    if missing:
+        found["missing_candidates"] = [doc.CandidateRef(name=n, party=p) for n, p in missing]
+        found["shares_of"] = (
+            f"the {contest.valid:,} votes counted for the {len(candidates)} candidates listed: "
+            f"the {STAGE_WORDS[counted.stage]} returns leave out {len(missing)} of the "
+            f"{len(candidates) + len(missing)} candidates, whose votes are unknown"
+        )
+    return detail.model_copy(update=found)
 
 
 def seats(counted: ElectionTally) -> doc.Seats:
@@ -405,7 +470,7 @@ def comparison(
         )
     night = None if basis == "ordinary" else tally_at(Stage.PRELIMINARY)
     found = compare(night, tally_at(Stage.OFFICIAL))
-    return doc.Comparison.model_validate(found, from_attributes=True)
+    return _with_gaps(doc.Comparison.model_validate(found, from_attributes=True), night)
 
 
 def projection(

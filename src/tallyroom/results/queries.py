@@ -96,8 +96,26 @@ def _heading(conn: Connection, store: Store, election_id: str, stage: Stage) -> 
         party_lists=party_lists,
         regions=regions,
         cancelled_polls=frozenset(cancelled_polls(conn, election_id)),
+        standing=_standing(conn, election_id),
         details=StoreDetails(store, election_id, stage),
     )
+
+
+def _standing(conn: Connection, election_id: str) -> dict[int, tuple[tuple[str, str], ...]]:
+    """Each electorate's candidates as defined in the store: (name, party), in order."""
+    found: dict[int, list[tuple[str, str]]] = {}
+    rows = conn.execute(
+        select(t.contest.c.electorate, t.choice.c.name, t.choice.c.party)
+        .join(t.choice, t.choice.c.contest_id == t.contest.c.id)
+        .where(
+            t.contest.c.election_id == election_id,
+            t.contest.c.kind == ContestKind.CANDIDATE.value,
+        )
+        .order_by(t.choice.c.id)
+    )
+    for number, name, party in rows:
+        found.setdefault(number, []).append((name, party))
+    return {number: tuple(names) for number, names in found.items()}
 
 
 _KEYS = (

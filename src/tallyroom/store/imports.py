@@ -5,6 +5,9 @@
 * A return identical to the stored latest version is left alone.
 * A return that differs from the stored one is refused unless ``replace`` is given with
   a reason; it is then stored as the next version, naming the row it supersedes.
+* A candidate the files name in another form than the store ("MELLOW, Emma" for
+  "MELLOW-SANDFORD, Emma Jane") is the stored candidate: see
+  :mod:`tallyroom.store.candidate_names`.
 * Returns that would count votes twice, or implausible figures, are refused: the rules
   of :mod:`tallyroom.store.versions`, which the returns API obeys too.
 
@@ -30,6 +33,7 @@ from tallyroom.model import RETURN_KEY, Dataset, ReturnTable
 from tallyroom.store import audit, notify
 from tallyroom.store import schema as t
 from tallyroom.store.bulk import insert_rows, reserve_ids
+from tallyroom.store.candidate_names import as_stored
 from tallyroom.store.database import writing
 from tallyroom.store.versions import (
     UNIT_CEILING,
@@ -150,6 +154,7 @@ def _import_all(
     skipped = 0
     with writing(engine) as conn, ThreadPoolExecutor(max_workers=1) as helper:
         head = audit.lock(conn)  # imports and API writes commit one at a time, in log order
+        datasets = [as_stored(conn, d) for d in datasets]  # candidates as the store names them
         # compute the next dataset's returns while this one is written
         upcoming = [helper.submit(d.return_table) for d in datasets[:1]]
         for index, dataset in enumerate(datasets):
