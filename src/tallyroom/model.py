@@ -26,6 +26,16 @@ class Stage(StrEnum):
     """The official count: ordinary votes recounted, special votes added."""
     RECOUNT = "recount"
     """A judicial recount."""
+    BY_ELECTION = "by-election"
+    """An electorate filled again after the general election (its seat vacant, or its
+    member gone): the official count with the by-election's returns for that electorate
+    in place of its general-election candidate vote."""
+
+    @property
+    def builds_on_official(self) -> bool:
+        """Whether a tally at this stage is the official count with some electorates'
+        returns replaced by this stage's (a recount, a by-election)."""
+        return self in (Stage.RECOUNT, Stage.BY_ELECTION)
 
 
 class CountType(StrEnum):

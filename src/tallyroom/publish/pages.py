@@ -48,6 +48,7 @@ STAGE_NAMES = {
     Stage.PRELIMINARY: "Election night (preliminary)",
     Stage.OFFICIAL: "Official count",
     Stage.RECOUNT: "Recount",
+    Stage.BY_ELECTION: "After by-elections",
 }
 _MIN_BAR_PERCENT = 0.5  # parties below this share are summed as "Others" in the chart
 

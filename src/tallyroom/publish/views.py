@@ -103,6 +103,9 @@ def positions(parties: list[Party]) -> dict[str, float | None]:
 def progress(found: Progress, stage: Stage) -> doc.Progress:
     """How many reporting places have returns at ``stage``, in figures and words."""
     noun = "voting places" if found.kind is UnitKind.VOTING_PLACE else "electorates"
+    if stage is Stage.BY_ELECTION:
+        text = f"the official count with {found.reported} by-election result(s)"
+        return doc.Progress(reported=found.reported, expected=found.expected, unit=noun, text=text)
     return doc.Progress(
         reported=found.reported,
         expected=found.expected,
@@ -142,6 +145,7 @@ STAGE_WORDS = {
     Stage.PRELIMINARY: "election-night",
     Stage.OFFICIAL: "official count's",
     Stage.RECOUNT: "recount's",
+    Stage.BY_ELECTION: "by-election",
 }
 """how a stage's returns are named in a sentence"""
 

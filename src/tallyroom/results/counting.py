@@ -34,6 +34,7 @@ from tallyroom.model import (
     candidate_contest,
 )
 from tallyroom.names import same_person, same_surname
+from tallyroom.rules import byelection
 from tallyroom.rules import regional as pipeline_engine
 from tallyroom.rules.fpp import ElectorateOutcome, decide_electorate
 from tallyroom.rules.mmp import MMPResult, allocate_mmp
@@ -155,6 +156,12 @@ class ElectionTally:
     no candidate result"""
     regions: dict[str, Region] = field(default_factory=dict)
     """by name, the regions the law apportions by (German Länder; none for New Zealand)"""
+    replaced: frozenset[int] = frozenset()
+    """electorates whose candidate vote at this stage (a recount, a by-election) replaces
+    the official count's"""
+    general: ElectionTally | None = field(default=None, repr=False, compare=False)
+    """at a by-election stage, the general election's official count the by-elections
+    fill (see :meth:`seats`)"""
     standing: dict[int, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     """each electorate's candidates as the store defines them (name, party), whether or
     not this stage's returns count them (see :meth:`missing_candidates`)"""
@@ -206,7 +213,11 @@ class ElectionTally:
         }
 
     def seats(self, lot: random.Random | None = None) -> MMPResult:
-        """The House by the election's rule set from the party votes and electorate winners."""
+        """The House by the election's rule set from the party votes and electorate
+        winners; at a by-election stage, the general election's House with each
+        by-election's winner in their electorate (:mod:`tallyroom.rules.byelection`)."""
+        if self.stage is Stage.BY_ELECTION and self.general is not None:
+            return self._after_by_elections(self.general, lot)
         ballot = self.party_votes()
         won: dict[str, int] = defaultdict(int)
         other = 0
@@ -226,6 +237,26 @@ class ElectionTally:
             vacant_electorates=vacant,
             lot=lot,
         )
+        return _named_list_members(self, result) if self.party_lists else result
+
+    def _after_by_elections(self, general: ElectionTally, lot: random.Random | None) -> MMPResult:
+        before, after = general.outcomes(), self.outcomes()
+        ballot = set(general.party_votes())
+
+        def party(counted: ElectionTally, number: int, winner: str | None) -> str:
+            found = counted.candidates[number].party_of.get(winner or "", "")
+            return found if found in ballot else ""
+
+        changes = [
+            byelection.SeatChange(
+                self.electorate_name(number),
+                party(general, number, before[number].winner) if number in before else None,
+                party(self, number, after[number].winner),
+            )
+            for number in sorted(self.replaced)
+            if number in after
+        ]
+        result = byelection.fill(general.seats(lot), changes)
         return _named_list_members(self, result) if self.party_lists else result
 
     def regional_seats(self, lot: random.Random | None = None) -> pipeline_engine.RegionalResult:
@@ -279,7 +310,10 @@ class ElectionTally:
         return self._detail(("parts", code), lambda d: d.parts(code))
 
     def progress(self) -> Progress:
-        """How many reporting places have returns at this stage."""
+        """How many reporting places have returns at this stage (at a by-election stage,
+        the electorates it fills, each complete: it adds to a finished count)."""
+        if self.stage is Stage.BY_ELECTION:
+            return Progress(len(self.replaced), len(self.replaced), UnitKind.ELECTORATE)
         return self._detail("progress", lambda d: d.progress())
 
     def counted_shares(self) -> dict[int, float]:
@@ -379,7 +413,7 @@ class SummedRow:
 
 def counted_stages(stage: Stage) -> list[str]:
     """The stages whose returns a tally at ``stage`` reads (a recount builds on official)."""
-    return [Stage.OFFICIAL.value, stage.value] if stage is Stage.RECOUNT else [stage.value]
+    return [Stage.OFFICIAL.value, stage.value] if stage.builds_on_official else [stage.value]
 
 
 def assemble(
@@ -418,8 +452,18 @@ def assemble(
             _merge(by_kind[contest.kind][key], contest)
         else:
             by_kind[contest.kind][key] = contest
+    replaced = frozenset(
+        number
+        for row in informal_rows
+        if stage.builds_on_official
+        and row.stage == stage.value
+        and row.kind == ContestKind.CANDIDATE.value
+        for number in [row.place[1]]
+        if number is not None
+    )
     return replace(
         heading,
+        replaced=replaced,
         party_by_electorate=by_kind[ContestKind.PARTY],
         candidates=by_kind[ContestKind.CANDIDATE],
         referendums=by_kind[ContestKind.REFERENDUM],
@@ -427,8 +471,9 @@ def assemble(
 
 
 def _overlaid(rows: Sequence[SummedRow], stage: Stage) -> Sequence[SummedRow]:
-    """``rows`` without the official rows of places that have recount rows."""
-    if stage is not Stage.RECOUNT:
+    """``rows`` without the official rows of places that have recount (or by-election)
+    rows."""
+    if not stage.builds_on_official:
         return rows
     recounted = {row.place for row in rows if row.stage == stage.value}
     return [row for row in rows if row.stage == stage.value or row.place not in recounted]

@@ -53,7 +53,10 @@ def tally(store: Store, election_id: str, stage: Stage) -> ElectionTally:
         latest = and_(t.contest.c.election_id == election_id, _latest(stage))
         informal = _informal_rows(conn, latest)
         votes = _vote_rows(conn, latest)
-    return assemble(heading, informal, votes)
+    counted = assemble(heading, informal, votes)
+    if stage is Stage.BY_ELECTION:  # the by-elections fill the general election's House
+        counted.general = tally(store, election_id, Stage.OFFICIAL)
+    return counted
 
 
 def _heading(conn: Connection, store: Store, election_id: str, stage: Stage) -> ElectionTally:
