@@ -260,21 +260,22 @@ class ReturnTable:
     @classmethod
     def of(cls, returns: list[Return]) -> ReturnTable:
         """The table of a list of returns."""
-        keys = {k: [r.key[i] for r in returns] for i, k in enumerate(RETURN_KEY)}
+        keys = [r.key for r in returns]
         heads = pl.DataFrame(
             {
-                **keys,
+                **{k: [key[i] for key in keys] for i, k in enumerate(RETURN_KEY)},
                 "informal": [r.informal for r in returns],
                 "where": [r.where for r in returns],
             },
             schema_overrides={"informal": pl.Int64},
+        ).cast({k: pl.String for k in RETURN_KEY})
+        # one row per choice of each return (a return may have none), as flat columns
+        of = pl.Series([i for i, r in enumerate(returns) for _ in r.counts], dtype=pl.Int64)
+        counts = heads.select(RETURN_KEY)[of].with_columns(
+            pl.Series("choice", [c for r in returns for c in r.counts], dtype=pl.String),
+            pl.Series("votes", [v for r in returns for v in r.counts.values()], dtype=pl.Int64),
         )
-        counts = pl.DataFrame(
-            [(*r.key, choice, votes) for r in returns for choice, votes in r.counts.items()],
-            schema={**{k: pl.String for k in RETURN_KEY}, "choice": pl.String, "votes": pl.Int64},
-            orient="row",
-        )
-        return cls(heads.cast({k: pl.String for k in RETURN_KEY}), counts)
+        return cls(heads, counts)
 
 
 @dataclass

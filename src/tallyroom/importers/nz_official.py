@@ -440,7 +440,11 @@ class _PlaceRows:
                 f"{path}, line {line}: expected {self.width} fields ({len(found.candidates)} "
                 f"{kind.choices}, total, informal), found {len(cells)}"
             )
-        figures = [_int(path, line, cells, i, _column(found, i)) for i in range(2, self.width)]
+        counts = cells[2:]
+        if all(c.isdigit() for c in counts):  # the usual row: whole numbers as they stand
+            figures = [int(c) for c in counts]
+        else:  # anything else gets the careful reading and its error names the column
+            figures = [_int(path, line, cells, i, _column(found, i)) for i in range(2, self.width)]
         if sum(figures[:-2]) != figures[-2]:
             raise ReconciliationError(
                 f"{path}, line {line}: {kind.word.lower()} votes add up to "

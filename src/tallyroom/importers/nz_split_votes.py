@@ -245,13 +245,19 @@ def reconcile(tables: list[Table], data: Dataset, *, national: bool) -> list[Spl
                     )
         if table.scope.startswith("electorate:"):
             _check_electorate(table, data, counted)
-    return [
-        replace(v, choice=_candidate_headings(data, _number(t.scope))[_heading(v.choice)])
-        if t.scope.startswith("electorate:") and v.choice not in (SPLIT_INFORMAL, SPLIT_PARTY_ONLY)
-        else v
-        for t in tables
-        for v in t.cells
-    ]
+    found: list[SplitVote] = []
+    for table in tables:
+        if not table.scope.startswith("electorate:"):
+            found += table.cells
+            continue
+        names = _candidate_headings(data, _number(table.scope))
+        headed = {
+            c: names[_heading(c)] for c in {v.choice for v in table.cells} if _heading(c) in names
+        }
+        found += [
+            replace(v, choice=headed[v.choice]) if v.choice in headed else v for v in table.cells
+        ]
+    return found
 
 
 def _number(scope: str) -> int:
@@ -303,15 +309,20 @@ def _party_votes(data: Dataset) -> dict[tuple[int | None, str], int]:
     for the electorate, nationally; informal ones as :data:`SPLIT_INFORMAL`, all as
     :data:`SPLIT_TOTAL`."""
     electorate_of = {u.code: u.electorate for u in data.units}
-    totals: Counter[tuple[int | None, str]] = Counter()
+    by_electorate: dict[int | None, Counter[str]] = {}
     for r in data.returns:
-        if r.contest != PARTY_CONTEST:
-            continue
-        for party, votes in [*r.counts.items(), (SPLIT_INFORMAL, r.informal)]:
-            for at in (None, electorate_of.get(r.unit)):
-                totals[at, party.strip()] += votes
-                totals[at, SPLIT_TOTAL] += votes
-    return dict(totals)
+        if r.contest == PARTY_CONTEST:
+            bucket = by_electorate.setdefault(electorate_of.get(r.unit), Counter())
+            bucket.update(r.counts)
+            bucket[SPLIT_INFORMAL] += r.informal
+    nation: Counter[str] = Counter()
+    for bucket in by_electorate.values():
+        nation.update(bucket)
+    totals: dict[tuple[int | None, str], int] = {}
+    for at, bucket in [*by_electorate.items(), (None, nation)]:
+        totals.update({(at, party): votes for party, votes in bucket.items()})
+        totals[at, SPLIT_TOTAL] = sum(bucket.values())
+    return totals
 
 
 def _percent(text: str, path: Path, line: int, column: str) -> int:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import polars as pl
 from sqlalchemy import Connection, Engine, insert, or_, select, update
 
 from tallyroom.store import schema as t
@@ -122,15 +123,33 @@ def digest(rows: Iterable[Sequence[Any]]) -> dict[str, str]:
     """A digest of returns per contest code: each version's unit, stage, count type,
     version, informal votes, whether it is held, and its counts by choice id, in the order
     of return and choice ids. ``rows`` are tuples of the :data:`FIGURES` columns."""
-    lines: dict[str, list[str]] = {}
-    for row in sorted(rows, key=lambda r: (r[0], r[7], -1 if r[8] is None else r[8])):
-        fields = (*row[1:7], *row[8:])
-        lines.setdefault(row[0], []).append(
-            "\x1f".join("" if f is None else str(f) for f in fields)
+    return digest_frame(pl.DataFrame(list(rows), schema=_FIGURE_TYPES, orient="row"))
+
+
+_FIGURE_TYPES = {name: pl.Utf8 if i < 4 else pl.Int64 for i, name in enumerate(FIGURES)}
+
+
+def digest_frame(frame: pl.DataFrame) -> dict[str, str]:
+    """:func:`digest` of a frame of the :data:`FIGURES` columns: each contest's rows, in
+    order, as lines of their fields (but the contest and the return id) joined by U+001F,
+    a missing count as an empty field; the SHA-256 of the lines, cut to 32 hex digits."""
+    if not frame.height:
+        return {}
+    fields = [name for name in FIGURES if name not in ("contest", "return_id")]
+    lines = (
+        frame.sort("contest", "return_id", pl.col("choice_id").fill_null(-1), maintain_order=True)
+        .select(
+            "contest",
+            pl.concat_str(
+                [pl.col(f).cast(pl.Utf8).fill_null("") for f in fields], separator="\x1f"
+            ).alias("line"),
         )
+        .group_by("contest", maintain_order=True)
+        .agg(pl.col("line").str.join("\n"))
+    )
     return {
-        contest: hashlib.sha256("\n".join(text).encode()).hexdigest()[:32]
-        for contest, text in lines.items()
+        contest: hashlib.sha256(text.encode()).hexdigest()[:32]
+        for contest, text in lines.iter_rows()
     }
 
 

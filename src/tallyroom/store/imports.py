@@ -283,7 +283,7 @@ def _import_one(
     stored = heads.select(
         *audit.FIGURES[:6], pl.lit(0, pl.Int64).alias("held"), pl.col("id").alias("return_id")
     ).join(counts.rename({"id": "return_id"}), on="return_id", how="left")
-    return {**report, "source_id": source_id, "figures": audit.digest(stored.rows())}
+    return {**report, "source_id": source_id, "figures": audit.digest_frame(stored)}
 
 
 def _check_current(conn: Connection, heads: pl.DataFrame, ceiling: int) -> None:
