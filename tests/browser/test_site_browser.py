@@ -346,6 +346,51 @@ def test_2023_split_votes_nationally_and_in_an_electorate(
     assert errors == []
 
 
+@pytest.fixture(scope="module")
+def de2025_site(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Iterator[str]:
+    """The 2025 Bundestag election imported from the returning officer's file, served."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('de2025') / 'de.db'}"
+    path = shared_data / "de" / "bundestag" / "2025-gesamtergebnis.xml"
+    subprocess.run([TALLYROOM, "import", "de-bundeswahl", str(path), "--election", "de-2025",
+                    "--db", url], check=True, capture_output=True)  # fmt: skip
+    with serving("serve", "--db", url) as base:
+        yield base
+
+
+def test_2025_bundestag_overview_and_a_wahlkreis(browser: Browser, de2025_site: str) -> None:
+    """The declared House of 630 with seats by Land, Zweitstimmen by Land and the
+    Wahlkreis winners left without a seat; a Wahlkreis page in the law's own words."""
+    page, errors = watched(browser)
+    page.goto(de2025_site + "/")
+    page.get_by_role("link", name="Bundestag 2025").click()
+    expect(page.locator("#headline")).to_have_text(
+        "House of 630: CDU 164, AfD 152, SPD 120, GRÜNE 85, Die Linke 64, CSU 44, SSW 1."
+    )
+    assert page.locator("#seats-h ~ .grid svg circle").count() == 630
+    expect(page.locator("#seats-by-region tbody tr")).to_have_count(16)
+    bavaria = page.locator("#seats-by-region tbody tr", has_text="Bayern")
+    expect(bavaria).to_contain_text("44 (44)")  # the CSU's 44 seats, all Wahlkreise
+    unseated = json.loads(page.request.get(
+        de2025_site + "/api/v1/elections/de-2025/official/seats.json").text())["unseated"]  # fmt: skip
+    expect(page.locator("#unseated tbody tr")).to_have_count(len(unseated))
+    expect(page.locator("main")).not_to_contain_text("Māori")
+    expect(page.locator("main")).not_to_contain_text("referendum")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "site-de-2025-overview.png"), full_page=True)
+    page.get_by_role("link", name="Wahlkreise", exact=True).click()
+    expect(page.locator("h1")).to_have_text("Wahlkreise: Official count")
+    first = unseated[0]["district"]
+    number, name = first.split(" ", 1)
+    page.get_by_role("link", name=name, exact=True).click()
+    expect(page.locator("h1")).to_contain_text(f"{name} Wahlkreis {number}")
+    expect(page.locator("#cand-h")).to_have_text("Erststimme")
+    expect(page.locator("#party-h")).to_have_text(f"Zweitstimme in {name}")
+    expect(page.locator("#unseated")).to_contain_text("The winner is not seated")
+    page.screenshot(path=str(ARTIFACTS / "site-de-2025-wahlkreis.png"), full_page=True)
+    page.close()
+    assert errors == []
+
+
 def test_demo_command_loads_once_and_serves(tmp_path: Path) -> None:
     """The README's demo: `tallyroom demo` loads the bundled elections and serves them,
     the newest first on the home page; run again, it reuses the store."""

@@ -8,12 +8,14 @@ import json
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from tallyroom.cli import app
 from tallyroom.importers import de_bundeswahl
 from tallyroom.importers.errors import FileFormatError, ReconciliationError
 from tallyroom.model import Stage
+from tallyroom.publish.web import create_app
 from tallyroom.results import tally
 from tallyroom.rules.regional import run_pipeline
 from tallyroom.rules.steps import pipeline_named
@@ -156,3 +158,26 @@ def test_every_law_from_the_store(
     assert stored.to_dict() == direct.to_dict()
     assert stored.house_size == house
     assert counted.rules == {"de-2013": "de-2013", "de-2021": "de-2020"}[election]
+
+
+def test_the_api_serves_what_the_cli_prints(shared_data: Path, tmp_path: Path) -> None:
+    """The seats document of a Bundestag election is the regional law's, the same JSON
+    as ``tallyroom seats --json``; the summary and parties documents carry it too."""
+    url = f"sqlite:///{tmp_path / 'de.db'}"
+    path = folder(shared_data) / "2025-gesamtergebnis.xml"
+    import_files(open_store(url), "de-bundeswahl", [path], election="de-2025")
+    printed = CliRunner().invoke(app, ["seats", "de-2025", "--json", "--db", url])
+    assert printed.exit_code == 0, printed.output
+    client = TestClient(create_app(open_store(url)))
+    api = "/api/v1/elections/de-2025/official"
+    served = client.get(f"{api}/seats.json").json()
+    assert served == json.loads(printed.output)
+    summary = client.get(f"{api}/summary.json").json()
+    assert summary["seats"] == served and len(summary["regions"]) == 16
+    assert summary["progress"]["text"] == "299 of 299 Wahlkreise counted"
+    parties = {p["party"]: p for p in client.get(f"{api}/parties.json").json()["parties"]}
+    cdu = next(p for p in served["parties"] if p["party"] == "CDU")
+    assert (parties["CDU"]["total"], parties["CDU"]["electorate_seats"]) == (
+        cdu["seats"], cdu["districts_seated"],
+    )  # fmt: skip
+    assert len(parties["CDU"]["electorate_mps"]) == cdu["districts_seated"]  # unseated left out

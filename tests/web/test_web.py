@@ -22,8 +22,10 @@ from typer.testing import CliRunner
 
 from tallyroom.cli import app as cli
 from tallyroom.datasets import load_bundled
+from tallyroom.publish import schemas
 from tallyroom.publish.web import create_app
 from tallyroom.store.database import open_store
+from tests.support.data import shared_data_dir
 from tests.support.official2020 import party_vote_totals, referendum_totals
 from tests.support.postgres import new_postgres_database
 from tests.support.servers import (
@@ -397,9 +399,19 @@ def _checker(statuses: set[int]):
 def test_api_conforms_to_its_schema(tmp_path: Path) -> None:
     """Schemathesis: for every operation, the schema's examples and generated requests get
     responses that conform to the schema (status codes, content types, bodies). The store
-    holds both bundled elections, so that one can be compared with the other."""
+    holds both bundled elections, so that one can be compared with the other, and the 2025
+    Bundestag election, whose seats document is the regional law's."""
     url = nz2020_store(f"sqlite:///{tmp_path / 'both.db'}")
     load_bundled(open_store(url), "nz-2023")
+    bundestag = shared_data_dir() / "de" / "bundestag" / "2025-gesamtergebnis.xml"
+    import_files(open_store(url), "de-bundeswahl", [bundestag], election="de-2025")
+    german = TestClient(create_app(open_store(url)))
+    for path, model in (("seats", schemas.RegionalSeats), ("summary", schemas.Summary)):
+        response = german.get(f"/api/v1/elections/de-2025/official/{path}.json")
+        assert response.status_code == 200
+        found = model.model_validate(response.json())
+        allocation = found if path == "seats" else found.seats
+        assert sum(allocation.seats.values()) == 630
     app = create_app(open_store(url))
     schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
     checked = {}

@@ -19,7 +19,9 @@ The election's rule set is the law it was held under: ``de-2013`` for 2013 and 2
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 
 from tallyroom.importers import de_bundeswahl
@@ -103,7 +105,7 @@ def dataset(
             Region(land.name, number, population[land.name] if population else None)
             for number, land in laender.items()
         ],
-        parties=[Party(name) for name in election.bund.second],
+        parties=[_styled(name) for name in election.bund.second],
         contests=[Contest(PARTY_CONTEST, ContestKind.PARTY, "Zweitstimmen")],
         choices=[Choice(PARTY_CONTEST, name, name) for name in election.bund.second],
     )
@@ -137,3 +139,22 @@ def dataset(
             Return(contest, unit, stage, CountType.ALL, first, wk.invalid_first, where)
         )
     return out
+
+
+PARTY_STYLE = Path(__file__).resolve().parent.parent / "datasets" / "de_parties.csv"
+"""the parties' colours as commonly drawn and where the Bundestag seats them (left to
+right), for the charts; a party not listed is drawn grey, placed by size"""
+
+
+@cache
+def _styles() -> dict[str, dict[str, str]]:
+    with PARTY_STYLE.open(encoding="utf-8", newline="") as handle:
+        return {r["name"]: r for r in csv.DictReader(handle)}
+
+
+def _styled(name: str) -> Party:
+    style = _styles()
+    if name not in style:
+        return Party(name)
+    found = style[name]
+    return Party(name, found["short_name"], found["colour"], float(found["position"]))

@@ -42,6 +42,7 @@ from tallyroom.publish.charts import (
 from tallyroom.publish.resources import API, URLS, previous_election
 from tallyroom.publish.site import Site
 from tallyroom.publish.templating import TEMPLATES
+from tallyroom.rules.systems import SYSTEMS
 from tallyroom.store.review import HeldCorrection
 
 STAGE_NAMES = {
@@ -50,6 +51,27 @@ STAGE_NAMES = {
     Stage.RECOUNT: "Recount",
     Stage.BY_ELECTION: "After by-elections",
 }
+TERMS = {
+    "electorate": "Electorate", "electorates": "Electorates", "region": "Region",
+    "district": "electorate",
+    "party_vote": "Party vote", "party_votes": "party votes",
+    "candidate_vote": "Candidate vote", "candidate_votes": "candidate votes",
+}  # fmt: skip
+"""what the pages call things, for New Zealand's law (and any flat rule set)"""
+REGIONAL_TERMS = {
+    "electorate": "Wahlkreis", "electorates": "Wahlkreise", "region": "Land",
+    "district": "Wahlkreis",
+    "party_vote": "Zweitstimme", "party_votes": "Zweitstimmen",
+    "candidate_vote": "Erststimme", "candidate_votes": "Erststimmen",
+}  # fmt: skip
+"""what they are called under the Bundestag's law (a pipeline over regions)"""
+
+
+def terms_for(rules: str) -> dict[str, str]:
+    """The words the pages use for an election under rule set ``rules``."""
+    return TERMS if rules in SYSTEMS else REGIONAL_TERMS
+
+
 _MIN_BAR_PERCENT = 0.5  # parties below this share are summed as "Others" in the chart
 
 
@@ -117,15 +139,17 @@ def render(site: Site, page: Page, *, live: bool = False) -> str:
     progress = None
     under_review: list[HeldCorrection] = []
     incomplete = None
+    terms = TERMS
     if page.election is not None:
         under_review = site.under_review(page.election)
         info = site.election(page.election)
+        terms = terms_for(info["rules"])
         stage = page.stage or site.latest_stage(page.election)
         at = {"election": page.election, "stage": stage}
         nav = [
             ("Overview", URLS.page("overview", **at)),
             ("Parties", URLS.page("parties", **at)),
-            ("Electorates", URLS.page("electorates", **at)),
+            (terms["electorates"], URLS.page("electorates", **at)),
             *[
                 (
                     r["name"].removesuffix(" referendum"),
@@ -168,6 +192,7 @@ def render(site: Site, page: Page, *, live: bool = False) -> str:
         live=live,
         under_review=under_review,
         incomplete=context.pop("incomplete", incomplete),
+        terms=terms,
         audit_head=site.audit_head(),
         generation=site.generation,
         events=URLS.events(page.election) if page.election else "",
@@ -205,14 +230,17 @@ def overview(site: Site, election: str, stage: Stage) -> Page:
         if others > 0:
             bars.append(Bar("Others", round(others, 2), "#bbb", f"{others:.1f} %"))
         if seats is None:  # no party votes counted yet
-            return {"data": data, "palette": palette, "holders": []}
-        holders = [p for p in seats["parties"] if p["total"]]
+            return {"data": data, "palette": palette, "holders": [], "rows": []}
+        rows = seat_rows(seats)
+        holders = [p for p in rows if p["total"]]
         place = site.positions(election)
         return {
             **(_projection_panel(site, election, palette) if stage is Stage.PRELIMINARY else {}),
             "data": data,
             "palette": palette,
             "holders": holders,
+            "rows": rows,
+            "regional": "unseated" in seats,
             "vote_chart": Markup(bars_svg(bars, title="Party vote (% of valid votes)")),
             "seat_chart": Markup(
                 hemicycle_svg(
@@ -239,6 +267,26 @@ def overview(site: Site, election: str, stage: Stage) -> Page:
         stage,
         "Overview",
     )
+
+
+def seat_rows(seats: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each party's row of the seats table (party, total, share, votes, electorate and list
+    seats), from either seats document: a flat rule set's or a regional law's."""
+    if "unseated" not in seats:
+        return list(seats["parties"])
+    votes = sum(p["votes"] for p in seats["parties"]) or 1
+    return [
+        {
+            "party": p["party"],
+            "total": p["seats"],
+            "share": p["votes"] / votes,
+            "votes": p["votes"],
+            "electorate": p["districts_seated"],
+            "list": p["list"],
+            "overhang": p["overhang"],
+        }
+        for p in seats["parties"]
+    ]
 
 
 def _projection_panel(site: Site, election: str, palette: dict[str, str]) -> dict[str, Any]:
@@ -328,6 +376,15 @@ def electorate(site: Site, election: str, stage: Stage, number: int) -> Page:
     def context() -> dict[str, Any]:
         data = site.electorate(election, stage, number)
         palette = site.colours(election)
+        terms = terms_for(site.election(election)["rules"])
+        word = terms["candidate_vote"]
+        unseated = None
+        if terms is REGIONAL_TERMS and data.get("winner"):
+            unseated = next(
+                (d for d in site.seats(election, stage)["unseated"]
+                 if d["district"] == f"{number} {data['name']}"),
+                None,
+            )  # fmt: skip
         chart = bars_svg(
             [
                 Bar(
@@ -339,9 +396,9 @@ def electorate(site: Site, election: str, stage: Stage, number: int) -> Page:
                 )
                 for c in data["candidates"]
             ],
-            title="Candidate vote (% of valid votes)"
+            title=f"{word} (% of valid votes)"
             if not data.get("shares_of")
-            else "Candidate vote (% of the votes counted for the candidates listed)",
+            else f"{word} (% of the votes counted for the candidates listed)",
         )
         split = None
         if stage is final_stage(site.stages(election)) and site.split_cells(election):
@@ -355,6 +412,7 @@ def electorate(site: Site, election: str, stage: Stage, number: int) -> Page:
             "short": site.short_names(election),
             "chart": Markup(chart),
             "split": split,
+            "unseated": unseated,
             "shade": sequential_colour,
             "split_page": URLS.page("split_votes", election=election),
         }

@@ -161,8 +161,11 @@ DOCUMENTS: tuple[Document, ...] = (
         "`tallyroom electorate --json`.", _electorates,
     ),
     Document(
-        "seats", "/elections/{election}/{stage}/seats.json", schemas.Seats, "Seats",
-        "The seat allocation: the JSON of `tallyroom seats --json`.", _stages,
+        "seats", "/elections/{election}/{stage}/seats.json",
+        schemas.Seats | schemas.RegionalSeats, "Seats",
+        "The seat allocation: the JSON of `tallyroom seats --json` (for a law that\n"
+        "apportions by region, such as the Bundestag's, seats per region and the trace).",
+        _stages,
     ),
     Document(
         "referendums", "/elections/{election}/{stage}/referendums.json",

@@ -5,6 +5,8 @@ schema. No extra fields are allowed, so a view that grows a field grows its mode
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict
 
 
@@ -126,6 +128,60 @@ class Seats(_Doc):
     parties: list[PartySeats]
 
 
+class Pipeline(_Doc):
+    """A rule set as a pipeline of named steps (``tallyroom rules NAME --json``)."""
+
+    name: str
+    description: str
+    steps: list[dict[str, Any]]
+
+
+class RegionalParty(_Doc):
+    """One party's seats under a regional law: in all and per region (Land), district
+    seats won and seated, list seats, overhang."""
+
+    party: str
+    votes: int
+    qualified: bool
+    seats: int
+    districts_won: int
+    districts_seated: int
+    list: int
+    overhang: int
+    by_region: dict[str, int]
+    districts_by_region: dict[str, int]
+
+
+class Unseated(_Doc):
+    """A district winner left without a seat (their party's second votes do not cover it)."""
+
+    district: str
+    region: str
+    party: str
+    share: float
+
+
+class RegionalSeats(_Doc):
+    """The seat allocation of a law that apportions by region (the Bundestag): the JSON
+    of ``tallyroom seats --json`` for such an election, the pipeline's trace included."""
+
+    rules: Pipeline
+    house_size: int
+    seats: dict[str, int]
+    independents: int
+    parties: list[RegionalParty]
+    unseated: list[Unseated]
+    trace: list[str]
+
+
+class RegionVotes(_Doc):
+    """Party votes (Zweitstimmen) in one region (Land)."""
+
+    region: str
+    party_votes: dict[str, int]
+    valid: int
+
+
 class ReferendumResult(_Doc):
     """A referendum's national counts, shares (of all votes and of valid votes) and result."""
 
@@ -176,8 +232,10 @@ class Summary(_Doc):
     valid_party_votes: int
     informal_party_votes: int
     electorates: list[ElectorateWinner]
-    seats: Seats | None
+    seats: Seats | RegionalSeats | None
     referendums: list[ReferendumResult]
+    regions: list[RegionVotes] | None = None
+    """party votes per region, for an election whose law apportions by region"""
     incomplete: Incomplete | None = None
     """candidates these returns leave out, where there are any"""
 

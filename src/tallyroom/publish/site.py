@@ -165,7 +165,11 @@ class Site:
         """How many reporting places are in at ``stage``."""
         return self.document(
             ("progress", election, stage),
-            lambda: views.progress(self.tally(election, stage).progress(), stage),
+            lambda: views.progress(
+                self.tally(election, stage).progress(),
+                stage,
+                "Wahlkreise" if self.tally(election, stage).regional else "electorates",
+            ),
         )
 
     def summary(self, election: str, stage: Stage) -> dict[str, Any]:

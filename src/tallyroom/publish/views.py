@@ -100,9 +100,10 @@ def positions(parties: list[Party]) -> dict[str, float | None]:
     return {p.name: p.position for p in parties}
 
 
-def progress(found: Progress, stage: Stage) -> doc.Progress:
-    """How many reporting places have returns at ``stage``, in figures and words."""
-    noun = "voting places" if found.kind is UnitKind.VOTING_PLACE else "electorates"
+def progress(found: Progress, stage: Stage, districts: str = "electorates") -> doc.Progress:
+    """How many reporting places have returns at ``stage``, in figures and words
+    (``districts``: what the law calls its electorates, "Wahlkreise" in Germany)."""
+    noun = "voting places" if found.kind is UnitKind.VOTING_PLACE else districts
     if stage is Stage.BY_ELECTION:
         text = f"the official count with {found.reported} by-election result(s)"
         return doc.Progress(reported=found.reported, expected=found.expected, unit=noun, text=text)
@@ -127,7 +128,9 @@ def summary(counted: ElectionTally) -> doc.Summary:
         election=counted.election,
         name=counted.name,
         stage=counted.stage.value,
-        progress=progress(counted.progress(), counted.stage),
+        progress=progress(
+            counted.progress(), counted.stage, "Wahlkreise" if counted.regional else "electorates"
+        ),
         party_votes=[
             doc.PartyVote(party=p, votes=v, percent=round(100 * v / valid, 2) if valid else 0.0)
             for p, v in votes.items()
@@ -135,9 +138,11 @@ def summary(counted: ElectionTally) -> doc.Summary:
         valid_party_votes=valid,
         informal_party_votes=counted.informal_party_votes(),
         electorates=electorate_winners(counted),
-        seats=seats_document(counted.seats()) if valid else None,
+        seats=seat_allocation(counted) if valid else None,
         referendums=referendums(counted),
     )
+    if counted.regional:
+        found = found.model_copy(update={"regions": region_votes(counted)})
     return _with_gaps(found, counted)
 
 
@@ -228,6 +233,33 @@ def referendum_data(contest: ContestTally) -> doc.ReferendumResult:
     )
 
 
+def seat_allocation(counted: ElectionTally) -> doc.Seats | doc.RegionalSeats:
+    """The seats by the election's law: a flat rule set's, or a regional pipeline's."""
+    if counted.regional:
+        return doc.RegionalSeats.model_validate(counted.regional_seats().to_dict())
+    return seats_document(counted.seats())
+
+
+def region_votes(counted: ElectionTally) -> list[doc.RegionVotes]:
+    """Party votes per region (Land), in the regions' order."""
+    by_region: dict[str, dict[str, int]] = {name: {} for name in counted.regions}
+    for number, contest in counted.party_by_electorate.items():
+        votes = by_region.setdefault(counted.electorates[number].region, {})
+        for party, n in contest.counts.items():
+            votes[party] = votes.get(party, 0) + n
+    order = sorted(
+        by_region, key=lambda r: counted.regions[r].number if r in counted.regions else 0
+    )
+    return [
+        doc.RegionVotes(
+            region=name,
+            party_votes=dict(sorted(by_region[name].items(), key=lambda i: (-i[1], i[0]))),
+            valid=sum(by_region[name].values()),
+        )
+        for name in order
+    ]
+
+
 def seats_document(result: MMPResult) -> doc.Seats:
     """An allocation as the seats document (``tallyroom seats --json``, ``allocate
     --json``): seats by party, then every party's row."""
@@ -271,6 +303,8 @@ def parties(counted: ElectionTally, palette: dict[str, str]) -> doc.Parties:
     election, stage = counted.election, counted.stage.value
     if not sum(counted.party_votes().values()):
         return doc.Parties(election=election, stage=stage, house_size=None, parties=[])
+    if counted.regional:
+        return _regional_parties(counted, palette)
     result = counted.seats()
     won: dict[str, list[doc.Member]] = {}
     for e in electorate_winners(counted):
@@ -294,6 +328,42 @@ def parties(counted: ElectionTally, palette: dict[str, str]) -> doc.Parties:
                 electorate_mps=won.get(p.party, []),
                 list_mps=list(p.list_members) if p.list_members is not None else None,
                 list_short=p.list_short,
+            )
+            for p in result.parties
+        ],
+    )
+
+
+def _regional_parties(counted: ElectionTally, palette: dict[str, str]) -> doc.Parties:
+    """:func:`parties` under a regional law: each party's district winners who are seated
+    (a winner left unseated is not a member), and its list seats (the lists of the Länder
+    are not stored, so list members are not named)."""
+    result = counted.regional_seats()
+    unseated = {d.name for d in result.unseated}
+    won: dict[str, list[doc.Member]] = {}
+    for e in electorate_winners(counted):
+        if f"{e.number} {e.name}" not in unseated:
+            won.setdefault(e.party, []).append(
+                doc.Member(name=e.winner, electorate=e.name, number=e.number)
+            )
+    total = sum(p.votes for p in result.parties) or 1
+    return doc.Parties(
+        election=counted.election,
+        stage=counted.stage.value,
+        house_size=result.house_size,
+        parties=[
+            doc.PartyRow(
+                party=p.party,
+                colour=palette.get(p.party, ""),
+                votes=p.votes,
+                percent=round(100 * p.votes / total, 2),
+                qualified=p.qualified,
+                electorate_seats=p.districts_seated,
+                list_seats=p.list_seats,
+                total=p.seats,
+                electorate_mps=won.get(p.party, []),
+                list_mps=None,
+                list_short=0,
             )
             for p in result.parties
         ],
@@ -425,13 +495,13 @@ def electorate(counted: ElectionTally, which: str | int) -> doc.ElectorateDetail
     return detail.model_copy(update=found)
 
 
-def seats(counted: ElectionTally) -> doc.Seats:
+def seats(counted: ElectionTally) -> doc.Seats | doc.RegionalSeats:
     """The seat allocation: the JSON of ``tallyroom seats --json`` and ``allocate --json``."""
     if not sum(counted.party_votes().values()):
         raise NoReturnsError(
             f"{counted.election} has no party votes counted at the {counted.stage} stage yet"
         )
-    return seats_document(counted.seats())
+    return seat_allocation(counted)
 
 
 def referendums(counted: ElectionTally) -> list[doc.ReferendumResult]:
