@@ -26,8 +26,10 @@ from tallyroom.importers.errors import ImporterError
 from tallyroom.model import ListCandidate, Stage
 from tallyroom.names import display_name, same_person, same_surname
 from tallyroom.results import tally
+from tallyroom.results.queries import split_votes
 from tallyroom.store import schema as t
 from tallyroom.store.database import open_store
+from tests.support.postgres import new_postgres_database
 from tests.support.stores import fingerprint, import_files
 
 TALLYROOM = str(Path(sys.executable).with_name("tallyroom"))
@@ -167,6 +169,22 @@ def test_split_votes_are_stored_and_add_up_to_the_party_votes(
     assert [t["scope"] for t in found["tables"] if t["electorate"] is None] == [
         "all", "general", "maori",
     ]  # fmt: skip
+
+
+def test_the_2023_folder_on_postgresql(postgres_server: str, store: str, shared_data: Path) -> None:
+    """The whole folder imported into PostgreSQL gives what it gives on SQLite: the same
+    counts, seats, list MPs and split-vote tables."""
+    url = new_postgres_database(postgres_server)
+    for args in (["nz-official", str(official(shared_data))],
+                 ["nz-lists", str(lists_file(shared_data)), "--election", "nz-2023"]):  # fmt: skip
+        subprocess.run([TALLYROOM, "import", *args, "--db", url], check=True, capture_output=True)
+    on_pg = tally(open_store(url), "nz-2023", Stage.OFFICIAL)
+    on_sqlite = tally(open_store(store), "nz-2023", Stage.OFFICIAL)
+    assert on_pg.party_votes() == on_sqlite.party_votes()
+    assert on_pg.outcomes() == on_sqlite.outcomes()
+    assert on_pg.seats() == on_sqlite.seats()
+    cells = split_votes(open_store(url), "nz-2023")
+    assert len(cells) > 10_000 and set(cells) == set(split_votes(open_store(store), "nz-2023"))
 
 
 def test_split_votes_of_one_electorate_name_its_candidates(store: str, shared_data: Path) -> None:
