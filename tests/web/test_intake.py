@@ -187,7 +187,10 @@ def test_idempotency_key(client: TestClient, store: dict) -> None:
         ({"counts": {PRIME: -1}}, "greater than or equal to 0"),
         ({"counts": {PRIME: "12"}}, "Input should be a valid integer"),
         ({"counts": {PRIME: 1.5}}, "Input should be a valid integer"),
-        ({"stage": "final"}, "Input should be 'preliminary', 'official' or 'recount'"),
+        (
+            {"stage": "final"},
+            "Input should be 'preliminary', 'official', 'recount' or 'by-election'",
+        ),
         ({"colour": "red"}, "Extra inputs are not permitted"),
     ],
 )

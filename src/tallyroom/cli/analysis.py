@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.text import Text
 from sqlalchemy import select
 
@@ -24,9 +25,10 @@ from tallyroom.cli.app import ANALYSIS, DataTable, DbOption, JsonOption, app, co
 from tallyroom.cli.between import show_between
 from tallyroom.figures import signed
 from tallyroom.model import Stage
+from tallyroom.publish import views
 from tallyroom.publish.charts import Point, scatter_svg
 from tallyroom.publish.report import write_report
-from tallyroom.publish.site import Site
+from tallyroom.publish.site import Site, dumped
 from tallyroom.results import stages, tally
 from tallyroom.rules.referendum import Base
 from tallyroom.store import schema as t
@@ -61,14 +63,17 @@ def compare(
     ordinary = before is Stage.PRELIMINARY and guarded(
         lambda: site.comparison_basis(election) == "ordinary"
     )
-    result = guarded(
-        lambda: compare_stages(
-            None if ordinary else site.tally(election, before), site.tally(election, after)
-        )
-    )
+    earlier_tally = None if ordinary else guarded(lambda: site.tally(election, before))
+    result = guarded(lambda: compare_stages(earlier_tally, site.tally(election, after)))
+    gaps = views.incomplete(earlier_tally) if earlier_tally is not None else None
     if as_json:
-        typer.echo(json.dumps(asdict(result), ensure_ascii=False, indent=2, default=str))
+        found = asdict(result)
+        if gaps is not None:  # candidates the earlier returns leave out, as the API says
+            found["incomplete"] = dumped(gaps)
+        typer.echo(json.dumps(found, ensure_ascii=False, indent=2, default=str))
         return
+    if gaps is not None:
+        console.print(escape(f"Note ({before} count): {gaps.statement}"))
     earlier, column = (ORDINARY_LABEL, "ordinary") if ordinary else (before, before)
     table = DataTable(title=f"{election}: {earlier} → {after}")
     for header in ("Party", f"Votes\n{column}", f"Votes\n{after}", "Share %", "Points", "Seats"):
