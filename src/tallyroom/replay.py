@@ -20,7 +20,8 @@ import httpx
 from tallyroom.errors import InvalidError
 from tallyroom.model import CountType, Dataset, Return, Stage
 
-STAGE_HOURS = {Stage.PRELIMINARY: 5.0, Stage.OFFICIAL: 2.0, Stage.RECOUNT: 1.0}
+STAGE_HOURS = {Stage.PRELIMINARY: 5.0, Stage.OFFICIAL: 2.0, Stage.RECOUNT: 1.0,
+               Stage.BY_ELECTION: 1.0}  # fmt: skip
 """Roughly how long each stage took to report in 2020: election night from 7 pm until
 the last results after midnight; the official count's electorates over an afternoon."""
 BUSY_RETRIES = 30

@@ -26,6 +26,7 @@ from tallyroom.names import same_person, same_surname
 from tallyroom.publish.web import create_app
 from tallyroom.results import ElectionTally, tally
 from tallyroom.rules.byelection import SeatChange, fill
+from tallyroom.rules.errors import InvalidSeatsError
 from tallyroom.rules.mmp import allocate_mmp
 from tallyroom.store.database import open_store
 from tallyroom.store.users import Role, add_user
@@ -185,7 +186,7 @@ def test_by_elections_keep_every_list_seat(won, vacant, changes) -> None:
         else:
             other += 1
     if not possible:
-        with pytest.raises(ValueError):
+        with pytest.raises(InvalidSeatsError):
             fill(result, seats)
         return
     after = fill(result, seats)
@@ -197,3 +198,50 @@ def test_by_elections_keep_every_list_seat(won, vacant, changes) -> None:
     assert sum(after.seats().values()) + after.other_electorates == (
         sum(result.seats().values()) + filled
     )
+
+
+def test_a_by_election_in_a_held_seat_keeps_the_lists(tmp_path: Path) -> None:
+    """A National electorate MP high on the party's list leaves; a Labour candidate wins
+    the by-election. The seat moves to Labour, no list seat moves, the member who left is
+    not named a list MP, the by-election's candidates stay themselves (not renamed to the
+    general election's), and neither count says candidates are missing."""
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    load_bundled(open_store(url), "nz-2023")
+    official = tally(open_store(url), "nz-2023", Stage.OFFICIAL)
+    ranks = {c.name: c.rank for c in official.party_lists[NATIONAL]}
+    held = {
+        n: o.winner for n, o in official.outcomes().items()
+        if official.candidates[n].party_of[o.winner or ""] == NATIONAL
+    }  # fmt: skip
+
+    def rank(name: str) -> int:
+        return min((r for c, r in ranks.items() if same_person(c, name)), default=999)
+
+    number = min(held, key=lambda n: rank(held[n] or ""))
+    leaving = held[number] or ""
+    folder = tmp_path / "by"
+    folder.mkdir()
+    (folder / "election.csv").write_text(
+        "id,name,date,rules\nnz-2023,New Zealand general election 2023,2023-10-14,nz\n"
+    )
+    unit = f"electorate:{number}"
+    (folder / "returns.csv").write_text(
+        "stage,contest,unit,count_type,choice,party,votes\n"
+        f'by-election,candidate:{number},{unit},all,"TEST, Winner",Labour Party,9000\n'
+        f'by-election,candidate:{number},{unit},all,"TEST, Runner",{NATIONAL},8000\n'
+        f"by-election,candidate:{number},{unit},all,informal,,50\n"
+    )  # test figures
+    subprocess.run([TALLYROOM, "import", "tidy", str(folder), "--db", url], check=True,
+                   capture_output=True)  # fmt: skip
+    after = tally(open_store(url), "nz-2023", Stage.BY_ELECTION)
+    assert set(after.candidates[number].counts) == {"TEST, Winner", "TEST, Runner"}
+    before, now = official.seats(), after.seats()
+    old = {p.party: p for p in before.parties}
+    new = {p.party: p for p in now.parties}
+    assert new[NATIONAL].total == old[NATIONAL].total - 1
+    assert new["Labour Party"].total == old["Labour Party"].total + 1
+    assert now.house_size == before.house_size
+    assert new[NATIONAL].list_members == old[NATIONAL].list_members
+    assert not any(same_person(m, leaving) for m in new[NATIONAL].list_members or ())
+    assert after.missing_candidates() == {}
+    assert tally(open_store(url), "nz-2023", Stage.OFFICIAL).missing_candidates() == {}

@@ -24,6 +24,7 @@ from tallyroom.cli.app import (
 from tallyroom.cli.bundestag import show_regional
 from tallyroom.cli.calculator import seat_notes, seat_table
 from tallyroom.datasets import BUNDLED, load_bundled
+from tallyroom.errors import TallyroomError
 from tallyroom.importers.formats import FORMATS, format_named
 from tallyroom.importers.options import ReadOptions
 from tallyroom.model import Stage
@@ -96,6 +97,12 @@ def import_(
             f"{report.election}: {report.new:,} new returns, {report.replaced:,} replaced, "
             f"{report.unchanged:,} unchanged{lists}."
         )
+        if report.renamed_candidates:
+            console.print(
+                f"{report.renamed_candidates} candidates the files name in another form were "
+                "stored under the names the store has for them (the party's candidate in "
+                "the electorate)."
+            )
         _report_gaps(open_store(db), report.election)
 
 
@@ -103,7 +110,11 @@ def _report_gaps(engine: Engine, election: str) -> None:
     """Say which stages' returns leave candidates out, now that the store holds them
     (the official files' candidate list shows what the election-night file lacks)."""
     for stage in counts.stages(engine, election):
-        found = views.incomplete(counts.tally(engine, election, stage))
+        try:
+            found = views.incomplete(counts.tally(engine, election, stage))
+        except TallyroomError as error:  # the import is stored; say what could not be checked
+            console.print(escape(f"Note ({stage} count): not checked for gaps: {error}"))
+            continue
         if found is not None:
             console.print(escape(f"Note ({stage} count): {found.statement}"))
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -254,8 +254,11 @@ def reconcile(tables: list[Table], data: Dataset, *, national: bool) -> list[Spl
         headed = {
             c: names[_heading(c)] for c in {v.choice for v in table.cells} if _heading(c) in names
         }
-        found += [
-            replace(v, choice=headed[v.choice]) if v.choice in headed else v for v in table.cells
+        found += [  # a candidate by name, as the results name them
+            SplitVote(v.scope, v.party, v.party_votes, headed[v.choice], v.hundredths, v.votes)
+            if v.choice in headed
+            else v
+            for v in table.cells
         ]
     return found
 

@@ -163,8 +163,9 @@ class ElectionTally:
     """at a by-election stage, the general election's official count the by-elections
     fill (see :meth:`seats`)"""
     standing: dict[int, tuple[tuple[str, str], ...]] = field(default_factory=dict)
-    """each electorate's candidates as the store defines them (name, party), whether or
-    not this stage's returns count them (see :meth:`missing_candidates`)"""
+    """each electorate's general-election candidates as the store defines them (name,
+    party), whether or not this stage's returns count them (see
+    :meth:`missing_candidates`)"""
     details: Details | None = field(default=None, repr=False, compare=False)
     """where the finer figures come from (see :meth:`parts`); ``None`` for a tally made
     from figures alone"""
@@ -200,7 +201,8 @@ class ElectionTally:
         missing = {
             number: [c for c in self.standing.get(number, ()) if c[0] not in contest.counts]
             for number, contest in sorted(self.candidates.items())
-            if contest.counts
+            # a by-election's candidates are its own: not the general election's roster
+            if contest.counts and not (self.stage is Stage.BY_ELECTION and number in self.replaced)
         }
         return {number: found for number, found in missing.items() if found}
 
@@ -257,7 +259,13 @@ class ElectionTally:
             if number in after
         ]
         result = byelection.fill(general.seats(lot), changes)
-        return _named_list_members(self, result) if self.party_lists else result
+        # a member whose seat a by-election filled has left the House: not a list MP either
+        gone = [
+            (w, general.candidates[n].party_of.get(w, ""))
+            for n in self.replaced
+            if n in before and (w := before[n].winner or "")
+        ]
+        return _named_list_members(self, result, gone) if self.party_lists else result
 
     def regional_seats(self, lot: random.Random | None = None) -> pipeline_engine.RegionalResult:
         """The House by the election's step pipeline from each region's party votes and
@@ -343,9 +351,12 @@ class ElectionTally:
         return self._found[key]  # type: ignore[no-any-return]
 
 
-def _named_list_members(counted: ElectionTally, result: MMPResult) -> MMPResult:
+def _named_list_members(
+    counted: ElectionTally, result: MMPResult, gone: Sequence[tuple[str, str]] = ()
+) -> MMPResult:
     """``result`` with each party's list MPs named from its stored list, in rank order,
-    skipping candidates who won an electorate. Naming stops at a missing rank: who holds
+    skipping candidates who won an electorate (and those ``gone``: (name, party) of members
+    who left the House, whose seat a by-election filled). Naming stops at a missing rank: who holds
     it is unknown, so the seats from there on are counted as ``list_short``."""
     winners: dict[str, tuple[str, str]] = {}  # electorate name → (winner, party)
     for number, outcome in counted.outcomes().items():
@@ -357,6 +368,8 @@ def _named_list_members(counted: ElectionTally, result: MMPResult) -> MMPResult:
         by_party[party].append(winner)
 
     def won_electorate(c: ListCandidate) -> bool:
+        if any(party == c.party and same_surname(c.name, name) for name, party in gone):
+            return True
         if c.electorate in winners:
             # A party stands one candidate in an electorate, so party and electorate name
             # the person; their given names may differ ("Penny", "Penelope").

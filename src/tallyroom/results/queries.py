@@ -105,10 +105,23 @@ def _heading(conn: Connection, store: Store, election_id: str, stage: Stage) -> 
 
 
 def _standing(conn: Connection, election_id: str) -> dict[int, tuple[tuple[str, str], ...]]:
-    """Each electorate's candidates as defined in the store: (name, party), in order."""
+    """Each electorate's general-election candidates as defined in the store: (name,
+    party), in order; a candidate counted only at a by-election stood at that alone."""
+    stages_of: dict[int, set[str]] = {}
+    for choice_id, stage in conn.execute(
+        select(t.vote_count.c.choice_id, t.vote_return.c.stage)
+        .join(t.vote_return, t.vote_return.c.id == t.vote_count.c.return_id)
+        .join(t.contest, t.contest.c.id == t.vote_return.c.contest_id)
+        .where(
+            t.contest.c.election_id == election_id,
+            t.contest.c.kind == ContestKind.CANDIDATE.value,
+        )
+        .distinct()
+    ):
+        stages_of.setdefault(choice_id, set()).add(stage)
     found: dict[int, list[tuple[str, str]]] = {}
     rows = conn.execute(
-        select(t.contest.c.electorate, t.choice.c.name, t.choice.c.party)
+        select(t.contest.c.electorate, t.choice.c.id, t.choice.c.name, t.choice.c.party)
         .join(t.choice, t.choice.c.contest_id == t.contest.c.id)
         .where(
             t.contest.c.election_id == election_id,
@@ -116,8 +129,9 @@ def _standing(conn: Connection, election_id: str) -> dict[int, tuple[tuple[str, 
         )
         .order_by(t.choice.c.id)
     )
-    for number, name, party in rows:
-        found.setdefault(number, []).append((name, party))
+    for number, choice_id, name, party in rows:
+        if stages_of.get(choice_id) != {Stage.BY_ELECTION.value}:
+            found.setdefault(number, []).append((name, party))
     return {number: tuple(names) for number, names in found.items()}
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from tallyroom.rules.errors import InvalidSeatsError
 from tallyroom.rules.mmp import MMPResult, PartySeats
 
 
@@ -41,7 +42,7 @@ def fill(result: MMPResult, changes: Sequence[SeatChange]) -> MMPResult:
         else:
             other -= 1
         if vacant < 0 or other < 0 or any(p.electorate < 0 for p in parties.values()):
-            raise ValueError(
+            raise InvalidSeatsError(
                 f"{change.electorate}: the by-election fills a seat the House does not have "
                 f"({'a vacancy' if change.before is None else change.before or 'an independent'})"
             )

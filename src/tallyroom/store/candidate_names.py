@@ -9,7 +9,8 @@ files name that the store does not hold is matched to a stored candidate of the 
 contest: the party's candidate, where the files and the store each have exactly one for
 that party (a party stands one candidate in an electorate), or, for an independent, the
 same person by :func:`tallyroom.names.same_person` where exactly one fits. Anything else
-stays a new candidate.
+stays a new candidate. This is done for election-night returns only (see
+:func:`as_stored`), and the import reports how many candidates it renamed.
 """
 
 from __future__ import annotations
@@ -19,21 +20,27 @@ from dataclasses import replace
 
 from sqlalchemy import Connection, select
 
-from tallyroom.model import ContestKind, Dataset, Return
+from tallyroom.model import ContestKind, Dataset, Return, Stage
 from tallyroom.names import same_person
 from tallyroom.store import schema as t
 
 INDEPENDENT = ("", "Independent")
 
 
-def as_stored(conn: Connection, dataset: Dataset) -> Dataset:
-    """``dataset`` with its candidates renamed to the stored candidates they match."""
+def as_stored(conn: Connection, dataset: Dataset) -> tuple[Dataset, int]:
+    """``dataset`` with its candidates renamed to the stored candidates they match, and
+    how many were renamed. Only a dataset whose candidate returns are all election-night
+    ones is matched: the night names people in short forms the later counts do not, and
+    a by-election's candidates are new people, never the general election's."""
     candidate_contests = {c.code for c in dataset.contests if c.kind is ContestKind.CANDIDATE}
-    if not candidate_contests or dataset.table is not None:
-        return dataset
+    night_only = all(
+        r.stage is Stage.PRELIMINARY for r in dataset.returns if r.contest in candidate_contests
+    )
+    if not candidate_contests or dataset.table is not None or not night_only:
+        return dataset, 0
     stored = _stored(conn, dataset.election.id, candidate_contests)
     if not stored:
-        return dataset
+        return dataset, 0
     standing = Counter((c.contest, c.party) for c in dataset.choices)
     renamed: dict[tuple[str, str], str] = {}
     for choice in dataset.choices:
@@ -49,14 +56,15 @@ def as_stored(conn: Connection, dataset: Dataset) -> Dataset:
         if len(fits) == 1:
             renamed[choice.contest, choice.name] = fits[0]
     if not renamed:
-        return dataset
-    return replace(
+        return dataset, 0
+    found = replace(
         dataset,
         choices=[
             replace(c, name=renamed.get((c.contest, c.name), c.name)) for c in dataset.choices
         ],
         returns=[_renamed(r, renamed) for r in dataset.returns],
     )
+    return found, len(renamed)
 
 
 def _stored(

@@ -105,6 +105,8 @@ class ImportReport:
     replaced: int = 0
     unchanged: int = 0
     list_places: int = 0
+    renamed_candidates: int = 0
+    """candidates the files name in another form, stored under the store's names"""
 
 
 def import_datasets(
@@ -154,7 +156,8 @@ def _import_all(
     skipped = 0
     with writing(engine) as conn, ThreadPoolExecutor(max_workers=1) as helper:
         head = audit.lock(conn)  # imports and API writes commit one at a time, in log order
-        datasets = [as_stored(conn, d) for d in datasets]  # candidates as the store names them
+        matched = [as_stored(conn, d) for d in datasets]  # candidates as the store names them
+        datasets = [d for d, _ in matched]
         # compute the next dataset's returns while this one is written
         upcoming = [helper.submit(d.return_table) for d in datasets[:1]]
         for index, dataset in enumerate(datasets):
@@ -173,6 +176,7 @@ def _import_all(
                 "sha256": source.content_hash,
                 "reason": reason,
                 **done,
+                **({"renamed_candidates": matched[index][1]} if matched[index][1] else {}),
                 **({"forced": True} if force else {}),
             }
             head = audit.append(
@@ -183,7 +187,10 @@ def _import_all(
                 head,
             )
     elections = ", ".join(d.election.id for d in datasets)
-    return ImportReport(elections, already_imported=skipped == len(datasets), **totals)
+    renamed = sum(n for _, n in matched)
+    return ImportReport(
+        elections, already_imported=skipped == len(datasets), renamed_candidates=renamed, **totals
+    )
 
 
 def _check_open(conn: Connection, election: str, heads: pl.DataFrame, force: bool) -> None:
