@@ -377,8 +377,12 @@ def test_2025_bundestag_overview_and_a_wahlkreis(browser: Browser, de2025_site: 
     expect(page.locator("main")).not_to_contain_text("referendum")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "site-de-2025-overview.png"), full_page=True)
+    page.get_by_role("link", name="Parties", exact=True).click()
+    expect(page.locator(".lede")).to_contain_text("three Wahlkreis wins")
+    expect(page.locator("h4").first).to_contain_text("Wahlkreis members")
     page.get_by_role("link", name="Wahlkreise", exact=True).click()
     expect(page.locator("h1")).to_have_text("Wahlkreise: Official count")
+    expect(page.locator("#electorates thead")).not_to_contain_text("Roll")
     first = unseated[0]["district"]
     number, name = first.split(" ", 1)
     page.get_by_role("link", name=name, exact=True).click()

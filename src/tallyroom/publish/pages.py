@@ -53,14 +53,18 @@ STAGE_NAMES = {
 }
 TERMS = {
     "electorate": "Electorate", "electorates": "Electorates", "region": "Region",
-    "district": "electorate",
+    "district": "electorate", "members": "Electorate MPs", "rolls": "yes",
+    "qualify": "Parties qualify for list seats with 5 % of the party vote or one electorate "
+    "seat (✓).",
     "party_vote": "Party vote", "party_votes": "party votes",
     "candidate_vote": "Candidate vote", "candidate_votes": "candidate votes",
 }  # fmt: skip
 """what the pages call things, for New Zealand's law (and any flat rule set)"""
 REGIONAL_TERMS = {
     "electorate": "Wahlkreis", "electorates": "Wahlkreise", "region": "Land",
-    "district": "Wahlkreis",
+    "district": "Wahlkreis", "members": "Wahlkreis members", "rolls": "",
+    "qualify": "Parties qualify for seats with 5 % of the Zweitstimmen or three Wahlkreis "
+    "wins; the party of a national minority is exempt (✓).",
     "party_vote": "Zweitstimme", "party_votes": "Zweitstimmen",
     "candidate_vote": "Erststimme", "candidate_votes": "Erststimmen",
 }  # fmt: skip
