@@ -94,7 +94,7 @@ def test_the_store_names_every_candidate_left_out(
     night = tally(open_store(url), "nz-2020", Stage.PRELIMINARY)
     missing = night.missing_candidates()
     assert {n: len(found) for n, found in missing.items()} == expected
-    assert sum(len(c) for c in night.standing.values()) == 601  # no candidate twice
+    assert sum(len(c) for c in night.standing().values()) == 601  # no candidate twice
     parties = Counter(party for found in missing.values() for _, party in found)
     assert parties["Advance NZ"] == 54 and parties["Independent"] == 33
     assert tally(open_store(url), "nz-2020", Stage.OFFICIAL).missing_candidates() == {}

@@ -23,6 +23,7 @@ from tallyroom.analysis.ordinary import comparison_basis
 from tallyroom.analysis.split_votes import split_tables
 from tallyroom.errors import NotFoundError
 from tallyroom.model import Party, SplitVote, Stage
+from tallyroom.publish import schemas as doc
 from tallyroom.publish import tables, views
 from tallyroom.results import ElectionTally, NoReturnsError
 from tallyroom.store import audit
@@ -163,14 +164,19 @@ class Site:
 
     def progress(self, election: str, stage: Stage) -> dict[str, Any]:
         """How many reporting places are in at ``stage``."""
-        return self.document(
-            ("progress", election, stage),
-            lambda: views.progress(
-                self.tally(election, stage).progress(),
-                stage,
-                "Wahlkreise" if self.tally(election, stage).regional else "electorates",
-            ),
-        )
+
+        def find() -> doc.Progress:
+            # the store's count of reporting places, not a whole tally: every open page's
+            # event stream asks for it after each return (a by-election's is the tally's)
+            found = (
+                self.tally(election, stage).progress()
+                if stage is Stage.BY_ELECTION
+                else results.queries.progress(self.engine, election, stage)
+            )
+            rules = views.find_election(self.records(), election).rules
+            return views.progress(found, stage, views.district_word(rules))
+
+        return self.document(("progress", election, stage), find)
 
     def summary(self, election: str, stage: Stage) -> dict[str, Any]:
         """The national summary at ``stage``."""

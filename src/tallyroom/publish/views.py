@@ -38,7 +38,7 @@ from tallyroom.results import (
 from tallyroom.rules.fpp import decide_electorate
 from tallyroom.rules.mmp import MMPResult
 from tallyroom.rules.referendum import Base, decide_referendum
-from tallyroom.rules.systems import named
+from tallyroom.rules.systems import SYSTEMS, named
 
 _COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}")
 
@@ -100,6 +100,11 @@ def positions(parties: list[Party]) -> dict[str, float | None]:
     return {p.name: p.position for p in parties}
 
 
+def district_word(rules: str) -> str:
+    """What the law of rule set ``rules`` calls its districts, in a count's progress."""
+    return "electorates" if rules in SYSTEMS else "Wahlkreise"
+
+
 def progress(found: Progress, stage: Stage, districts: str = "electorates") -> doc.Progress:
     """How many reporting places have returns at ``stage``, in figures and words
     (``districts``: what the law calls its electorates, "Wahlkreise" in Germany)."""
@@ -128,9 +133,7 @@ def summary(counted: ElectionTally) -> doc.Summary:
         election=counted.election,
         name=counted.name,
         stage=counted.stage.value,
-        progress=progress(
-            counted.progress(), counted.stage, "Wahlkreise" if counted.regional else "electorates"
-        ),
+        progress=progress(counted.progress(), counted.stage, district_word(counted.rules)),
         party_votes=[
             doc.PartyVote(party=p, votes=v, percent=round(100 * v / valid, 2) if valid else 0.0)
             for p, v in votes.items()
@@ -162,7 +165,7 @@ def incomplete(counted: ElectionTally) -> doc.Incomplete | None:
     if not missing:
         return None
     left_out = [party or "no party" for found in missing.values() for _, party in found]
-    standing = sum(len(found) for found in counted.standing.values())
+    standing = sum(len(found) for found in counted.standing().values())
     parties = Counter(left_out).most_common()
     named = [f"{n} {party}" for party, n in parties[:2]]
     if len(parties) > 2:

@@ -135,6 +135,10 @@ class Details(Protocol):
         """Whether any candidate votes are stored below the electorate."""
         ...
 
+    def standing(self) -> dict[int, tuple[tuple[str, str], ...]]:
+        """Each electorate's general-election candidates: (name, party), in order."""
+        ...
+
 
 @dataclass
 class ElectionTally:
@@ -162,10 +166,6 @@ class ElectionTally:
     general: ElectionTally | None = field(default=None, repr=False, compare=False)
     """at a by-election stage, the general election's official count the by-elections
     fill (see :meth:`seats`)"""
-    standing: dict[int, tuple[tuple[str, str], ...]] = field(default_factory=dict)
-    """each electorate's general-election candidates as the store defines them (name,
-    party), whether or not this stage's returns count them (see
-    :meth:`missing_candidates`)"""
     details: Details | None = field(default=None, repr=False, compare=False)
     """where the finer figures come from (see :meth:`parts`); ``None`` for a tally made
     from figures alone"""
@@ -194,12 +194,21 @@ class ElectionTally:
         """Informal party votes summed over the electorates."""
         return sum(c.informal for c in self.party_by_electorate.values())
 
+    def standing(self) -> dict[int, tuple[tuple[str, str], ...]]:
+        """Each electorate's general-election candidates as the store defines them (name,
+        party), whether or not this stage's returns count them; read when first asked for
+        (none for a tally made from figures alone)."""
+        if self.details is None:
+            return {}
+        return self._detail("standing", lambda d: d.standing())
+
     def missing_candidates(self) -> dict[int, list[tuple[str, str]]]:
         """Electorates whose returns at this stage count some of their candidates and
         leave others out, with the (name, party) of those left out: their votes are
         unknown, not zero (the 2020 election-night file lacks 112 of 601 candidates)."""
+        standing = self.standing()
         missing = {
-            number: [c for c in self.standing.get(number, ()) if c[0] not in contest.counts]
+            number: [c for c in standing.get(number, ()) if c[0] not in contest.counts]
             for number, contest in sorted(self.candidates.items())
             # a by-election's candidates are its own: not the general election's roster
             if contest.counts and not (self.stage is Stage.BY_ELECTION and number in self.replaced)

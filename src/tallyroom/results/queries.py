@@ -99,7 +99,6 @@ def _heading(conn: Connection, store: Store, election_id: str, stage: Stage) -> 
         party_lists=party_lists,
         regions=regions,
         cancelled_polls=frozenset(cancelled_polls(conn, election_id)),
-        standing=_standing(conn, election_id),
         details=StoreDetails(store, election_id, stage),
     )
 
@@ -108,15 +107,28 @@ def _standing(conn: Connection, election_id: str) -> dict[int, tuple[tuple[str, 
     """Each electorate's general-election candidates as defined in the store: (name,
     party), in order; a candidate counted only at a by-election stood at that alone."""
     stages_of: dict[int, set[str]] = {}
-    for choice_id, stage in conn.execute(
-        select(t.vote_count.c.choice_id, t.vote_return.c.stage)
-        .join(t.vote_return, t.vote_return.c.id == t.vote_count.c.return_id)
+    by_election = conn.execute(
+        select(t.vote_return.c.id)
         .join(t.contest, t.contest.c.id == t.vote_return.c.contest_id)
         .where(
             t.contest.c.election_id == election_id,
-            t.contest.c.kind == ContestKind.CANDIDATE.value,
+            t.vote_return.c.stage == Stage.BY_ELECTION.value,
         )
-        .distinct()
+        .limit(1)
+    ).first()
+    for choice_id, stage in (
+        ()
+        if by_election is None
+        else conn.execute(
+            select(t.vote_count.c.choice_id, t.vote_return.c.stage)
+            .join(t.vote_return, t.vote_return.c.id == t.vote_count.c.return_id)
+            .join(t.contest, t.contest.c.id == t.vote_return.c.contest_id)
+            .where(
+                t.contest.c.election_id == election_id,
+                t.contest.c.kind == ContestKind.CANDIDATE.value,
+            )
+            .distinct()
+        )
     ):
         stages_of.setdefault(choice_id, set()).add(stage)
     found: dict[int, list[tuple[str, str]]] = {}
@@ -230,6 +242,11 @@ class StoreDetails:
     def has_place_returns(self) -> bool:
         """Whether candidate votes are stored below the electorate."""
         return has_place_returns(self._store, self._election, self._stage)
+
+    def standing(self) -> dict[int, tuple[tuple[str, str], ...]]:
+        """Each electorate's general-election candidates."""
+        with reading(self._store) as conn:
+            return _standing(conn, self._election)
 
 
 def contest_parts(
