@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TypeVar
 
 from tallyroom import placenames
@@ -309,11 +309,7 @@ def parties(counted: ElectionTally, palette: dict[str, str]) -> doc.Parties:
     if counted.regional:
         return _regional_parties(counted, palette)
     result = counted.seats()
-    won: dict[str, list[doc.Member]] = {}
-    for e in electorate_winners(counted):
-        won.setdefault(e.party, []).append(
-            doc.Member(name=e.winner, electorate=e.name, number=e.number)
-        )
+    won = _electorate_members(counted)
     return doc.Parties(
         election=election,
         stage=stage,
@@ -337,18 +333,27 @@ def parties(counted: ElectionTally, palette: dict[str, str]) -> doc.Parties:
     )
 
 
+def _electorate_members(
+    counted: ElectionTally, leave_out: Collection[str] = ()
+) -> dict[str, list[doc.Member]]:
+    """Each party's electorate winners, but those whose "NUMBER NAME" is in ``leave_out``
+    (district winners a regional law leaves without a seat)."""
+    won: dict[str, list[doc.Member]] = {}
+    for e in electorate_winners(counted):
+        if f"{e.number} {e.name}" not in leave_out:
+            won.setdefault(e.party, []).append(
+                doc.Member(name=e.winner, electorate=e.name, number=e.number)
+            )
+    return won
+
+
 def _regional_parties(counted: ElectionTally, palette: dict[str, str]) -> doc.Parties:
     """:func:`parties` under a regional law: each party's district winners who are seated
     (a winner left unseated is not a member), and its list seats (the lists of the Länder
     are not stored, so list members are not named)."""
     result = counted.regional_seats()
     unseated = {d.name for d in result.unseated}
-    won: dict[str, list[doc.Member]] = {}
-    for e in electorate_winners(counted):
-        if f"{e.number} {e.name}" not in unseated:
-            won.setdefault(e.party, []).append(
-                doc.Member(name=e.winner, electorate=e.name, number=e.number)
-            )
+    won = _electorate_members(counted, leave_out=unseated)
     total = sum(p.votes for p in result.parties) or 1
     return doc.Parties(
         election=counted.election,
