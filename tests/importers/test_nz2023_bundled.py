@@ -7,8 +7,10 @@ summary's "State of the Parties", each electorate's declared winner), not from t
 
 from __future__ import annotations
 
+import csv
 import json
 import re
+import shutil
 import subprocess
 from collections import defaultdict
 from itertools import combinations
@@ -20,6 +22,7 @@ from fastapi.testclient import TestClient
 from tallyroom.datasets import bundled_path
 from tallyroom.datasets.build_nz2023 import build
 from tallyroom.importers import tidy
+from tallyroom.importers.errors import FileFormatError
 from tallyroom.model import Stage
 from tallyroom.publish import views
 from tallyroom.publish.colours import difference
@@ -38,6 +41,7 @@ from tests.importers.test_nz2023 import (
     table,
     total_row,
 )
+from tests.support.stores import fingerprint, import_files
 
 LEADS_LOST_TO_SPECIALS = ["Nelson", "Te Atatū", "Tāmaki Makaurau", "Te Tai Tokerau"]
 SPECIAL_ROWS = ("Overseas Special Votes", "Special Votes BEFORE", "Special Votes ON")
@@ -310,3 +314,34 @@ def test_report_and_static_export_of_2023(store: str, tmp_path: Path) -> None:
     assert (tmp_path / "site/api/v1/elections/nz-2023/since/nz-2020.json").is_file()
     home = (tmp_path / "site" / "index.html").read_text()  # links only what was exported
     assert "elections/nz-2023/" in home and "elections/nz-2020/" not in home
+
+
+@pytest.mark.parametrize(
+    ("column", "bad", "says"),
+    [
+        ("scope", "electorate:x", "expected nation, all, general, maori or electorate:N"),
+        ("hundredths", "10001", "a share above 100 %"),
+        ("hundredths", "12.5", "expected a whole number"),
+        ("choice", " ", "empty"),
+    ],
+)
+def test_a_bad_split_vote_cell_is_refused(column: str, bad: str, says: str, tmp_path: Path) -> None:
+    """The bundled dataset's split-vote table with one cell damaged: refused naming file,
+    line and column, the store unchanged."""
+    folder = tmp_path / "nz2023"
+    shutil.copytree(bundled_path("nz-2023"), folder)
+    path = folder / "split-votes.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    rows[41][column] = bad
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    engine = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    before = fingerprint(engine)
+    with pytest.raises(FileFormatError) as caught:
+        import_files(engine, "tidy", [folder])
+    assert f"split-votes.csv, line 43, column {column!r}" in str(caught.value)
+    assert says in str(caught.value)
+    assert fingerprint(engine) == before

@@ -73,7 +73,7 @@ def records(
 def count(value: str, path: Path, line: int, column: str) -> int:
     """A vote count: a whole number ≥ 0, else an error naming file, line and column."""
     text = value.strip()
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):  # "²" and "٣" are digits to isdigit
         raise FileFormatError(
             f"{path}, line {line}, column {column!r}: expected a whole number of votes, "
             f"found {value!r}"

@@ -230,6 +230,11 @@ def reconcile(tables: list[Table], data: Dataset, *, national: bool) -> list[Spl
     for table in tables:
         for v in table.cells if table.scope in (NATION, "all") else ():
             expected = counted.get((None, v.party)) if national else None
+            if national and expected is None:
+                raise ReconciliationError(
+                    f"{table.path}: {v.party!r} is not a party of the results (a party's "
+                    "name must be the same in the split-vote tables and the party votes)"
+                )
             if expected is not None and v.party_votes != expected:
                 raise ReconciliationError(
                     f"{table.path}: {v.party} has {v.party_votes:,} party votes; the "

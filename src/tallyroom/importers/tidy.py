@@ -30,6 +30,7 @@ is written in it. ``docs/tidy-format.md`` describes it with an example.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -37,6 +38,7 @@ from tallyroom.importers.csvfile import count, records
 from tallyroom.importers.errors import FileFormatError
 from tallyroom.importers.options import ReadOptions
 from tallyroom.model import (
+    SPLIT_NATIONAL_SCOPES,
     Choice,
     Contest,
     ContestKind,
@@ -167,6 +169,24 @@ OPTIONAL_COLUMNS = {"parties.csv": ("position",)}
 
 
 def _split_vote(path: Path, line: int, row: dict[str, str]) -> SplitVote:
+    """One cell of ``split-votes.csv``: a known scope, a party and a choice, a share of at
+    most 100 % (10,000 hundredths), whole numbers."""
+    scope = row["scope"].strip()
+    if scope not in ("nation", *SPLIT_NATIONAL_SCOPES) and not re.fullmatch(
+        r"electorate:[1-9]\d*", scope
+    ):
+        raise FileFormatError(
+            f"{path}, line {line}, column 'scope': expected nation, all, general, maori or "
+            f"electorate:N, found {row['scope']!r}"
+        )
+    for column in ("party", "choice"):
+        if not row[column].strip():
+            raise FileFormatError(f"{path}, line {line}, column {column!r}: empty")
+    if count(row["hundredths"], path, line, "hundredths") > 10_000:
+        raise FileFormatError(
+            f"{path}, line {line}, column 'hundredths': a share above 100 % "
+            f"({row['hundredths']} hundredths of a per cent)"
+        )
     votes = row["votes"].strip()
     return SplitVote(
         row["scope"].strip(),
