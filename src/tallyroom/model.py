@@ -203,6 +203,8 @@ class SplitVote:
     votes: int | None = None
 
 
+SPLIT_NATION = "nation"
+"""the scope of the nationwide summary"""
 SPLIT_SAME = "Same party"
 SPLIT_OTHER = "Split"
 SPLIT_INFORMAL = "Informal"

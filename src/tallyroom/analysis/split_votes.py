@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from tallyroom.model import (
     SPLIT_INFORMAL,
+    SPLIT_NATION,
     SPLIT_NATIONAL_SCOPES,
     SPLIT_OTHER,
     SPLIT_PARTY_ONLY,
@@ -24,7 +25,6 @@ from tallyroom.model import (
 )
 from tallyroom.results import ElectionTally
 
-NATION = "nation"
 INDEPENDENTS = "Independents"
 """how the national tables' column of independents (and parties without a list) begins"""
 
@@ -77,7 +77,7 @@ def split_tables(cells: list[SplitVote], tally: ElectionTally) -> SplitTables:
     by_scope: dict[str, list[SplitVote]] = {}
     for cell in cells:
         by_scope.setdefault(cell.scope, []).append(cell)
-    summary = _summary(by_scope.pop(NATION, []))
+    summary = _summary(by_scope.pop(SPLIT_NATION, []))
     names = {n: e.name for n, e in tally.electorates.items()}
     matrices = [
         _matrix(scope, SPLIT_NATIONAL_SCOPES[scope], None, by_scope[scope], {})
@@ -90,10 +90,9 @@ def split_tables(cells: list[SplitVote], tally: ElectionTally) -> SplitTables:
         number = int(scope.split(":")[1])
         contest = tally.candidates.get(number)
         parties = dict(contest.party_of) if contest is not None else {}
-        matrix = _matrix(scope, names.get(number, scope), number, by_scope[scope], parties)
         cancelled = number in tally.cancelled_polls
         matrices.append(
-            Matrix(matrix.scope, matrix.name, number, matrix.columns, matrix.rows, cancelled)
+            _matrix(scope, names.get(number, scope), number, by_scope[scope], parties, cancelled)
         )
     return SplitTables(summary, matrices)
 
@@ -127,7 +126,12 @@ def _column_order(column: Column) -> tuple[int, str, str]:
 
 
 def _matrix(
-    scope: str, name: str, number: int | None, cells: list[SplitVote], parties: dict[str, str]
+    scope: str,
+    name: str,
+    number: int | None,
+    cells: list[SplitVote],
+    parties: dict[str, str],
+    cancelled: bool = False,
 ) -> Matrix:
     """One matrix; ``parties`` gives a candidate's party (electorate tables)."""
     columns = sorted(
@@ -143,4 +147,4 @@ def _matrix(
         (party, votes[party], [shares.get((party, column.name), 0) for column in columns])
         for party in sorted(votes, key=_party_order)
     ]
-    return Matrix(scope, name, number, columns, rows)
+    return Matrix(scope, name, number, columns, rows, cancelled)

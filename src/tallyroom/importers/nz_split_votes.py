@@ -41,6 +41,7 @@ from tallyroom.importers.errors import FileFormatError, ReconciliationError
 from tallyroom.model import (
     PARTY_CONTEST,
     SPLIT_INFORMAL,
+    SPLIT_NATION,
     SPLIT_OTHER,
     SPLIT_PARTY_ONLY,
     SPLIT_SAME,
@@ -56,8 +57,6 @@ SUMMARY = "split-votes-summary.csv"
 NATIONAL = {"split-votes-all.csv": "all", "split-votes-general.csv": "general",
             "split-votes-maori.csv": "maori"}  # fmt: skip
 ELECTORATE_FILE = re.compile(r"split-votes-electorate-(\d+)\.csv$")
-NATION = "nation"
-"""The scope of the summary table."""
 _SCOPE_TITLES = {"all": "All Electorates", "general": "General Electorates",
                  "maori": "Māori Electorates"}  # fmt: skip
 _ROW_LABELS = {"Informal Party Votes": SPLIT_INFORMAL,
@@ -94,7 +93,7 @@ def read(files: Iterable[Path]) -> list[Table]:
     found: list[Table] = []
     for path in files:
         if path.name == SUMMARY:
-            found.append(Table(path, NATION, "", read_summary(path)))
+            found.append(Table(path, SPLIT_NATION, "", read_summary(path)))
         elif path.name in NATIONAL:
             found.append(read_matrix(path, NATIONAL[path.name]))
         elif m := ELECTORATE_FILE.search(path.name):
@@ -143,8 +142,8 @@ def read_summary(path: Path) -> list[SplitVote]:
         else:
             sums = [sums[0] + total, sums[1] + same, sums[2] + split]
         found += [
-            SplitVote(NATION, party, total, SPLIT_SAME, shares[0], same),
-            SplitVote(NATION, party, total, SPLIT_OTHER, shares[1], split),
+            SplitVote(SPLIT_NATION, party, total, SPLIT_SAME, shares[0], same),
+            SplitVote(SPLIT_NATION, party, total, SPLIT_OTHER, shares[1], split),
         ]
     if not any(v.party == SPLIT_TOTAL for v in found):
         raise FileFormatError(f"{path}: no 'Total Party Votes and Percentages' row; truncated?")
@@ -224,11 +223,15 @@ def reconcile(tables: list[Table], data: Dataset, *, national: bool) -> list[Spl
     was read), so national totals can be compared."""
     counted = _party_votes(data)
     summary = {
-        v.party: v for t in tables if t.scope == NATION for v in t.cells if v.choice == SPLIT_SAME
+        v.party: v
+        for t in tables
+        if t.scope == SPLIT_NATION
+        for v in t.cells
+        if v.choice == SPLIT_SAME
     }
     parties = set(summary) - {SPLIT_INFORMAL, SPLIT_TOTAL}
     for table in tables:
-        for v in table.cells if table.scope in (NATION, "all") else ():
+        for v in table.cells if table.scope in (SPLIT_NATION, "all") else ():
             expected = counted.get((None, v.party)) if national else None
             if national and expected is None:
                 raise ReconciliationError(

@@ -38,6 +38,7 @@ from tallyroom.importers.csvfile import count, records
 from tallyroom.importers.errors import FileFormatError
 from tallyroom.importers.options import ReadOptions
 from tallyroom.model import (
+    SPLIT_NATION,
     SPLIT_NATIONAL_SCOPES,
     Choice,
     Contest,
@@ -172,7 +173,7 @@ def _split_vote(path: Path, line: int, row: dict[str, str]) -> SplitVote:
     """One cell of ``split-votes.csv``: a known scope, a party and a choice, a share of at
     most 100 % (10,000 hundredths), whole numbers."""
     scope = row["scope"].strip()
-    if scope not in ("nation", *SPLIT_NATIONAL_SCOPES) and not re.fullmatch(
+    if scope not in (SPLIT_NATION, *SPLIT_NATIONAL_SCOPES) and not re.fullmatch(
         r"electorate:[1-9]\d*", scope
     ):
         raise FileFormatError(

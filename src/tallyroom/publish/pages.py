@@ -42,6 +42,7 @@ from tallyroom.publish.charts import (
 from tallyroom.publish.resources import API, URLS, previous_election
 from tallyroom.publish.site import Site
 from tallyroom.publish.templating import TEMPLATES
+from tallyroom.results.counting import district_label
 from tallyroom.rules.systems import SYSTEMS
 from tallyroom.store.review import HeldCorrection
 
@@ -386,7 +387,7 @@ def electorate(site: Site, election: str, stage: Stage, number: int) -> Page:
         if terms is REGIONAL_TERMS and data.get("winner"):
             unseated = next(
                 (d for d in site.seats(election, stage)["unseated"]
-                 if d["district"] == f"{number} {data['name']}"),
+                 if d["district"] == district_label(number, data["name"])),
                 None,
             )  # fmt: skip
         chart = bars_svg(

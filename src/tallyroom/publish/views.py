@@ -35,6 +35,7 @@ from tallyroom.results import (
     Progress,
     UnknownElectionError,
 )
+from tallyroom.results.counting import district_label
 from tallyroom.rules.fpp import decide_electorate
 from tallyroom.rules.mmp import MMPResult
 from tallyroom.rules.referendum import Base, decide_referendum
@@ -245,11 +246,7 @@ def seat_allocation(counted: ElectionTally) -> doc.Seats | doc.RegionalSeats:
 
 def region_votes(counted: ElectionTally) -> list[doc.RegionVotes]:
     """Party votes per region (Land), in the regions' order."""
-    by_region: dict[str, dict[str, int]] = {name: {} for name in counted.regions}
-    for number, contest in counted.party_by_electorate.items():
-        votes = by_region.setdefault(counted.electorates[number].region, {})
-        for party, n in contest.counts.items():
-            votes[party] = votes.get(party, 0) + n
+    by_region = counted.region_votes()
     order = sorted(
         by_region, key=lambda r: counted.regions[r].number if r in counted.regions else 0
     )
@@ -340,7 +337,7 @@ def _electorate_members(
     (district winners a regional law leaves without a seat)."""
     won: dict[str, list[doc.Member]] = {}
     for e in electorate_winners(counted):
-        if f"{e.number} {e.name}" not in leave_out:
+        if district_label(e.number, e.name) not in leave_out:
             won.setdefault(e.party, []).append(
                 doc.Member(name=e.winner, electorate=e.name, number=e.number)
             )

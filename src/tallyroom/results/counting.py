@@ -276,15 +276,20 @@ class ElectionTally:
         ]
         return _named_list_members(self, result, gone) if self.party_lists else result
 
-    def regional_seats(self, lot: random.Random | None = None) -> pipeline_engine.RegionalResult:
-        """The House by the election's step pipeline from each region's party votes and
-        each electorate's winner. A winner whose candidate has no party, or a party with
-        no list votes, is an independent; electorates without a result take no part."""
+    def region_votes(self) -> dict[str, dict[str, int]]:
+        """Party votes summed per region (Land), every stored region listed."""
         votes: dict[str, dict[str, int]] = {name: {} for name in self.regions}
         for number, contest in self.party_by_electorate.items():
             region = votes.setdefault(self.electorates[number].region, {})
             for party, n in contest.counts.items():
                 region[party] = region.get(party, 0) + n
+        return votes
+
+    def regional_seats(self, lot: random.Random | None = None) -> pipeline_engine.RegionalResult:
+        """The House by the election's step pipeline from each region's party votes and
+        each electorate's winner. A winner whose candidate has no party, or a party with
+        no list votes, is an independent; electorates without a result take no part."""
+        votes = self.region_votes()
         listed = {party for region in votes.values() for party, n in region.items() if n}
         districts = []
         for number, contest in sorted(self.candidates.items()):
@@ -299,7 +304,7 @@ class ElectionTally:
             party = contest.party_of.get(outcome.winner, "")
             districts.append(
                 pipeline_engine.District(
-                    f"{number} {electorate.name}",
+                    district_label(number, electorate.name),
                     electorate.region,
                     party if party in listed else None,
                     contest.counts[outcome.winner],
@@ -358,6 +363,11 @@ class ElectionTally:
                 raise NoReturnsError(f"the tally of {self.election} carries no finer figures")
             self._found[key] = read(self.details)
         return self._found[key]  # type: ignore[no-any-return]
+
+
+def district_label(number: int, name: str) -> str:
+    """How a regional result names a district: "277 Rhein-Neckar"."""
+    return f"{number} {name}"
 
 
 def _named_list_members(
