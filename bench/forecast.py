@@ -24,7 +24,7 @@ import numpy as np
 from tests.support.data import shared_data_dir
 from tests.support.tidy2020 import read_stage
 
-from allocate import median_seconds
+from bench.allocate import median_seconds
 from tallyroom.forecast.backtest import night_count
 from tallyroom.forecast.batch import allocate_mmp_batch
 from tallyroom.forecast.fitted import bundled_history, model_for
