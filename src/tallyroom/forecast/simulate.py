@@ -11,7 +11,9 @@ the same inputs and seed give the same projection.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -202,34 +204,25 @@ def project(
     if specials_spread is None:
         specials_spread = SPECIALS_SPREAD if specials is not None else model.spreads.volume
     field = _field(count, expected, keys)
-    rng = np.random.default_rng(seed)
-    spreads = model.spreads
-    shares, seats, houses, ties = [], [], [], 0
-    flips = np.zeros(len(field.numbers))
-    wins = np.zeros(field.real.shape)
-    for start in range(0, draws, _CHUNK):
-        n = min(_CHUNK, draws - start)
-        volume = total * np.exp(specials_spread * rng.standard_normal(n) - specials_spread**2 / 2)
-        shift = rng.normal(0.0, spreads.national, (n, len(keys)))
-        logits = base_log + shift
-        split = np.exp(logits - logits.max(axis=1, keepdims=True))
-        split /= split.sum(axis=1, keepdims=True)
-        votes = np.rint(ordinary + volume[:, None] * split).astype(np.int64)
-        winners = _winners(field, volume / total if total else np.zeros(n), shift, spreads, rng)
-        won, other = _electorate_seats(field, winners, len(keys))
-        batch = allocate_mmp_batch(
-            votes, won, count.rules, other_electorates=other, vacant_electorates=count.vacant
-        )
-        shares.append((votes / votes.sum(axis=1, keepdims=True)).astype(np.float32))
-        seats.append(batch.seats.astype(np.int32))
-        houses.append(batch.house_size)
-        ties += int((batch.undecided > 0).sum())
-        flips += (winners != 0).sum(axis=0)
-        for col in range(field.real.shape[1]):
-            wins[:, col] += (winners == col).sum(axis=0)
-    share_all = np.concatenate(shares)
-    seat_all = np.concatenate(seats)
-    house_all = np.concatenate(houses)
+    inputs = _DrawInputs(
+        ordinary=ordinary,
+        base_log=base_log,
+        total=total,
+        specials_spread=specials_spread,
+        field=field,
+        spreads=model.spreads,
+        count=count,
+    )
+    sizes = [min(_CHUNK, draws - start) for start in range(0, draws, _CHUNK)]
+    streams = np.random.SeedSequence(seed).spawn(len(sizes))
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        chunks = list(pool.map(inputs.draw, streams, sizes))
+    share_all = np.concatenate([c.shares for c in chunks])
+    seat_all = np.concatenate([c.seats for c in chunks])
+    house_all = np.concatenate([c.houses for c in chunks])
+    ties = sum(c.ties for c in chunks)
+    flips = sum(c.flips for c in chunks)
+    wins = sum(c.wins for c in chunks)
     parties = tuple(
         PartyProjection(
             party,
@@ -262,10 +255,7 @@ def project(
                     round(float((2 * held > house_all).mean()), 4),
                 )
             )
-    holders = np.flatnonzero(seat_all.any(axis=0))
-    rows, counts = np.unique(seat_all[:, holders], axis=0, return_counts=True)
-    likely = np.zeros(len(count.parties), dtype=np.int64)
-    likely[holders] = rows[counts.argmax()]
+    likely = _likely_house(seat_all)
     return Projection(
         election=count.election,
         stage=count.stage,
@@ -281,6 +271,82 @@ def project(
         model_year=model.year,
         tied_draws=round(ties / draws, 4),
     )
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """One chunk of draws: shares and seats per draw, and tallies over its draws."""
+
+    shares: npt.NDArray[np.float32]
+    seats: npt.NDArray[np.int32]
+    houses: npt.NDArray[np.int64]
+    ties: int
+    flips: npt.NDArray[np.float64]
+    """draws in which each electorate's leader lost"""
+    wins: npt.NDArray[np.float64]
+    """draws won by each simulated candidate"""
+
+
+@dataclass(frozen=True)
+class _DrawInputs:
+    """What every draw starts from: the count, the expected special votes and spreads."""
+
+    ordinary: npt.NDArray[np.float64]
+    base_log: npt.NDArray[np.float64]
+    total: float
+    specials_spread: float
+    field: _Field
+    spreads: Spreads
+    count: NightCount
+
+    def draw(self, stream: np.random.SeedSequence, n: int) -> _Chunk:
+        """``n`` draws from their own random stream, so chunks can run on any thread
+        in any order and still give the seed's projection."""
+        rng = np.random.default_rng(stream)
+        spread = self.specials_spread
+        volume = self.total * np.exp(spread * rng.standard_normal(n) - spread**2 / 2)
+        shift = rng.normal(0.0, self.spreads.national, (n, len(self.ordinary)))
+        logits = self.base_log + shift
+        split = np.exp(logits - logits.max(axis=1, keepdims=True))
+        split /= split.sum(axis=1, keepdims=True)
+        votes = np.rint(self.ordinary + volume[:, None] * split).astype(np.int64)
+        scale = volume / self.total if self.total else np.zeros(n)
+        winners = _winners(self.field, scale, shift, self.spreads, rng)
+        won, other = _electorate_seats(self.field, winners, len(self.ordinary))
+        batch = allocate_mmp_batch(
+            votes,
+            won,
+            self.count.rules,
+            other_electorates=other,
+            vacant_electorates=self.count.vacant,
+            workers=1,
+        )
+        columns = self.field.real.shape[1]
+        return _Chunk(
+            shares=(votes / votes.sum(axis=1, keepdims=True)).astype(np.float32),
+            seats=batch.seats.astype(np.int32),
+            houses=batch.house_size,
+            ties=int((batch.undecided > 0).sum()),
+            flips=(winners != 0).sum(axis=0).astype(np.float64),
+            wins=np.stack([(winners == c).sum(axis=0) for c in range(columns)], axis=1).astype(
+                np.float64
+            ),
+        )
+
+
+def _likely_house(seats: npt.NDArray[np.int32]) -> npt.NDArray[np.int64]:
+    """The most frequent whole House (seats of every party) among the draws.
+
+    Each draw's seats are packed into one integer (mixed radix) so the modal House is
+    one sort of whole numbers; a House too wide to pack is compared row by row."""
+    top = seats.max(axis=0).astype(np.int64) + 1
+    if float(np.prod(top.astype(np.float64))) < 2**62:
+        radix = np.concatenate([[1], np.cumprod(top[:-1])])
+        keys, counts = np.unique(seats @ radix, return_counts=True)
+        key = int(keys[counts.argmax()])
+        return (key // radix) % top
+    rows, counts = np.unique(seats, axis=0, return_counts=True)
+    return rows[counts.argmax()].astype(np.int64)
 
 
 def _field(count: NightCount, expected: pl.DataFrame, keys: list[str]) -> _Field:
