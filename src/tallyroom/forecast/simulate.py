@@ -41,7 +41,7 @@ BLOCS = (
 )
 """Default blocs, by the parties' names across elections."""
 _CANDIDATES = 3  # candidates per electorate simulated one by one (the rest cannot win)
-_CHUNK = 20_000
+_CHUNK = 5_000
 _INTERVALS = {"p80": (0.10, 0.90), "p95": (0.025, 0.975)}
 
 
