@@ -256,9 +256,12 @@ def test_static_export_works_from_a_file_server(browser: Browser, nz2020_db: str
         page, errors = watched(browser)
         page.goto(base + "/elections/nz-2020/")
         expect(page.locator("#headline")).to_contain_text("Labour Party 65, National Party 33")
+        # the status line is read from the stage's progress document, not written in
+        expect(page.locator("#progress")).to_have_text("72 of 72 electorates counted (official)")
         page.get_by_role("link", name="Electorates").first.click()
         page.get_by_role("link", name="Northland").click()
         expect(page.locator("h1")).to_contain_text("Northland")
+        expect(page.locator("#progress")).to_have_text("72 of 72 electorates counted (official)")
         assert errors == []
         # a JSON document: Chromium asks the file server for /favicon.ico, which is not ours
         page.get_by_role("link", name="JSON").first.click()

@@ -19,11 +19,17 @@ from tallyroom.store import audit
 from tallyroom.store import schema as t
 from tallyroom.store.database import open_store, writing
 from tallyroom.store.users import Role, add_user
-from tallyroom.store.versions import is_latest
-from tests.support.servers import TALLYROOM, nz2020_store, start_server
+from tests.support.servers import (
+    KING,
+    PRIME,
+    TALLYROOM,
+    northland_correction,
+    northland_special,
+    nz2020_store,
+    start_server,
+)
 
 API = "/api/v1/elections/nz-2020"
-KING, PRIME = "KING, Ronald Matthew", "PRIME, Willow-Jean"
 
 
 @pytest.fixture
@@ -65,48 +71,6 @@ def northland(server: dict) -> tuple[str, int]:
     return data["winner"], data["valid"]
 
 
-def special_return(server: dict) -> tuple[int, dict[str, int], int]:
-    """Northland's counted official special-vote candidate return: id, counts, informal."""
-    r, c, u = t.vote_return, t.contest, t.unit
-    with server["engine"].connect() as conn:
-        row = conn.execute(
-            select(r.c.id, r.c.informal)
-            .join(c, r.c.contest_id == c.c.id)
-            .join(u, r.c.unit_id == u.c.id)
-            .where(
-                c.c.election_id == "nz-2020",
-                c.c.code == "candidate:32",
-                u.c.code == "electorate:32",
-                r.c.stage == "official",
-                r.c.count_type == "special",
-                is_latest(),
-            )
-        ).one()
-        counts = dict(
-            conn.execute(
-                select(t.choice.c.name, t.vote_count.c.votes)
-                .join(t.choice, t.vote_count.c.choice_id == t.choice.c.id)
-                .where(t.vote_count.c.return_id == row.id)
-            ).all()
-        )
-    return row.id, counts, row.informal
-
-
-def correction(server: dict, king_extra: int, reason: str = "recounted batch") -> dict:
-    return_id, counts, informal = special_return(server)
-    counts = {**counts, KING: counts[KING] + king_extra}
-    return {
-        "contest": "candidate:32",
-        "unit": "electorate:32",
-        "stage": "official",
-        "count_type": "special",
-        "counts": counts,
-        "informal": informal,
-        "supersedes": return_id,
-        "reason": reason,
-    }
-
-
 def verify_cli(server: dict, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [TALLYROOM, "audit", "verify", "--db", server["url"], *args],
@@ -121,7 +85,9 @@ def test_a_correction_that_flips_an_electorate_waits_for_a_second_admin(
 ) -> None:
     server = server_on_both
     assert northland(server) == (PRIME, 44_784)
-    held = call(server, "POST", f"{API}/returns", "own", correction(server, 200))
+    held = call(
+        server, "POST", f"{API}/returns", "own", northland_correction(server["engine"], 200)
+    )
     assert held.status_code == 202, held.text
     body = held.json()
     assert body["held"] is True and body["created"] is True
@@ -131,7 +97,13 @@ def test_a_correction_that_flips_an_electorate_waits_for_a_second_admin(
     assert "A correction is under review" in page and "candidate:32 at electorate:32" in page
     assert str(body["return_id"]) not in page.split("under review", 1)[1][:300]
 
-    again = call(server, "POST", f"{API}/returns", "own", correction(server, 5, "another"))
+    again = call(
+        server,
+        "POST",
+        f"{API}/returns",
+        "own",
+        northland_correction(server["engine"], 5, "another"),
+    )
     assert again.status_code == 409 and "under review" in again.json()["detail"]
 
     assert call(server, "GET", f"{API}/corrections", None).status_code == 401
@@ -165,7 +137,9 @@ def test_a_correction_that_flips_an_electorate_waits_for_a_second_admin(
 
 
 def test_the_admin_who_submitted_a_correction_cannot_approve_it(server: dict) -> None:
-    held = call(server, "POST", f"{API}/returns", "admin", correction(server, 300)).json()
+    held = call(
+        server, "POST", f"{API}/returns", "admin", northland_correction(server["engine"], 300)
+    ).json()
     path = f"{API}/corrections/{held['return_id']}/approve"
     refused = call(server, "POST", path, "admin", {})
     assert refused.status_code == 403 and "another admin" in refused.json()["detail"]
@@ -177,11 +151,15 @@ def test_the_admin_who_submitted_a_correction_cannot_approve_it(server: dict) ->
 def test_a_rejected_correction_never_counts_and_the_return_can_be_corrected_again(
     server: dict,
 ) -> None:
-    held = call(server, "POST", f"{API}/returns", "own", correction(server, 200)).json()
+    held = call(
+        server, "POST", f"{API}/returns", "own", northland_correction(server["engine"], 200)
+    ).json()
     path = f"{API}/corrections/{held['return_id']}/reject"
     assert call(server, "POST", path, "admin", {"reason": "no such batch"}).status_code == 200
     assert northland(server) == (PRIME, 44_784)
-    small = call(server, "POST", f"{API}/returns", "own", correction(server, 3, "typo"))
+    small = call(
+        server, "POST", f"{API}/returns", "own", northland_correction(server["engine"], 3, "typo")
+    )
     assert small.status_code == 201, small.text  # changes no outcome: counts at once
     assert small.json()["held"] is False and small.json()["version"] == 3
     assert northland(server) == (PRIME, 44_787)
@@ -189,7 +167,9 @@ def test_a_rejected_correction_never_counts_and_the_return_can_be_corrected_agai
 
 
 def test_the_command_line_lists_and_decides_corrections(server: dict) -> None:
-    held = call(server, "POST", f"{API}/returns", "own", correction(server, 200)).json()
+    held = call(
+        server, "POST", f"{API}/returns", "own", northland_correction(server["engine"], 200)
+    ).json()
     listed = subprocess.run(
         [TALLYROOM, "corrections", "list", "nz-2020", "--db", server["url"], "--json"],
         capture_output=True, text=True, check=True, timeout=60,
@@ -208,7 +188,7 @@ def test_the_command_line_lists_and_decides_corrections(server: dict) -> None:
 def test_edits_behind_the_logs_back_are_found_and_located(server: dict) -> None:
     engine = server["engine"]
     assert verify_cli(server).returncode == 0
-    return_id, _, _ = special_return(server)
+    return_id, _, _ = northland_special(server["engine"])
     with writing(engine) as conn:
         conn.execute(
             update(t.vote_count).where(t.vote_count.c.return_id == return_id).values(votes=1)
@@ -222,7 +202,9 @@ def test_a_held_correction_released_or_approved_behind_the_logs_back_is_found(
     server: dict,
 ) -> None:
     engine = server["engine"]
-    first = call(server, "POST", f"{API}/returns", "own", correction(server, 200)).json()
+    first = call(
+        server, "POST", f"{API}/returns", "own", northland_correction(server["engine"], 200)
+    ).json()
     with writing(engine) as conn:  # approve without the log
         conn.execute(
             insert(t.review),
@@ -256,7 +238,7 @@ def test_a_published_head_catches_a_rewritten_or_truncated_chain(server: dict) -
     bad = verify_cli(server, "--against", str(forged), "--key", key["public_key"])
     assert bad.returncode == 2 and "signature does not verify" in bad.stderr
 
-    call(server, "POST", f"{API}/returns", "own", correction(server, 3, "typo"))
+    call(server, "POST", f"{API}/returns", "own", northland_correction(server["engine"], 3, "typo"))
     assert verify_cli(server, "--against", str(saved)).returncode == 0  # the log grew: fine
 
     with writing(engine) as conn:  # cut the tail and move the head back: the chain verifies

@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import httpx
+from sqlalchemy import Engine, select
 
 from tallyroom.datasets import bundled_path, load_bundled
 from tallyroom.importers import tidy
@@ -31,13 +32,17 @@ from tallyroom.model import (
     Unit,
     UnitKind,
 )
+from tallyroom.store import schema as t
 from tallyroom.store.database import open_store
 from tallyroom.store.imports import SourceFile, import_datasets
+from tallyroom.store.versions import is_latest
 
 TALLYROOM = str(Path(sys.executable).with_name("tallyroom"))
 SCRIPT = '<script>alert("candidate")</script>'
 FORMULA = '=HYPERLINK("http://example.invalid","click me")'
 TAG = "<img src=x onerror=alert(1)>"
+KING, PRIME = "KING, Ronald Matthew", "PRIME, Willow-Jean"
+"""Northland 2020's runner-up and winner"""
 
 
 def nz2020_store(url: str) -> str:
@@ -100,11 +105,16 @@ def free_port() -> int:
 def start_server(*args: str) -> tuple[subprocess.Popen, str]:
     """Start ``tallyroom ARGS --port P`` and wait until it answers; returns it and its URL."""
     port = free_port()
+    return start_answering([TALLYROOM, *args, "--port", str(port)], port)
+
+
+def start_answering(
+    command: list[str], port: int, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen, str]:
+    """Start ``command`` (a server on ``port``) and wait until its ``/healthz`` answers;
+    returns it and its URL."""
     process = subprocess.Popen(
-        [TALLYROOM, *args, "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
     )
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):
@@ -144,3 +154,47 @@ def nz2023_night(shared_data: Path, half: int) -> list[Dataset]:
     chosen = {u for units in places.values() for u in units[half::2]}
     night = [replace(r, stage=Stage.PRELIMINARY) for r in ordinary if r.unit in chosen]
     return [replace(data, table=None, returns=night)]
+
+
+def northland_special(engine: Engine) -> tuple[int, dict[str, int], int]:
+    """Northland's counted official special-vote candidate return: id, counts, informal."""
+    r, c, u = t.vote_return, t.contest, t.unit
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(r.c.id, r.c.informal)
+            .join(c, r.c.contest_id == c.c.id)
+            .join(u, r.c.unit_id == u.c.id)
+            .where(
+                c.c.election_id == "nz-2020",
+                c.c.code == "candidate:32",
+                u.c.code == "electorate:32",
+                r.c.stage == "official",
+                r.c.count_type == "special",
+                is_latest(),
+            )
+        ).one()
+        counts = dict(
+            conn.execute(
+                select(t.choice.c.name, t.vote_count.c.votes)
+                .join(t.choice, t.vote_count.c.choice_id == t.choice.c.id)
+                .where(t.vote_count.c.return_id == row.id)
+            ).all()
+        )
+    return row.id, counts, row.informal
+
+
+def northland_correction(engine: Engine, king_extra: int, reason: str = "recounted batch") -> dict:
+    """A correction of that return giving KING ``king_extra`` more votes (200 flips the
+    electorate to him, so it is held for a second admin)."""
+    return_id, counts, informal = northland_special(engine)
+    counts = {**counts, KING: counts[KING] + king_extra}
+    return {
+        "contest": "candidate:32",
+        "unit": "electorate:32",
+        "stage": "official",
+        "count_type": "special",
+        "counts": counts,
+        "informal": informal,
+        "supersedes": return_id,
+        "reason": reason,
+    }

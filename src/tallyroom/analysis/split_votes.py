@@ -71,14 +71,35 @@ class SplitTables:
     matrices: list[Matrix]
 
 
-def split_tables(cells: list[SplitVote], tally: ElectionTally) -> SplitTables:
-    """The stored ``cells`` of one election arranged as tables (see the module docstring);
-    ``tally`` names the electorates and their candidates' parties."""
+@dataclass(frozen=True)
+class Naming:
+    """What the split tables take from a count: each electorate's name, its candidates'
+    parties, and the electorates whose candidate poll was cancelled. Equal namings give
+    equal tables, so tables made from one can be kept while it stays the same."""
+
+    names: tuple[tuple[int, str], ...]
+    parties: tuple[tuple[int, tuple[tuple[str, str], ...]], ...]
+    cancelled: frozenset[int]
+
+    @classmethod
+    def of(cls, tally: ElectionTally) -> Naming:
+        """The naming of ``tally``'s electorates."""
+        return cls(
+            tuple((n, e.name) for n, e in tally.electorates.items()),
+            tuple((n, tuple(c.party_of.items())) for n, c in tally.candidates.items()),
+            frozenset(tally.cancelled_polls),
+        )
+
+
+def split_tables(cells: list[SplitVote], naming: Naming) -> SplitTables:
+    """The stored ``cells`` of one election arranged as tables (see the module docstring),
+    the electorates named by ``naming``."""
     by_scope: dict[str, list[SplitVote]] = {}
     for cell in cells:
         by_scope.setdefault(cell.scope, []).append(cell)
     summary = _summary(by_scope.pop(SPLIT_NATION, []))
-    names = {n: e.name for n, e in tally.electorates.items()}
+    names = dict(naming.names)
+    parties_of = dict(naming.parties)
     matrices = [
         _matrix(scope, SPLIT_NATIONAL_SCOPES[scope], None, by_scope[scope], {})
         for scope in SPLIT_NATIONAL_SCOPES
@@ -88,9 +109,8 @@ def split_tables(cells: list[SplitVote], tally: ElectionTally) -> SplitTables:
         (s for s in by_scope if s.startswith("electorate:")), key=lambda s: int(s.split(":")[1])
     ):
         number = int(scope.split(":")[1])
-        contest = tally.candidates.get(number)
-        parties = dict(contest.party_of) if contest is not None else {}
-        cancelled = number in tally.cancelled_polls
+        parties = dict(parties_of.get(number, ()))
+        cancelled = number in naming.cancelled
         matrices.append(
             _matrix(scope, names.get(number, scope), number, by_scope[scope], parties, cancelled)
         )

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 
 from tallyroom.publish import pages, tables
 from tallyroom.publish.pages import relative_url
-from tallyroom.publish.resources import API, DOCUMENTS, PAGES, URLS
+from tallyroom.publish.resources import API, DOCUMENTS, PAGES, URLS, Document, Params
 from tallyroom.publish.site import Site, to_json
 from tallyroom.publish.web import create_app
 from tallyroom.store.signing import public_key, signed_head
@@ -30,10 +30,8 @@ def documents(site: Site, election: str) -> Iterator[tuple[str, Made]]:
     """Every file of ``election``'s site: its URL path and how to make its bytes."""
     for document in DOCUMENTS:
         for params in document.each(site, election):
-            yield (
-                URLS.document(document.name, **params),
-                lambda d=document, p=params: to_json(getattr(site, d.name)(**p)),
-            )
+            path = URLS.document(document.name, **params)
+            yield path, lambda d=document, p=params, at=path: _encoded(site, at, d, p)
     schema = _openapi(site.engine)
     yield f"{API}/openapi.json", lambda: to_json(schema)
     yield f"{API}/index.html", lambda: pages.render(site, pages.api_index(schema)).encode()
@@ -55,6 +53,13 @@ def documents(site: Site, election: str) -> Iterator[tuple[str, Made]]:
     latest = URLS.election(election, site.latest_stage(election))
     here = URLS.election(election)
     yield here + "index.html", lambda: _redirect(relative_url(latest, here))
+
+
+def _encoded(site: Site, path: str, document: Document, params: Params) -> bytes:
+    """``document``'s JSON, encoded again only when its figures change (an electorate no
+    new return touched keeps the very same figures, so its bytes are kept too)."""
+    data = getattr(site, document.name)(**params)
+    return site.carried(("json", path), data, lambda: to_json(data))
 
 
 def export_site(

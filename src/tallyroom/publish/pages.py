@@ -7,6 +7,8 @@ static files on any file server (see :mod:`tallyroom.publish.export`).
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -133,7 +135,37 @@ def relative_url(target: str, here: str) -> str:
 
 
 def render(site: Site, page: Page, *, live: bool = False) -> str:
-    """The HTML of ``page``; ``live`` pages follow the store through the event stream."""
+    """The HTML of ``page``.
+
+    ``live`` pages (the server's) follow the store through the event stream and show the
+    count's progress and the audit head as of their generation. The others (static files)
+    read those from JSON documents instead, so a static page's bytes change only when
+    its own figures do; it is rendered again only then (a new return in one electorate
+    leaves the other electorates' pages as they were).
+    """
+    values = _template_values(site, page, live)
+    template = TEMPLATES.get_template(page.template)
+    if live or (fingerprint := _fingerprint(values)) is None:
+        return template.render(**values)
+    return site.carried(("page", page.path), fingerprint, lambda: template.render(**values))
+
+
+def _fingerprint(values: dict[str, Any]) -> bytes | None:
+    """A digest of everything a template is given except functions (which are fixed for a
+    path): equal digests render equal HTML. ``None`` if something given cannot be
+    pickled (the page is then rendered every time)."""
+    page = values["page"]
+    plain = {k: v for k, v in values.items() if k != "page" and not callable(v)}
+    shown = (page.path, page.json, page.template, page.title, page.election, page.stage, plain)
+    try:
+        return hashlib.blake2b(pickle.dumps(shown, protocol=5), digest_size=16).digest()
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return None
+
+
+def _template_values(site: Site, page: Page, live: bool) -> dict[str, Any]:
+    """What ``page``'s template is rendered with: the page's own context and the parts
+    every page shares (navigation, stage switch, status line, notes, footer)."""
 
     def url(target: str) -> str:
         return relative_url(target, page.path)
@@ -141,7 +173,6 @@ def render(site: Site, page: Page, *, live: bool = False) -> str:
     context = page.context()
     nav: list[tuple[str, str]] = []
     stage_links: list[tuple[str, str, bool]] = []
-    progress = None
     under_review: list[HeldCorrection] = []
     incomplete = None
     terms = TERMS
@@ -184,26 +215,31 @@ def render(site: Site, page: Page, *, live: bool = False) -> str:
                 for s in site.stages(page.election)
                 if page.shown_at(s)
             ]
-        progress = site.progress(page.election, stage)
         incomplete = site.incomplete(page.election, page.stage) if page.stage else None
         context.setdefault("election_name", info["name"])
-    return TEMPLATES.get_template(page.template).render(
-        page=page,
-        url=url,
-        nav=nav,
-        stage_links=stage_links,
-        stage_name=STAGE_NAMES.get(page.stage, "") if page.stage else "",
-        progress=progress,
-        live=live,
-        under_review=under_review,
-        incomplete=context.pop("incomplete", incomplete),
-        terms=terms,
-        audit_head=site.audit_head(),
-        generation=site.generation,
-        events=URLS.events(page.election) if page.election else "",
-        urls=URLS,
-        **context,
-    )
+    shared = {
+        "page": page,
+        "url": url,
+        "nav": nav,
+        "stage_links": stage_links,
+        "stage_name": STAGE_NAMES.get(page.stage, "") if page.stage else "",
+        "live": live,
+        "under_review": under_review,
+        "incomplete": context.pop("incomplete", incomplete),
+        "terms": terms,
+        "urls": URLS,
+    }
+    if live:
+        shared |= {
+            "progress": site.progress(page.election, stage) if page.election else None,
+            "audit_head": site.audit_head(),
+            "generation": site.generation,
+            "events": URLS.events(page.election) if page.election else "",
+        }
+    elif page.election is not None:
+        shared["progress_document"] = URLS.document("progress", **at)
+        shared["progress_page"] = URLS.page("overview", **at)
+    return shared | context
 
 
 def home(site: Site, only: str | None = None) -> Page:

@@ -147,6 +147,12 @@ DOCUMENTS: tuple[Document, ...] = (
         "at one stage: the figures of `tallyroom results --json`.", _stages,
     ),
     Document(
+        "progress", "/elections/{election}/{stage}/progress.json", schemas.Progress,
+        "Progress", "How many reporting places (voting places, or electorates where the\n"
+        "store has no voting places) have returns at one stage: what the static site's\n"
+        "pages show in their status line.", _stages,
+    ),
+    Document(
         "parties", "/elections/{election}/{stage}/parties.json", schemas.Parties, "Parties",
         "Each party's votes, seats, electorate MPs and list MPs.", _stages,
     ),

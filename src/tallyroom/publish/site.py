@@ -20,7 +20,7 @@ from sqlalchemy import Engine, func, select
 from tallyroom import results
 from tallyroom.analysis.between import final_stage
 from tallyroom.analysis.ordinary import comparison_basis
-from tallyroom.analysis.split_votes import split_tables
+from tallyroom.analysis.split_votes import Naming, split_tables
 from tallyroom.errors import NotFoundError
 from tallyroom.model import Party, SplitVote, Stage
 from tallyroom.publish import schemas as doc
@@ -33,9 +33,10 @@ from tallyroom.store.review import HeldCorrection, held
 T = TypeVar("T")
 
 
-SITE_DRAWS = 20_000
-"""Draws of the site's projection: its intervals move by well under a seat from 20,000
-to 100,000 draws, and it is recomputed on every new return."""
+SITE_DRAWS = 10_000
+"""Draws of the site's projection, recomputed on every new return: as many as the
+backtest's track record was measured with; the 2020 projection's most likely seats and
+80 % and 95 % intervals are the same at 10,000, 20,000 and 100,000 draws."""
 
 
 def store_generation(engine: Engine) -> int:
@@ -74,6 +75,9 @@ class Site:
         """one lock per computation in flight, dropped when it ends (so a flood of
         requests for unknown keys leaves nothing behind)"""
         self._guard = threading.Lock()
+        self._carried: dict[Hashable, tuple[Hashable, Any]] = {}
+        """values kept across generations, each with the version of what it was made from
+        (see :meth:`carried`)"""
 
     def refresh(self) -> bool:
         """Look for new returns; forget everything computed if there are any."""
@@ -101,6 +105,22 @@ class Site:
             with self._guard:
                 if self._locks.get(key) is lock:
                     del self._locks[key]
+
+    def carried(self, key: Hashable, version: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()`` for ``key``, made again only when ``version`` (a summary of what
+        it is made from) changes: unlike :meth:`memo`, kept across generations, so a new
+        return remakes only what it touches."""
+        kept = self._carried.get(key)
+        if kept is not None and kept[0] == version:
+            return kept[1]
+        value = compute()
+        self._carried[key] = (version, value)
+        return value
+
+    def kept(self, key: Hashable, version: Callable[[], Hashable], compute: Callable[[], T]) -> T:
+        """``compute()`` once per generation for ``key`` (:meth:`memo`), and across
+        generations while ``version()`` stays the same (:meth:`carried`)."""
+        return self.memo(key, lambda: self.carried(key, version(), compute))
 
     def document(self, key: Hashable, view: Callable[[], BaseModel | list[BaseModel]]) -> Any:
         """``view()``'s document, :func:`dumped` once per generation for each ``key``."""
@@ -199,10 +219,20 @@ class Site:
         )
 
     def electorate(self, election: str, stage: Stage, number: int) -> dict[str, Any]:
-        """One electorate in detail."""
-        return self.document(
+        """One electorate in detail, made again only when a return or review touches it
+        (its voting places are read from the store for each one)."""
+        return self.kept(
             ("electorate", election, stage, number),
-            lambda: views.electorate(self.tally(election, stage), number),
+            lambda: self.electorate_versions(election).get(number),
+            lambda: dumped(views.electorate(self.tally(election, stage), number)),
+        )
+
+    def electorate_versions(self, election: str) -> dict[int, tuple[int, int]]:
+        """What each electorate's figures were counted from, as far as the store has it
+        (see :func:`results.queries.electorate_versions`)."""
+        return self.memo(
+            ("electorate-versions", election),
+            lambda: results.queries.electorate_versions(self.engine, election),
         )
 
     def seats(self, election: str, stage: Stage) -> dict[str, Any]:
@@ -267,24 +297,26 @@ class Site:
         return self.memo(("incomplete", election, stage), find)
 
     def split_cells(self, election: str) -> list[SplitVote]:
-        """The split-vote tables of ``election`` as stored (none for most elections)."""
-        return self.memo(
-            ("split-cells", election), lambda: results.queries.split_votes(self.engine, election)
+        """The split-vote tables of ``election`` as stored (none for most elections).
+        Stored cells are never changed, only added to, so they are read again only when
+        their number changes."""
+        return self.kept(
+            ("split-cells", election),
+            lambda: results.queries.split_vote_count(self.engine, election),
+            lambda: results.queries.split_votes(self.engine, election),
         )
 
     def split_votes(self, election: str) -> dict[str, Any]:
-        """The split-vote tables arranged for reading (``tallyroom split --json``)."""
-        if not self.split_cells(election):
+        """The split-vote tables arranged for reading (``tallyroom split --json``), made
+        again only when the cells or the naming of the electorates change."""
+        cells = self.split_cells(election)
+        if not cells:
             raise NotFoundError(f"election {election!r} has no split-vote tables stored")
-        return self.document(
+        naming = Naming.of(self.tally(election, final_stage(self.stages(election))))
+        return self.kept(
             ("split-votes", election),
-            lambda: views.split_votes(
-                split_tables(
-                    self.split_cells(election),
-                    self.tally(election, final_stage(self.stages(election))),
-                ),
-                election,
-            ),
+            lambda: (len(cells), naming),
+            lambda: dumped(views.split_votes(split_tables(cells, naming), election)),
         )
 
     def colours(self, election: str) -> dict[str, str]:

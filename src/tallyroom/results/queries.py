@@ -362,6 +362,43 @@ def progress(store: Store, election: str, stage: Stage) -> Progress:
     return Progress(reported, expected, kind)
 
 
+def electorate_versions(store: Store, election: str) -> dict[int, tuple[int, int]]:
+    """For each electorate of ``election`` with returns, the highest id among the returns
+    for its contests or from its reporting units (at any stage) and among the review
+    decisions on them: while both stay the same, nothing counted in that electorate has
+    changed (returns and reviews are only ever added)."""
+    returns, reviews = t.vote_return, t.review
+    rows: list[tuple[int, int, int | None]] = []
+    with reading(store) as conn:
+        for table, by in ((t.unit, returns.c.unit_id), (t.contest, returns.c.contest_id)):
+            # highest ids per unit (contest) first: joined the other way round, SQLite
+            # scans every return once for each unit
+            each = (
+                select(
+                    by.label("id"),
+                    func.max(returns.c.id).label("r"),
+                    func.max(reviews.c.id).label("v"),
+                )
+                .outerjoin(reviews, reviews.c.return_id == returns.c.id)
+                .group_by(by)
+                .subquery()
+            )
+            rows += [
+                (number, highest_return, highest_review)
+                for number, highest_return, highest_review in conn.execute(
+                    select(table.c.electorate, func.max(each.c.r), func.max(each.c.v))
+                    .join(table, each.c.id == table.c.id)
+                    .where(table.c.election_id == election, table.c.electorate.is_not(None))
+                    .group_by(table.c.electorate)
+                )
+            ]
+    versions: dict[int, tuple[int, int]] = {}
+    for number, highest_return, highest_review in rows:
+        before = versions.get(number, (0, 0))
+        versions[number] = (max(before[0], highest_return), max(before[1], highest_review or 0))
+    return versions
+
+
 def has_place_returns(store: Store, election: str, stage: Stage) -> bool:
     """Whether any candidate votes at ``stage`` are stored by voting place or special-vote
     batch."""
@@ -435,6 +472,14 @@ def electorate_count(store: Store, election: str) -> int:
     with reading(store) as conn:
         return conn.execute(
             select(func.count()).where(t.electorate.c.election_id == election)
+        ).scalar_one()
+
+
+def split_vote_count(store: Store, election: str) -> int:
+    """How many split-vote cells ``election`` has stored."""
+    with reading(store) as conn:
+        return conn.execute(
+            select(func.count()).where(t.split_vote.c.election_id == election)
         ).scalar_one()
 
 

@@ -55,7 +55,18 @@ function follow(url) {
   });
 }
 
+// A static page reads the count's progress from its JSON document, so the page itself
+// changes only when its own figures do.
+async function showProgress(status) {
+  const response = await fetch(status.dataset.document, { cache: "no-cache" });
+  if (!response.ok) return;
+  const progress = await response.json();
+  status.textContent = progress.text + (status.dataset.stage ? ` (${status.dataset.stage})` : "");
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   enhance(document);
   if (document.body.dataset.events) follow(document.body.dataset.events);
+  const status = document.querySelector("#progress[data-document]");
+  if (status) showProgress(status);
 });
