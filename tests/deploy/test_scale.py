@@ -8,6 +8,7 @@ of it."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import threading
 import time
@@ -27,8 +28,15 @@ from tallyroom.store.audit import verify
 from tallyroom.store.database import open_store
 from tallyroom.store.imports import define
 from tallyroom.store.users import Role, add_user
-from tests.support.scale import Cluster, render_nginx, start_nginx
-from tests.support.servers import TALLYROOM, free_port, start_server
+from tests.support.scale import (
+    UNITS,
+    Cluster,
+    render_nginx,
+    start_app_server,
+    start_nginx,
+    unit_here,
+)
+from tests.support.servers import TALLYROOM, free_port
 
 ELECTION = "nz-2020"
 RETURNS = f"/api/v1/elections/{ELECTION}/returns"
@@ -47,7 +55,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         datasets = tidy.read([bundled_path(ELECTION)], ReadOptions())
         define(engine, datasets)
         token = add_user(engine, "Chief Electoral Officer", Role.ADMIN)
-        servers = [start_server("serve", "--db", cluster.url) for _ in range(2)]
+        servers = [start_app_server(cluster.url) for _ in range(2)]
         processes += [process for process, _ in servers]
         prefix = tmp_path_factory.mktemp("nginx")
         listen = free_port()
@@ -218,7 +226,21 @@ def test_postgresql_restarting_gives_503_then_resumes_with_nothing_lost(site) ->
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
-def test_the_deploy_files_name_what_the_test_runs() -> None:
-    """The systemd unit runs the same command the test starts, with JSON logs."""
-    unit = (Path(__file__).parents[2] / "deploy" / "systemd" / "tallyroom@.service").read_text()
-    assert "tallyroom serve" in unit and "--port %i" in unit and "--json-logs" in unit
+def test_the_systemd_units_verify(tmp_path: Path) -> None:
+    """``systemd-analyze verify`` accepts deploy/'s units as installed (every directive
+    known and well formed, every command executable); the app servers above are run with
+    the unit's own command line."""
+    for unit in UNITS.iterdir():
+        (tmp_path / unit.name).write_text(unit_here(unit.name))
+    instances = ["tallyroom@8001.service", "tallyroom-mirror@nz-2023.service", "tallyroom.target"]
+    assert {re.sub(r"@[^.]+", "@", i) for i in instances} == {u.name for u in UNITS.iterdir()}
+    checked = subprocess.run(
+        ["systemd-analyze", "verify", "--man=no", *(f"./{i}" for i in instances)],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert checked.returncode == 0 and checked.stderr == checked.stdout == "", checked.stderr
+    broken = unit_here("tallyroom@.service").replace("Restart=always", "Restart=sometimes")
+    (tmp_path / "tallyroom@.service").write_text(broken)
+    refused = subprocess.run(["systemd-analyze", "verify", "--man=no", "./tallyroom@8001.service"],
+                             cwd=tmp_path, capture_output=True, text=True, check=False)  # fmt: skip
+    assert "restart specifier" in refused.stderr  # a mistake in a unit is seen

@@ -1,11 +1,12 @@
 """Helpers for the many-servers tests and bench: a PostgreSQL cluster that can be
 restarted, the deploy/ nginx configuration rendered onto free loopback ports and run as
-the current user, and app servers started by ``tallyroom serve``."""
+the current user, and app servers started by the command of deploy/'s systemd unit."""
 
 from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -14,10 +15,32 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.servers import free_port
+from tests.support.servers import TALLYROOM, free_port, start_answering
 
 REPO = Path(__file__).resolve().parents[2]
 NGINX_CONF = REPO / "deploy" / "nginx" / "tallyroom.conf"
+UNITS = REPO / "deploy" / "systemd"
+INSTALLED = "/opt/tallyroom/.venv/bin/tallyroom"
+"""where the units expect tallyroom (docs/deploy.md installs it there)"""
+
+
+def unit_here(name: str) -> str:
+    """The systemd unit file ``name`` of deploy/ with tallyroom where this checkout has it."""
+    return (UNITS / name).read_text().replace(INSTALLED, TALLYROOM)
+
+
+def unit_command(name: str, instance: str) -> list[str]:
+    """The command systemd runs for instance ``instance`` of the unit template ``name``."""
+    [line] = [x for x in unit_here(name).splitlines() if x.startswith("ExecStart=")]
+    return shlex.split(line.removeprefix("ExecStart=").replace("%i", instance))
+
+
+def start_app_server(store_url: str) -> tuple[subprocess.Popen, str]:
+    """An app server on a free port, run as ``tallyroom@PORT.service`` runs it (the
+    store named by ``TALLYROOM_DB``, as the unit's environment file gives it)."""
+    port = free_port()
+    env = {**os.environ, "TALLYROOM_DB": store_url}
+    return start_answering(unit_command("tallyroom@.service", str(port)), port, env)
 
 
 class Cluster:
