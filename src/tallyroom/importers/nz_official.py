@@ -441,8 +441,9 @@ class _PlaceRows:
                 f"{kind.choices}, total, informal), found {len(cells)}"
             )
         counts = cells[2:]
-        if all(c.isascii() and c.isdigit() for c in counts):  # the usual row: whole numbers
-            figures = [int(c) for c in counts]
+        joined = "".join(counts)
+        if all(counts) and joined.isascii() and joined.isdigit():  # the usual row: numbers
+            figures = list(map(int, counts))
         else:  # anything else gets the careful reading and its error names the column
             figures = [_int(path, line, cells, i, _column(found, i)) for i in range(2, self.width)]
         if sum(figures[:-2]) != figures[-2]:

@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
+from typing import NamedTuple
 
 from sqlalchemy import Connection, and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
@@ -133,13 +134,18 @@ def decide(
     return Decision(Verdict.CORRECTION, max(latest.version, latest.top) + 1, latest.id)
 
 
-@dataclass(frozen=True)
-class Slot:
-    """Where a current return counts: its unit (code, kind) and count type."""
+class Slot(NamedTuple):
+    """Where a current return counts: its unit (code, kind) and count type (a tuple: an
+    import checks one per stored return)."""
 
     unit: str
     kind: UnitKind
     count_type: CountType
+
+
+_UNIT_KINDS = {kind.value: kind for kind in UnitKind}
+_COUNT_TYPES = {count_type.value: count_type for count_type in CountType}
+"""the enums by stored value (looked up once per stored return)"""
 
 
 def shape_problem(slots: Iterable[Slot], where: str) -> str | None:
@@ -291,7 +297,7 @@ def current_problems(
             place = row.unit_electorate
         groups.setdefault((row.contest_id, row.stage, place), []).append(row)
         too_many = unit_problem(row.unit, row.valid + row.informal, ceiling)
-        if too_many and UnitKind(row.unit_kind) is not UnitKind.NATION:
+        if too_many and row.unit_kind != UnitKind.NATION.value:
             problems.append(Problem(row.id, too_many))
     for (_, stage, place), members in groups.items():
         first = members[0]
@@ -300,7 +306,9 @@ def current_problems(
             if place is not None and first.contest_electorate is None
             else ""
         )
-        slots = [Slot(m.unit, UnitKind(m.unit_kind), CountType(m.count_type)) for m in members]
+        slots = [
+            Slot(m.unit, _UNIT_KINDS[m.unit_kind], _COUNT_TYPES[m.count_type]) for m in members
+        ]
         shape = shape_problem(slots, where)
         if shape:
             problems.append(Problem(members[-1].id, shape))
