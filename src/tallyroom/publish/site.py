@@ -3,7 +3,11 @@
 The store only ever grows (returns are append-only), so the highest return id is its
 *generation*: while it stays the same every view stays valid. :class:`Site` keeps what it
 has computed until :meth:`Site.refresh` sees a new generation, which is what lets one
-server answer thousands of requests a second on election night.
+server answer thousands of requests a second on election night. A few things are kept
+across generations too (:meth:`Site.carried`), each with a summary of what it was made
+from: an electorate's view while no return or review touched that electorate, the
+split-vote tables while their cells and the electorates' naming stay the same, a static
+page or document while its inputs do. So a return remakes what it changes, not the site.
 """
 
 from __future__ import annotations
