@@ -56,10 +56,27 @@ def documents(site: Site, election: str) -> Iterator[tuple[str, Made]]:
 
 
 def _encoded(site: Site, path: str, document: Document, params: Params) -> bytes:
-    """``document``'s JSON, encoded again only when its figures change (an electorate no
-    new return touched keeps the very same figures, so its bytes are kept too)."""
+    """``document``'s JSON, encoded again unless the site gives the very same figures as
+    last time (an electorate no new return touched: :meth:`Site.kept`)."""
     data = getattr(site, document.name)(**params)
-    return site.carried(("json", path), data, lambda: to_json(data))
+    return site.carried(("json", path), _Same(data), lambda: to_json(data))
+
+
+class _Same:
+    """A version that equals another only for the very same object (equal values are not
+    enough: ``1 == 1.0`` yet they encode differently); it holds the object, so its
+    identity cannot pass to another while kept."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Same) and other.value is self.value
+
+    def __hash__(self) -> int:
+        return id(self.value)
 
 
 def export_site(
