@@ -145,22 +145,20 @@ def render(site: Site, page: Page, *, live: bool = False) -> str:
     """
     values = _template_values(site, page, live)
     template = TEMPLATES.get_template(page.template)
-    if live or (fingerprint := _fingerprint(values)) is None:
+    if live:
         return template.render(**values)
-    return site.carried(("page", page.path), fingerprint, lambda: template.render(**values))
+    return site.carried(
+        ("page", page.path), _fingerprint(values), lambda: template.render(**values)
+    )
 
 
-def _fingerprint(values: dict[str, Any]) -> bytes | None:
+def _fingerprint(values: dict[str, Any]) -> bytes:
     """A digest of everything a template is given except functions (which are fixed for a
-    path): equal digests render equal HTML. ``None`` if something given cannot be
-    pickled (the page is then rendered every time)."""
+    path): equal digests render equal HTML. Pickled, as that tells ``1`` from ``1.0``."""
     page = values["page"]
     plain = {k: v for k, v in values.items() if k != "page" and not callable(v)}
     shown = (page.path, page.json, page.template, page.title, page.election, page.stage, plain)
-    try:
-        return hashlib.blake2b(pickle.dumps(shown, protocol=5), digest_size=16).digest()
-    except (pickle.PicklingError, TypeError, AttributeError):
-        return None
+    return hashlib.blake2b(pickle.dumps(shown, protocol=5), digest_size=16).digest()
 
 
 def _template_values(site: Site, page: Page, live: bool) -> dict[str, Any]:

@@ -316,11 +316,14 @@ class Site:
         cells = self.split_cells(election)
         if not cells:
             raise NotFoundError(f"election {election!r} has no split-vote tables stored")
-        naming = Naming.of(self.tally(election, final_stage(self.stages(election))))
+
+        def naming() -> Naming:
+            return Naming.of(self.tally(election, final_stage(self.stages(election))))
+
         return self.kept(
             ("split-votes", election),
-            lambda: (len(cells), naming),
-            lambda: dumped(views.split_votes(split_tables(cells, naming), election)),
+            lambda: (len(cells), naming()),
+            lambda: dumped(views.split_votes(split_tables(cells, naming()), election)),
         )
 
     def colours(self, election: str) -> dict[str, str]:
