@@ -34,7 +34,7 @@ from tallyroom.store import audit, notify
 from tallyroom.store import schema as t
 from tallyroom.store.bulk import insert_rows, reserve_ids
 from tallyroom.store.candidate_names import as_stored
-from tallyroom.store.database import writing
+from tallyroom.store.database import refresh_statistics, writing
 from tallyroom.store.versions import (
     UNIT_CEILING,
     Latest,
@@ -186,6 +186,8 @@ def _import_all(
                 ),
                 head,
             )
+    if skipped < len(datasets):
+        refresh_statistics(engine)
     elections = ", ".join(d.election.id for d in datasets)
     renamed = sum(n for _, n in matched)
     return ImportReport(
