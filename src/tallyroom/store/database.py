@@ -123,16 +123,16 @@ def reading(store: Engine | Connection) -> Iterator[Connection]:
         yield conn
 
 
-def refresh_statistics(engine: Engine) -> None:
-    """Have PostgreSQL sample the tables again after a bulk write. Its planner otherwise
-    plans from the statistics of the tables as they were (empty, for a new store) until
-    autovacuum analyses them a minute or more later, and meanwhile picks nested loops: on
-    the 2020 official count, the progress query took 48 ms instead of 3 ms, on every
-    server after every return. SQLite keeps no statistics unless asked, and its plans are
-    chosen without them, so it is left as it is."""
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.exec_driver_sql("ANALYZE")
+def refresh_statistics(conn: Connection) -> None:
+    """Have PostgreSQL sample the tables again at the end of a bulk write, within its
+    transaction (so the statistics commit, or roll back, with the rows). Its planner
+    otherwise plans from the tables as they were (empty, for a new store) until autovacuum
+    analyses them a minute or more later, and meanwhile picks nested loops: on the 2020
+    official count, the progress query took 48 ms instead of 3 ms, on every server after
+    every return. SQLite keeps no statistics unless asked, and its plans are chosen
+    without them, so it is left as it is."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("ANALYZE")
 
 
 def _sqlite_pragmas(connection, _record) -> None:

@@ -186,8 +186,8 @@ def _import_all(
                 ),
                 head,
             )
-    if skipped < len(datasets):
-        refresh_statistics(engine)
+        if skipped < len(datasets):  # committed with the rows: planned from them at once
+            refresh_statistics(conn)
     elections = ", ".join(d.election.id for d in datasets)
     renamed = sum(n for _, n in matched)
     return ImportReport(
