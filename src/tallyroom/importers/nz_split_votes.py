@@ -301,8 +301,13 @@ def _check_electorate(
             f"cell, found {table.title!r}"
         )
     headed = _candidate_headings(data, number)
+    unknown = {
+        c
+        for c in {v.choice for v in table.cells} - {SPLIT_INFORMAL, SPLIT_PARTY_ONLY}
+        if _heading(c) not in headed
+    }
     for v in table.cells:
-        if v.choice not in (SPLIT_INFORMAL, SPLIT_PARTY_ONLY) and _heading(v.choice) not in headed:
+        if v.choice in unknown:
             raise ReconciliationError(
                 f"{table.path}, line 1: {v.choice!r} is not one of {electorate.name}'s "
                 f"candidates ({'; '.join(headed)})"
@@ -320,11 +325,15 @@ def _party_votes(data: Dataset) -> dict[tuple[int | None, str], int]:
     for the electorate, nationally; informal ones as :data:`SPLIT_INFORMAL`, all as
     :data:`SPLIT_TOTAL`."""
     electorate_of = {u.code: u.electorate for u in data.units}
-    by_electorate: dict[int | None, Counter[str]] = {}
+    by_electorate: dict[int | None, dict[str, int]] = {}
     for r in data.returns:
         if r.contest == PARTY_CONTEST:
-            bucket = by_electorate.setdefault(electorate_of.get(r.unit), Counter())
-            bucket.update(r.counts)
+            at = electorate_of.get(r.unit)
+            bucket = by_electorate.get(at)
+            if bucket is None:
+                bucket = by_electorate[at] = {SPLIT_INFORMAL: 0}
+            for party, votes in r.counts.items():
+                bucket[party] = bucket.get(party, 0) + votes
             bucket[SPLIT_INFORMAL] += r.informal
     nation: Counter[str] = Counter()
     for bucket in by_electorate.values():
