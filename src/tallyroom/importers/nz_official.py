@@ -96,6 +96,7 @@ SPECIAL_ROWS = {
         "Special votes allowed for the party only",
     ),
 }
+_SPECIAL_LABELS = tuple(SPECIAL_ROWS)
 SMALL_PLACES = "Voting places where less than 6 votes were taken"
 BLOCKS = {"Advance Voting Places": CountType.ADVANCE, "Voting Places": CountType.ELECTION_DAY}
 POLL_CANCELLED = "(Poll Cancelled)"
@@ -386,7 +387,7 @@ class _PlaceRows:
     """The rows of a by-voting-place file, taken one at a time and classified.
 
     Keeps the block (advance or election day) and group (suburb, area) each place is
-    listed under, the running sums the total row must equal, the special votes, and
+    listed under (the total row must equal their column sums), the special votes, and
     where each place was first listed (a row repeated in one group is refused).
     """
 
@@ -396,10 +397,10 @@ class _PlaceRows:
         self.width = len(found.candidates) + 4
         self.block: CountType | None = None
         self.area = self.suburb = ""
-        self.sums = [0] * (self.width - 2)
         self.special = (0, 0)
         self.places: list[_Place] = []
         self.listed: dict[tuple[CountType, str, tuple[str, str]], int] = {}
+        self.total_label = f"{found.name} Total"
         self.total_row: list[int] | None = None
 
     def take(self, line: int, cells: list[str]) -> bool:
@@ -410,7 +411,7 @@ class _PlaceRows:
             return False
         if first in BLOCKS and not label:
             self.block, self.area, self.suburb = BLOCKS[first], "", ""
-        elif first and len([c for c in cells if c.strip()]) == 1:
+        elif first and not label and not any(c.strip() for c in cells[2:]):
             # Māori electorates group their voting places by the general electorate
             # they lie in, under a one-cell heading such as "Botany".
             self.area, self.suburb = first, ""
@@ -451,12 +452,11 @@ class _PlaceRows:
                 f"{path}, line {line}: {kind.word.lower()} votes add up to "
                 f"{sum(figures[:-2]):,} but the row's '{kind.tail[0]}' is {figures[-2]:,}"
             )
-        if label == f"{found.name} Total":
+        if label == self.total_label:
             self._total_row(line, figures)
             return
         if self.total_row is not None:
             raise FileFormatError(f"{path}, line {line}: a count row after the total row")
-        self.sums = [a + b for a, b in zip(self.sums, figures, strict=True)]
         place = self._place(line, first, label, figures)
         key = (place.count_type, place.label, place.group)
         if key in self.listed:  # a row repeated: refused here, before the total row disagrees
@@ -468,7 +468,9 @@ class _PlaceRows:
         self.places.append(place)
 
     def _total_row(self, line: int, figures: list[int]) -> None:
-        for i, (stated, summed) in enumerate(zip(figures, self.sums, strict=True)):
+        columns = zip(*(place.figures for place in self.places), strict=True)
+        sums = [sum(column) for column in columns] or [0] * len(figures)
+        for i, (stated, summed) in enumerate(zip(figures, sums, strict=True)):
             if stated != summed:
                 raise ReconciliationError(
                     f"{self.path}, line {line}, column {_column(self.found, i + 2)!r}: the "
@@ -479,8 +481,12 @@ class _PlaceRows:
     def _place(self, line: int, first: str, label: str, figures: list[int]) -> _Place:
         """A count row as a place: a special-vote batch, the small places, or a voting place."""
         number = self.found.number
-        special = next((s for s in SPECIAL_ROWS if label.startswith(s)), None)
-        if not first and special is not None:
+        special = (
+            next(s for s in SPECIAL_ROWS if label.startswith(s))
+            if not first and label.startswith(_SPECIAL_LABELS)
+            else None
+        )
+        if special is not None:
             count_type, suffix, name = SPECIAL_ROWS[special]
             self.special = (self.special[0] + figures[-2], self.special[1] + figures[-1])
             fixed = Unit(electorate_unit(number, suffix), UnitKind.SPECIAL_BATCH, name, number)
