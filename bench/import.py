@@ -26,6 +26,7 @@ import pandas as pd
 from sqlalchemy import create_engine, text
 from tests.support.data import shared_data_dir
 
+from tallyroom.gc_pause import paused_collection
 from tallyroom.importers import nz_history, nz_official
 from tallyroom.importers.options import ReadOptions
 from tallyroom.store.database import open_store
@@ -35,6 +36,7 @@ HISTORY = shared_data_dir() / "nz" / "history" / "voting-place-results-2002-2017
 OFFICIAL_2023 = shared_data_dir() / "nz" / "official" / "2023"
 
 
+@paused_collection()  # as the CLI's import does
 def history_import(url: str) -> None:
     engine = open_store(url)
     datasets = nz_history.read([HISTORY], ReadOptions())
@@ -50,6 +52,7 @@ def history_pandas(url: str) -> None:
     engine.dispose()
 
 
+@paused_collection()  # as the CLI's import does
 def official_import(url: str) -> None:
     engine = open_store(url)
     datasets = nz_official.read([OFFICIAL_2023], ReadOptions())

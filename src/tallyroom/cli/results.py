@@ -25,6 +25,7 @@ from tallyroom.cli.bundestag import show_regional
 from tallyroom.cli.calculator import seat_notes, seat_table
 from tallyroom.datasets import BUNDLED, load_bundled
 from tallyroom.errors import TallyroomError
+from tallyroom.gc_pause import paused_collection
 from tallyroom.importers.formats import FORMATS, format_named
 from tallyroom.importers.options import ReadOptions
 from tallyroom.model import Stage
@@ -66,6 +67,7 @@ def import_(
     leaves the store unchanged. Importing the same files again changes nothing.
     """
 
+    @paused_collection()  # reading and storing: one pause, no collection between them
     def run() -> ImportReport:
         reader = format_named(format)
         with progress_bar() as bar:

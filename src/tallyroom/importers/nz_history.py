@@ -17,6 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
+from tallyroom.gc_pause import paused_collection
 from tallyroom.importers.errors import FileFormatError
 from tallyroom.importers.nz import nz_election, roll_of
 from tallyroom.importers.options import ReadOptions
@@ -59,6 +60,7 @@ PSEUDO_PLACES = [  # (prefix, count type, unit suffix), matched case-insensitive
 ]
 
 
+@paused_collection()
 def read(paths: Sequence[Path], options: ReadOptions) -> list[Dataset]:
     """One dataset per election year in the file (or only ``options.election``)."""
     if len(paths) != 1:

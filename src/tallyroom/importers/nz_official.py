@@ -44,6 +44,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from tallyroom.gc_pause import paused_collection
 from tallyroom.importers import nz_split_votes
 from tallyroom.importers.csvfile import count, rows
 from tallyroom.importers.errors import FileFormatError, ReconciliationError
@@ -169,6 +170,7 @@ class _Place:
     """the unit of a special-vote or small-places row, which needs no suburb to tell it"""
 
 
+@paused_collection()
 def read(paths: Sequence[Path], options: ReadOptions) -> list[Dataset]:
     """Read the official statistics files of one election; see the module docstring."""
     files = _expand(paths)

@@ -34,6 +34,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from tallyroom.gc_pause import paused_collection
 from tallyroom.importers.csvfile import count, records
 from tallyroom.importers.errors import FileFormatError
 from tallyroom.importers.options import ReadOptions
@@ -80,6 +81,7 @@ FILES = {
 INFORMAL = "informal"
 
 
+@paused_collection()
 def read(paths: Sequence[Path], options: ReadOptions) -> list[Dataset]:
     """Read one tidy directory per path."""
     return [_read_directory(path, options) for path in paths]
