@@ -145,12 +145,9 @@ def digest_frame(frame: pl.DataFrame) -> dict[str, str]:
             ).alias("line"),
         )
         .group_by("contest", maintain_order=True)
-        .agg(pl.col("line").str.join("\n"))
+        .agg(pl.col("line").str.join("\n").cast(pl.Binary))  # UTF-8 bytes, not a str
     )
-    return {
-        contest: hashlib.sha256(text.encode()).hexdigest()[:32]
-        for contest, text in lines.iter_rows()
-    }
+    return {contest: hashlib.sha256(text).hexdigest()[:32] for contest, text in lines.iter_rows()}
 
 
 def figures(conn: Connection, source_id: int) -> dict[str, str]:

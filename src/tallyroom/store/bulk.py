@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import chain
 
+import polars as pl
 from sqlalchemy import Connection, Table, func, select, text
 
 _SQLITE_PARAMETERS = 999
@@ -39,25 +40,56 @@ def insert_rows(conn: Connection, table: Table, columns: Sequence[str], rows: li
     """Insert ``rows`` (tuples in ``columns`` order) into ``table``."""
     if not rows:
         return
-    names = ", ".join(columns)
     if conn.dialect.name == "postgresql":
-        cursor = conn.connection.driver_connection.cursor()
-        with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        _copy(conn, table, columns, rows)
+    else:
+        _sqlite_insert(conn, table, columns, list(chain.from_iterable(rows)))
+
+
+def insert_frame(conn: Connection, table: Table, frame: pl.DataFrame) -> None:
+    """Insert the rows of ``frame`` (its columns named as ``table``'s) into ``table``.
+
+    A frame of integers without nulls goes to SQLite as one flat list straight from its
+    buffers, four times faster than as Python tuples (the 2023 counts: 196,000 rows).
+    """
+    if not frame.height:
         return
+    if conn.dialect.name == "postgresql":
+        _copy(conn, table, frame.columns, frame.rows())
+    elif (
+        all(dtype.is_integer() for dtype in frame.dtypes)
+        and not frame.null_count().sum_horizontal()[0]
+    ):
+        _sqlite_insert(conn, table, frame.columns, frame.to_numpy().ravel().tolist())
+    else:
+        _sqlite_insert(conn, table, frame.columns, list(chain.from_iterable(frame.iter_rows())))
+
+
+def _copy(conn: Connection, table: Table, columns: Sequence[str], rows: list[tuple]) -> None:
+    cursor = conn.connection.driver_connection.cursor()
+    with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _sqlite_insert(conn: Connection, table: Table, columns: Sequence[str], flat: list) -> None:
+    """Insert the rows laid end to end in ``flat`` (``len(columns)`` values each)."""
     # many rows per statement: SQLite then runs one statement per hundreds of rows,
     # about twice as fast as one per row; 999 parameters is the oldest builds' limit
+    names = ", ".join(columns)
     cursor = conn.connection.driver_connection.cursor()
     row_marks = "(" + ", ".join("?" for _ in columns) + ")"
     per_statement = max(1, _SQLITE_PARAMETERS // len(columns))
-    whole = len(rows) - len(rows) % per_statement
+    width = per_statement * len(columns)
+    whole = len(flat) - len(flat) % width
     if whole:
-        flat = list(chain.from_iterable(rows[:whole]))
-        width = per_statement * len(columns)
         cursor.executemany(
             f"INSERT INTO {table.name} ({names}) VALUES {', '.join([row_marks] * per_statement)}",
-            (flat[i : i + width] for i in range(0, len(flat), width)),
+            (flat[i : i + width] for i in range(0, whole, width)),
         )
-    if whole < len(rows):
-        cursor.executemany(f"INSERT INTO {table.name} ({names}) VALUES {row_marks}", rows[whole:])
+    if whole < len(flat):
+        rest = flat[whole:]
+        cursor.executemany(
+            f"INSERT INTO {table.name} ({names}) VALUES {row_marks}",
+            (rest[i : i + len(columns)] for i in range(0, len(rest), len(columns))),
+        )

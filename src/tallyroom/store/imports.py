@@ -29,10 +29,11 @@ import polars as pl
 from sqlalchemy import Connection, Engine, Table, func, insert, select
 
 from tallyroom.errors import ConflictError, InvalidError
+from tallyroom.gc_pause import paused_collection
 from tallyroom.model import RETURN_KEY, Dataset, ReturnTable
 from tallyroom.store import audit, notify
 from tallyroom.store import schema as t
-from tallyroom.store.bulk import insert_rows, reserve_ids
+from tallyroom.store.bulk import insert_frame, insert_rows, reserve_ids
 from tallyroom.store.candidate_names import as_stored
 from tallyroom.store.database import refresh_statistics, writing
 from tallyroom.store.versions import (
@@ -109,6 +110,7 @@ class ImportReport:
     """candidates the files name in another form, stored under the store's names"""
 
 
+@paused_collection()
 def import_datasets(
     engine: Engine,
     datasets: Sequence[Dataset],
@@ -278,13 +280,12 @@ def _import_one(
     )
     for start in range(0, heads.height, _CHUNK):
         chunk = heads.slice(start, _CHUNK)
-        insert_rows(conn, t.vote_return, _RETURN_COLUMNS, chunk.select(_RETURN_COLUMNS).rows())
+        insert_frame(conn, t.vote_return, chunk.select(_RETURN_COLUMNS))
         first, last = chunk["id"].min(), chunk["id"].max()
-        insert_rows(
+        insert_frame(
             conn,
             t.vote_count,
-            ("return_id", "choice_id", "votes"),
-            counts.filter(pl.col("id").is_between(first, last)).rows(),
+            counts.filter(pl.col("id").is_between(first, last)).rename({"id": "return_id"}),
         )
         if progress:
             progress(chunk.height)
