@@ -41,7 +41,10 @@ def insert_rows(conn: Connection, table: Table, columns: Sequence[str], rows: li
     if not rows:
         return
     if conn.dialect.name == "postgresql":
-        _copy(conn, table, columns, rows)
+        cursor = conn.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
     else:
         _sqlite_insert(conn, table, columns, list(chain.from_iterable(rows)))
 
@@ -52,24 +55,15 @@ def insert_frame(conn: Connection, table: Table, frame: pl.DataFrame) -> None:
     A frame of integers without nulls goes to SQLite as one flat list straight from its
     buffers, four times faster than as Python tuples (the 2023 counts: 196,000 rows).
     """
-    if not frame.height:
-        return
-    if conn.dialect.name == "postgresql":
-        _copy(conn, table, frame.columns, frame.rows())
-    elif (
-        all(dtype.is_integer() for dtype in frame.dtypes)
+    if (
+        frame.height
+        and conn.dialect.name != "postgresql"
+        and all(dtype.is_integer() for dtype in frame.dtypes)
         and not frame.null_count().sum_horizontal()[0]
     ):
         _sqlite_insert(conn, table, frame.columns, frame.to_numpy().ravel().tolist())
     else:
-        _sqlite_insert(conn, table, frame.columns, list(chain.from_iterable(frame.iter_rows())))
-
-
-def _copy(conn: Connection, table: Table, columns: Sequence[str], rows: list[tuple]) -> None:
-    cursor = conn.connection.driver_connection.cursor()
-    with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
+        insert_rows(conn, table, frame.columns, frame.rows())
 
 
 def _sqlite_insert(conn: Connection, table: Table, columns: Sequence[str], flat: list) -> None:

@@ -28,6 +28,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, and_, case, exists, func, or_, select
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.selectable import CTE
 
 from tallyroom.errors import ConflictError, InvalidError
 from tallyroom.model import CountType, UnitKind
@@ -279,7 +280,7 @@ def current_problems(
     )
 
 
-def _current(contest_ids: list[int], stages: list[str], electorate: int | None):
+def _current(contest_ids: list[int], stages: list[str], electorate: int | None) -> CTE:
     """SQL: the counted latest returns in scope, each with its valid and informal votes,
     unit, level and place (the contest's electorate, else the unit's)."""
     r, c, u = t.vote_return, t.contest, t.unit
@@ -317,7 +318,7 @@ def _current(contest_ids: list[int], stages: list[str], electorate: int | None):
 
 
 def _screened(
-    conn: Connection, current, ceiling: int, electors: dict[tuple[str, int], int | None]
+    conn: Connection, current: CTE, ceiling: int, electors: dict[tuple[str, int], int | None]
 ) -> set[tuple]:
     """The (contest id, stage, place) keys whose returns might break a rule: a unit below
     the nation above ``ceiling``; returns at two levels; two returns at one unit of the same
