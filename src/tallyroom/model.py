@@ -262,22 +262,65 @@ class ReturnTable:
     @classmethod
     def of(cls, returns: list[Return]) -> ReturnTable:
         """The table of a list of returns."""
-        keys = [r.key for r in returns]
+        columns = ReturnColumns()
+        for r in returns:
+            columns.add(
+                r.contest, r.unit, r.stage, r.count_type, r.counts, r.counts.values(), r.informal,
+                r.where,
+            )  # fmt: skip
+        return columns.table()
+
+
+class ReturnColumns:
+    """Returns gathered column by column, then made one :class:`ReturnTable`: for a
+    reader of thousands of returns, cheaper than a :class:`Return` object for each."""
+
+    def __init__(self) -> None:
+        self._keys: list[tuple[str, str, str, str]] = []
+        self._informal: list[int] = []
+        self._where: list[str] = []
+        self._of: list[int] = []
+        self._choices: list[str] = []
+        self._votes: list[int] = []
+
+    def add(
+        self,
+        contest: str,
+        unit: str,
+        stage: Stage,
+        count_type: CountType,
+        choices: Iterable[str],
+        votes: Iterable[int],
+        informal: int,
+        where: str,
+    ) -> None:
+        """One return: its key, its ``choices`` with their ``votes`` (in that order), its
+        informal votes and where its figures came from."""
+        row = len(self._keys)
+        self._keys.append((contest, unit, stage.value, count_type.value))
+        self._informal.append(informal)
+        self._where.append(where)
+        before = len(self._choices)
+        self._choices.extend(choices)
+        self._votes.extend(votes)
+        if len(self._votes) != len(self._choices):
+            raise ValueError(f"{where}: {contest} at {unit} has not one figure per choice")
+        self._of.extend([row] * (len(self._choices) - before))
+
+    def table(self) -> ReturnTable:
+        """The returns added so far, as one computed table."""
         heads = pl.DataFrame(
-            {
-                **{k: [key[i] for key in keys] for i, k in enumerate(RETURN_KEY)},
-                "informal": [r.informal for r in returns],
-                "where": [r.where for r in returns],
-            },
-            schema_overrides={"informal": pl.Int64},
-        ).cast({k: pl.String for k in RETURN_KEY})
-        # one row per choice of each return (a return may have none), as flat columns
-        of = pl.Series([i for i, r in enumerate(returns) for _ in r.counts], dtype=pl.Int64)
-        counts = heads.select(RETURN_KEY)[of].with_columns(
-            pl.Series("choice", [c for r in returns for c in r.counts], dtype=pl.String),
-            pl.Series("votes", [v for r in returns for v in r.counts.values()], dtype=pl.Int64),
+            self._keys, schema={k: pl.String for k in RETURN_KEY}, orient="row"
+        ).with_columns(
+            pl.Series("informal", self._informal, dtype=pl.Int64),
+            pl.Series("where", self._where, dtype=pl.String),
         )
-        return cls(heads, counts)
+        # one row per choice of each return (a return may have none), as flat columns
+        counts = heads.select(RETURN_KEY)[pl.Series(self._of, dtype=pl.Int64)].with_columns(
+            pl.Series("choice", self._choices, dtype=pl.String),
+            pl.Series("votes", self._votes, dtype=pl.Int64),
+        )
+        return ReturnTable(heads, counts)
 
 
 @dataclass
@@ -302,10 +345,12 @@ class Dataset:
 
     def return_table(self) -> ReturnTable:
         """All of this dataset's returns as one computed table."""
-        listed = ReturnTable.of(self.returns)
         if self.table is None:
-            return listed
+            return ReturnTable.of(self.returns)
         table = self.table.collected()
+        if not self.returns:
+            return table
+        listed = ReturnTable.of(self.returns)
         return ReturnTable(
             pl.concat([table.returns, listed.returns], how="vertical_relaxed"),
             pl.concat([table.counts, listed.counts], how="vertical_relaxed"),

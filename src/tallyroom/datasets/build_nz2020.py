@@ -88,8 +88,9 @@ def build(shared: Path) -> Dataset:
             )
         )
 
-    data.returns += [r for r in final.returns if r.contest == PARTY_CONTEST]
-    data.returns += ordinary_and_special(r for r in final.returns if r.contest != PARTY_CONTEST)
+    official = final.all_returns()
+    data.returns += [r for r in official if r.contest == PARTY_CONTEST]
+    data.returns += ordinary_and_special(r for r in official if r.contest != PARTY_CONTEST)
     data.returns.extend(votes.returns)
     data.split_votes = final.split_votes
     return data

@@ -43,7 +43,7 @@ def build(shared: Path) -> Dataset:
     data.units = [Unit(NATION_UNIT, UnitKind.NATION, "New Zealand")] + [
         u for u in final.units if u.kind is UnitKind.ELECTORATE
     ]
-    data.returns = ordinary_and_special(final.returns)
+    data.returns = ordinary_and_special(final.all_returns())
     data.list_candidates = lists.list_candidates
     data.split_votes = final.split_votes
     return data

@@ -44,6 +44,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import polars as pl
+
 from tallyroom.gc_pause import paused_collection
 from tallyroom.importers import nz_split_votes
 from tallyroom.importers.csvfile import count, rows
@@ -61,7 +63,8 @@ from tallyroom.model import (
     Dataset,
     Electorate,
     Party,
-    Return,
+    ReturnColumns,
+    ReturnTable,
     Stage,
     Unit,
     UnitKind,
@@ -195,13 +198,14 @@ def read(paths: Sequence[Path], options: ReadOptions) -> list[Dataset]:
     year = _year(files, options)
     data = Dataset(nz_election(year))
     stage = options.stage or Stage.OFFICIAL
+    columns = ReturnColumns()  # the returns, gathered as columns: there are thousands
     electorates = [
-        _read_places(path, n, CANDIDATE_VOTES, stage, data) for n, path in candidate_files
+        _read_places(path, n, CANDIDATE_VOTES, stage, data, columns) for n, path in candidate_files
     ]
     numbers = {e.name: e.number for e in electorates}
     by_number = {e.number: e for e in electorates}
     total = max(numbers.values())
-    party_places = _read_party_places(party_files, by_number, stage, data)
+    party_places = _read_party_places(party_files, by_number, stage, data, columns)
     data.electorates = [Electorate(e.number, e.name, roll_of(e.number, total)) for e in electorates]
     data.units[:0] = [Unit(NATION_UNIT, UnitKind.NATION, "New Zealand")] + [
         Unit(electorate_unit(e.number), UnitKind.ELECTORATE, e.name, e.number) for e in electorates
@@ -212,7 +216,7 @@ def read(paths: Sequence[Path], options: ReadOptions) -> list[Dataset]:
     summary: Path | None = None
     for path in files:
         if path.name == PARTY_TABLE:
-            _read_party_table(path, numbers, stage, data, party_places)
+            _read_party_table(path, numbers, stage, data, columns, party_places)
         elif path.name == TURNOUT_TABLE:
             turnout = _read_turnout(path, {e.name: e for e in electorates})
         elif path.name == PARTY_TURNOUT_TABLE and party_places:
@@ -237,8 +241,9 @@ def read(paths: Sequence[Path], options: ReadOptions) -> list[Dataset]:
         else e
         for e in data.electorates
     ]
+    data.table = columns.table()
     if summary is not None:
-        _check_summary(summary, electorates, data)
+        _check_summary(summary, electorates, data.table)
     split_files = [path for path in files if nz_split_votes.is_split_file(path)]
     national = any(path.name == PARTY_TABLE for path in files)
     data.split_votes = nz_split_votes.reconcile(
@@ -268,6 +273,7 @@ def _read_party_places(
     electorates: dict[int, _Electorate],
     stage: Stage,
     data: Dataset,
+    columns: ReturnColumns,
 ) -> dict[int, _Electorate]:
     """Party votes by voting place (2023 on): stored as the party vote's returns, by place."""
     found: dict[int, _Electorate] = {}
@@ -277,7 +283,7 @@ def _read_party_places(
             raise FileFormatError(
                 f"{path}: electorate {number} has no candidate-votes-by-voting-place file"
             )
-        places = _read_places(path, number, PARTY_VOTES, stage, data)
+        places = _read_places(path, number, PARTY_VOTES, stage, data, columns)
         if places.name != electorates[number].name:
             raise FileFormatError(
                 f"{path}, line 2: electorate {number} is {places.name!r} here but "
@@ -298,8 +304,11 @@ def _read_party_places(
     return found
 
 
-def _read_places(path: Path, number: int, kind: _Kind, stage: Stage, data: Dataset) -> _Electorate:
-    """One electorate's candidate (or party) votes by voting place, reconciled.
+def _read_places(
+    path: Path, number: int, kind: _Kind, stage: Stage, data: Dataset, columns: ReturnColumns
+) -> _Electorate:
+    """One electorate's candidate (or party) votes by voting place, reconciled, its
+    returns added to ``columns``.
 
     Reads in three steps: the heading (electorate, choices), the rows (each classified
     by :class:`_PlaceRows` as a block or group heading, a place, a special-vote batch,
@@ -318,7 +327,7 @@ def _read_places(path: Path, number: int, kind: _Kind, stage: Stage, data: Datas
     if not found.party_of:
         raise FileFormatError(f"{path}: no '{kind.closing}' block; is the file truncated?")
     contest = candidate_contest(number) if kind is CANDIDATE_VOTES else PARTY_CONTEST
-    units, returns = _place_returns(path, found, scan.places, contest, stage)
+    units = _place_units(path, found, scan.places)
     found.total_valid, found.total_informal = total_row[-2], total_row[-1]
     found.special_valid, found.special_informal = scan.special
     found.totals = dict(zip(found.candidates, total_row[:-2], strict=True))
@@ -330,7 +339,11 @@ def _read_places(path: Path, number: int, kind: _Kind, stage: Stage, data: Datas
                 f"{total_row[-2]:,} valid and {total_row[-1]:,} informal votes"
             )
     else:  # a cancelled poll has no candidate result: the electorate's seat is vacant
-        data.returns.extend(returns)
+        for unit, place in zip(units, scan.places, strict=True):
+            columns.add(
+                contest, unit.code, stage, place.count_type, found.candidates,
+                place.figures[:-2], place.figures[-1], f"{path}, line {place.line}",
+            )  # fmt: skip
     if kind is CANDIDATE_VOTES:
         title = f"{found.name} electorate vote" + (CANCELLED_POLL_SUFFIX if found.cancelled else "")
         data.contests.append(Contest(contest, ContestKind.CANDIDATE, title, number))
@@ -506,10 +519,8 @@ class _PlaceRows:
         return _Place(line, label, (self.suburb, self.area), self.block, figures)
 
 
-def _place_returns(
-    path: Path, found: _Electorate, places: list[_Place], contest: str, stage: Stage
-) -> tuple[list[Unit], list[Return]]:
-    """Each place's unit and return.
+def _place_units(path: Path, found: _Electorate, places: list[_Place]) -> list[Unit]:
+    """Each place's unit.
 
     The same place name can be listed under two suburbs of one block (care-home teams
     "Taken in …"): those are different places, told apart by the suburb in their code.
@@ -521,7 +532,6 @@ def _place_returns(
     shared = {label for (_, label), found_in in groups.items() if len(found_in) > 1}
     seen: dict[tuple[str, CountType], int] = {}
     units: list[Unit] = []
-    returns: list[Return] = []
     for place in places:
         unit = place.fixed
         if unit is None:
@@ -537,19 +547,7 @@ def _place_returns(
             )
         seen[unit.code, place.count_type] = place.line
         units.append(unit)
-        counts = dict(zip(found.candidates, place.figures[:-2], strict=True))
-        returns.append(
-            Return(
-                contest,
-                unit.code,
-                stage,
-                place.count_type,
-                counts,
-                place.figures[-1],
-                f"{path}, line {place.line}",
-            )
-        )
-    return units, returns
+    return units
 
 
 def _check_closing_block(
@@ -611,6 +609,7 @@ def _read_party_table(
     numbers: dict[str, int],
     stage: Stage,
     data: Dataset,
+    columns: ReturnColumns,
     places: dict[int, _Electorate],
 ) -> None:
     """Party votes per electorate: stored as electorate-level returns, or, where the party
@@ -676,18 +675,10 @@ def _read_party_table(
         if places:
             _check_against_places(path, line, header, name, figures, places.get(number))
             continue
-        counts = dict(zip(parties, figures[:-3], strict=True))
-        data.returns.append(
-            Return(
-                PARTY_CONTEST,
-                electorate_unit(number),
-                stage,
-                CountType.ALL,
-                counts,
-                figures[-2],
-                f"{path}, line {line}",
-            )
-        )
+        columns.add(
+            PARTY_CONTEST, electorate_unit(number), stage, CountType.ALL, parties, figures[:-3],
+            figures[-2], f"{path}, line {line}",
+        )  # fmt: skip
 
 
 def _check_against_places(
@@ -758,19 +749,28 @@ def _read_turnout(path: Path, electorates: dict[str, _Electorate]) -> dict[str, 
     return found
 
 
-def _check_summary(path: Path, electorates: list[_Electorate], data: Dataset) -> None:
-    """``overall-results-summary.csv`` against the electorates: each party's party votes
-    and electorate-candidate votes and electorate seats won, and the valid and informal
-    totals of both votes."""
-    party_votes: dict[str, int] = {}
-    party_informal = candidate_informal = 0
-    for ret in data.returns:
-        if ret.contest == PARTY_CONTEST:
-            party_informal += ret.informal
-            for party, votes in ret.counts.items():
-                party_votes[party] = party_votes.get(party, 0) + votes
-        else:
-            candidate_informal += ret.informal
+def _check_summary(path: Path, electorates: list[_Electorate], table: ReturnTable) -> None:
+    """``overall-results-summary.csv`` against the electorates' returns (``table``): each
+    party's party votes and electorate-candidate votes and electorate seats won, and the
+    valid and informal totals of both votes."""
+    party = pl.col("contest") == PARTY_CONTEST
+    party_votes: dict[str, int] = dict(
+        table.counts.lazy()
+        .filter(party)
+        .group_by("choice", maintain_order=True)
+        .agg(pl.col("votes").sum())
+        .collect()
+        .iter_rows()
+    )
+    party_informal, candidate_informal = (
+        table.returns.lazy()
+        .select(
+            pl.col("informal").filter(party).sum().alias("party"),
+            pl.col("informal").filter(~party).sum().alias("candidate"),
+        )
+        .collect()
+        .row(0)
+    )
     candidate_votes: dict[str, int] = {}
     won: dict[str, int] = {}
     for e in electorates:

@@ -36,6 +36,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+import polars as pl
+
 from tallyroom.importers.csvfile import count, rows
 from tallyroom.importers.errors import FileFormatError, ReconciliationError
 from tallyroom.model import (
@@ -324,17 +326,21 @@ def _party_votes(data: Dataset) -> dict[tuple[int | None, str], int]:
     """Party votes counted in ``data``, by (electorate number, party) and, with ``None``
     for the electorate, nationally; informal ones as :data:`SPLIT_INFORMAL`, all as
     :data:`SPLIT_TOTAL`."""
+    table = data.return_table()
     electorate_of = {u.code: u.electorate for u in data.units}
-    by_electorate: dict[int | None, dict[str, int]] = {}
-    for r in data.returns:
-        if r.contest == PARTY_CONTEST:
-            at = electorate_of.get(r.unit)
-            bucket = by_electorate.get(at)
-            if bucket is None:
-                bucket = by_electorate[at] = {SPLIT_INFORMAL: 0}
-            for party, votes in r.counts.items():
-                bucket[party] = bucket.get(party, 0) + votes
-            bucket[SPLIT_INFORMAL] += r.informal
+    at = pl.col("unit").replace_strict(electorate_of, default=None, return_dtype=pl.Int64)
+    party = pl.col("contest") == PARTY_CONTEST
+    informal, votes = pl.collect_all(
+        [
+            table.returns.lazy().filter(party).group_by(at).agg(pl.col("informal").sum()),
+            table.counts.lazy().filter(party).group_by(at, "choice").agg(pl.col("votes").sum()),
+        ]
+    )
+    by_electorate: dict[int | None, dict[str, int]] = {
+        number: {SPLIT_INFORMAL: n} for number, n in informal.iter_rows()
+    }
+    for number, choice, n in votes.iter_rows():
+        by_electorate.setdefault(number, {SPLIT_INFORMAL: 0})[choice] = n
     nation: Counter[str] = Counter()
     for bucket in by_electorate.values():
         nation.update(bucket)

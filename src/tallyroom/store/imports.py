@@ -278,22 +278,26 @@ def _import_one(
         .select("id", "choice_id", "votes")
         .sort("id", "choice_id")
     )
-    for start in range(0, heads.height, _CHUNK):
-        chunk = heads.slice(start, _CHUNK)
-        insert_frame(conn, t.vote_return, chunk.select(_RETURN_COLUMNS))
-        first, last = chunk["id"].min(), chunk["id"].max()
-        insert_frame(
-            conn,
-            t.vote_count,
-            counts.filter(pl.col("id").is_between(first, last)).rename({"id": "return_id"}),
-        )
-        if progress:
-            progress(chunk.height)
-    _check_current(conn, heads, ceiling)
     stored = heads.select(
         *audit.FIGURES[:6], pl.lit(0, pl.Int64).alias("held"), pl.col("id").alias("return_id")
     ).join(counts.rename({"id": "return_id"}), on="return_id", how="left")
-    return {**report, "source_id": source_id, "figures": audit.digest_frame(stored)}
+    # the digest of what is stored is hashed beside the writes and checks (polars and
+    # SQLite both let go of the interpreter while they work)
+    with ThreadPoolExecutor(max_workers=1) as hashing:
+        figures = hashing.submit(audit.digest_frame, stored)
+        for start in range(0, heads.height, _CHUNK):
+            chunk = heads.slice(start, _CHUNK)
+            insert_frame(conn, t.vote_return, chunk.select(_RETURN_COLUMNS))
+            first, last = chunk["id"].min(), chunk["id"].max()
+            insert_frame(
+                conn,
+                t.vote_count,
+                counts.filter(pl.col("id").is_between(first, last)).rename({"id": "return_id"}),
+            )
+            if progress:
+                progress(chunk.height)
+        _check_current(conn, heads, ceiling)
+        return {**report, "source_id": source_id, "figures": figures.result()}
 
 
 def _check_current(conn: Connection, heads: pl.DataFrame, ceiling: int) -> None:
