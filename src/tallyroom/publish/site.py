@@ -7,7 +7,9 @@ server answer thousands of requests a second on election night. A few things are
 across generations too (:meth:`Site.carried`), each with a summary of what it was made
 from: an electorate's view while no return or review touched that electorate, the
 split-vote tables while their cells and the electorates' naming stay the same, a static
-page or document while its inputs do. So a return remakes what it changes, not the site.
+page or document while its inputs do; and each contest's summed votes, from which a tally
+is assembled (:class:`~tallyroom.results.summed.SummedRows`). So a return remakes what it
+changes, not the site.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from tallyroom.model import Party, SplitVote, Stage
 from tallyroom.publish import schemas as doc
 from tallyroom.publish import tables, views
 from tallyroom.results import ElectionTally, NoReturnsError
+from tallyroom.results.summed import SummedRows
 from tallyroom.store import audit
 from tallyroom.store import schema as t
 from tallyroom.store.review import HeldCorrection, held
@@ -82,6 +85,9 @@ class Site:
         self._carried: dict[Hashable, tuple[Hashable, Any]] = {}
         """values kept across generations, each with the version of what it was made from
         (see :meth:`carried`)"""
+        self._summed = SummedRows()
+        """each contest's summed votes, kept across generations: a new return sums again
+        only its contest's"""
 
     def refresh(self) -> bool:
         """Look for new returns; forget everything computed if there are any."""
@@ -158,7 +164,8 @@ class Site:
     def tally(self, election: str, stage: Stage) -> ElectionTally:
         """The count of ``election`` at ``stage``."""
         return self.memo(
-            ("tally", election, stage), lambda: results.tally(self.engine, election, stage)
+            ("tally", election, stage),
+            lambda: results.tally(self.engine, election, stage, self._summed),
         )
 
     def party_records(self, election: str) -> list[Party]:

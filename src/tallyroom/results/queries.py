@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Connection, Engine, and_, distinct, func, select
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import Connection, Engine, distinct, func, select
 
 from tallyroom.model import (
     CANCELLED_POLL_SUFFIX,
@@ -30,32 +29,35 @@ from tallyroom.results.counting import (
     ElectionTally,
     PartRow,
     Progress,
-    SummedRow,
     UnknownElectionError,
     assemble,
-    counted_stages,
     parts_from,
 )
+from tallyroom.results.summed import SummedRows, flattened, latest_at, summed_rows
 from tallyroom.store import schema as t
 from tallyroom.store.database import reading
-from tallyroom.store.versions import is_latest
 
 Store = Engine | Connection
 
 
-def tally(store: Store, election_id: str, stage: Stage) -> ElectionTally:
+def tally(
+    store: Store, election_id: str, stage: Stage, kept: SummedRows | None = None
+) -> ElectionTally:
     """Tally ``election_id`` at ``stage`` from the latest version of every return (on a
     connection, within its transaction: what a write would leave). Its finer figures
     (:meth:`ElectionTally.parts` and the like) are read from ``store`` when first asked
-    for, so a tally on a connection must be asked while the connection is open."""
+    for, so a tally on a connection must be asked while the connection is open. With
+    ``kept``, only the contests changed since it last summed them are summed again."""
     with reading(store) as conn:
         heading = _heading(conn, store, election_id, stage)
-        latest = and_(t.contest.c.election_id == election_id, _latest(stage))
-        informal = _informal_rows(conn, latest)
-        votes = _vote_rows(conn, latest)
+        informal, votes = (
+            kept.rows(conn, election_id, stage)
+            if kept is not None
+            else flattened(summed_rows(conn, election_id, stage))
+        )
     counted = assemble(heading, informal, votes)
     if stage is Stage.BY_ELECTION:  # the by-elections fill the general election's House
-        counted.general = tally(store, election_id, Stage.OFFICIAL)
+        counted.general = tally(store, election_id, Stage.OFFICIAL, kept)
     return counted
 
 
@@ -147,79 +149,6 @@ def _standing(conn: Connection, election_id: str) -> dict[int, tuple[tuple[str, 
     return {number: tuple(names) for number, names in found.items()}
 
 
-_KEYS = (
-    t.contest.c.code,
-    t.contest.c.kind,
-    t.contest.c.name,
-    t.contest.c.electorate,
-)
-
-
-def _vote_rows(conn: Connection, latest: ColumnElement[bool]) -> list[SummedRow]:
-    """Votes per choice, summed by contest, unit electorate, unit kind and stage."""
-    r, u, v = t.vote_return, t.unit, t.vote_count
-    # sum by ids first (narrow keys), then name them: grouping by names is slower
-    summed = (
-        select(
-            r.c.contest_id,
-            u.c.electorate.label("unit_electorate"),
-            u.c.kind.label("unit_kind"),
-            r.c.stage,
-            v.c.choice_id,
-            func.sum(v.c.votes).label("votes"),
-        )
-        .select_from(r)
-        .join(t.contest, r.c.contest_id == t.contest.c.id)
-        .join(u, r.c.unit_id == u.c.id)
-        .join(v, v.c.return_id == r.c.id)
-        .where(latest)
-        .group_by(r.c.contest_id, u.c.electorate, u.c.kind, r.c.stage, v.c.choice_id)
-        .subquery()
-    )
-    rows = conn.execute(
-        select(
-            *_KEYS,
-            summed.c.unit_electorate,
-            summed.c.unit_kind,
-            summed.c.stage,
-            summed.c.votes,
-            t.choice.c.name.label("choice"),
-            t.choice.c.party,
-        )
-        .select_from(summed)
-        .join(t.contest, t.contest.c.id == summed.c.contest_id)
-        .join(t.choice, t.choice.c.id == summed.c.choice_id)
-        .order_by(t.choice.c.id)  # choices in the order they were defined
-    )
-    return [SummedRow(**row._asdict()) for row in rows]
-
-
-def _informal_rows(conn: Connection, latest: ColumnElement[bool]) -> list[SummedRow]:
-    """Informal votes summed by contest, unit electorate, unit kind and stage."""
-    r = t.vote_return
-    keys = (
-        *_KEYS,
-        t.unit.c.electorate.label("unit_electorate"),
-        t.unit.c.kind.label("unit_kind"),
-        r.c.stage,
-    )
-    rows = conn.execute(
-        select(*keys, func.sum(r.c.informal).label("votes"))
-        .select_from(r)
-        .join(t.contest, r.c.contest_id == t.contest.c.id)
-        .join(t.unit, r.c.unit_id == t.unit.c.id)
-        .where(latest)
-        .group_by(*keys)
-    )
-    return [SummedRow(**row._asdict()) for row in rows]
-
-
-def _latest(stage: Stage) -> ColumnElement[bool]:
-    """Returns at ``stage`` (for a recount, also official ones) that no later version of
-    the same return supersedes."""
-    return and_(t.vote_return.c.stage.in_(counted_stages(stage)), is_latest())
-
-
 class StoreDetails:
     """A tally's finer figures, read from the store on demand (see
     :class:`~tallyroom.results.counting.Details`)."""
@@ -275,7 +204,9 @@ def contest_parts(
         .join(t.vote_count, t.vote_count.c.return_id == r.c.id)
         .join(t.choice, t.vote_count.c.choice_id == t.choice.c.id)
         .where(
-            t.contest.c.election_id == election_id, t.contest.c.code == contest_code, _latest(stage)
+            t.contest.c.election_id == election_id,
+            t.contest.c.code == contest_code,
+            latest_at(stage),
         )
         .order_by(r.c.id, t.choice.c.id)
     )
