@@ -328,12 +328,15 @@ def _party_votes(data: Dataset) -> dict[tuple[int | None, str], int]:
     :data:`SPLIT_TOTAL`."""
     table = data.return_table()
     electorate_of = {u.code: u.electorate for u in data.units}
-    at = pl.col("unit").replace_strict(electorate_of, default=None, return_dtype=pl.Int64)
+    electorate = pl.col("unit").replace_strict(electorate_of, default=None, return_dtype=pl.Int64)
     party = pl.col("contest") == PARTY_CONTEST
     informal, votes = pl.collect_all(
         [
-            table.returns.lazy().filter(party).group_by(at).agg(pl.col("informal").sum()),
-            table.counts.lazy().filter(party).group_by(at, "choice").agg(pl.col("votes").sum()),
+            table.returns.lazy().filter(party).group_by(electorate).agg(pl.col("informal").sum()),
+            table.counts.lazy()
+            .filter(party)
+            .group_by(electorate, "choice")
+            .agg(pl.col("votes").sum()),
         ]
     )
     by_electorate: dict[int | None, dict[str, int]] = {

@@ -111,13 +111,13 @@ def flattened(by_contest: dict[int, Rows]) -> Rows:
     return informal, votes
 
 
-def _informal_key(row: SummedRow) -> tuple:
+def _informal_key(row: SummedRow) -> tuple[str, str, str, int, int, str, str]:
     """The order of the informal rows' keys (with no electorate first)."""
     return (row.code, row.kind, row.name, row.electorate or 0, row.unit_electorate or 0,
             row.unit_kind, row.stage)  # fmt: skip
 
 
-def _contest_ids(election_id: str) -> Select:
+def _contest_ids(election_id: str) -> Select[tuple[int]]:
     return select(t.contest.c.id).where(t.contest.c.election_id == election_id)
 
 
