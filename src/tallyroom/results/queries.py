@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Connection, Engine, distinct, func, select
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from tallyroom.model import (
     CANCELLED_POLL_SUFFIX,
@@ -267,30 +268,38 @@ def counted_shares(store: Store, election_id: str, stage: Stage) -> dict[int, fl
 
 def progress(store: Store, election: str, stage: Stage) -> Progress:
     """How many reporting places have returns at ``stage``: voting places where the store
-    knows them, electorates otherwise."""
-    with reading(store) as conn:
-        places = conn.execute(
-            select(func.count()).where(
-                t.unit.c.election_id == election, t.unit.c.kind == UnitKind.VOTING_PLACE.value
-            )
-        ).scalar_one()
-        kind = UnitKind.VOTING_PLACE if places else UnitKind.ELECTORATE
-        expected = (
-            places
-            or conn.execute(
-                select(func.count()).where(t.electorate.c.election_id == election)
-            ).scalar_one()
+    knows them, electorates otherwise. One query (every server asks after every return)."""
+    u, r = t.unit, t.vote_return
+
+    def reported(kind: UnitKind) -> ScalarSelect[int]:
+        return (
+            select(func.count(distinct(r.c.unit_id)))
+            .join(u, r.c.unit_id == u.c.id)
+            .where(u.c.election_id == election, u.c.kind == kind.value, r.c.stage == stage.value)
+            .scalar_subquery()
         )
-        reported = conn.execute(
-            select(func.count(distinct(t.vote_return.c.unit_id)))
-            .join(t.unit, t.vote_return.c.unit_id == t.unit.c.id)
-            .where(
-                t.unit.c.election_id == election,
-                t.unit.c.kind == kind.value,
-                t.vote_return.c.stage == stage.value,
+
+    places = (
+        select(func.count())
+        .where(u.c.election_id == election, u.c.kind == UnitKind.VOTING_PLACE.value)
+        .scalar_subquery()
+    )
+    electorates = (
+        select(func.count()).where(t.electorate.c.election_id == election).scalar_subquery()
+    )
+    with reading(store) as conn:
+        found = conn.execute(
+            select(
+                places,
+                reported(UnitKind.VOTING_PLACE),
+                electorates,
+                reported(UnitKind.ELECTORATE),
             )
-        ).scalar_one()
-    return Progress(reported, expected, kind)
+        ).one()
+    voting_places, places_in, electorate_count, electorates_in = found
+    if voting_places:
+        return Progress(places_in, voting_places, UnitKind.VOTING_PLACE)
+    return Progress(electorates_in, electorate_count, UnitKind.ELECTORATE)
 
 
 def electorate_versions(store: Store, election: str) -> dict[int, tuple[int, int]]:
