@@ -753,10 +753,10 @@ def _check_summary(path: Path, electorates: list[_Electorate], table: ReturnTabl
     """``overall-results-summary.csv`` against the electorates' returns (``table``): each
     party's party votes and electorate-candidate votes and electorate seats won, and the
     valid and informal totals of both votes."""
-    party = pl.col("contest") == PARTY_CONTEST
+    is_party = pl.col("contest") == PARTY_CONTEST
     party_votes: dict[str, int] = dict(
         table.counts.lazy()
-        .filter(party)
+        .filter(is_party)
         .group_by("choice", maintain_order=True)
         .agg(pl.col("votes").sum())
         .collect()
@@ -765,8 +765,8 @@ def _check_summary(path: Path, electorates: list[_Electorate], table: ReturnTabl
     party_informal, candidate_informal = (
         table.returns.lazy()
         .select(
-            pl.col("informal").filter(party).sum().alias("party"),
-            pl.col("informal").filter(~party).sum().alias("candidate"),
+            pl.col("informal").filter(is_party).sum().alias("party"),
+            pl.col("informal").filter(~is_party).sum().alias("candidate"),
         )
         .collect()
         .row(0)

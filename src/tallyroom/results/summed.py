@@ -118,6 +118,7 @@ def _informal_key(row: SummedRow) -> tuple[str, str, str, int, int, str, str]:
 
 
 def _contest_ids(election_id: str) -> Select[tuple[int]]:
+    """SQL: the ids of ``election_id``'s contests."""
     return select(t.contest.c.id).where(t.contest.c.election_id == election_id)
 
 

@@ -31,7 +31,9 @@ def as_stored(conn: Connection, dataset: Dataset) -> tuple[Dataset, int]:
     """``dataset`` with its candidates renamed to the stored candidates they match, and
     how many were renamed. Only a dataset whose candidate returns are all election-night
     ones is matched: the night names people in short forms the later counts do not, and
-    a by-election's candidates are new people, never the general election's."""
+    a by-election's candidates are new people, never the general election's. A dataset
+    read as a table (the Commission's full statistics and history files, which name
+    every candidate in full, as the official count does) is stored as it is."""
     candidate_contests = {c.code for c in dataset.contests if c.kind is ContestKind.CANDIDATE}
     night_only = all(
         r.stage is Stage.PRELIMINARY for r in dataset.returns if r.contest in candidate_contests
